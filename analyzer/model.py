@@ -1,0 +1,216 @@
+"""The typed, immutable model of what a scheduler log says: attempts, per-node results, scores.
+
+Every number carries a provenance (see ``Provenance``) so reports never present a guess as a fact.
+Later stages (reference scoring, reconciliation) add to a model with ``dataclasses.replace``; nothing
+is mutated in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Provenance(StrEnum):
+    """Where a number comes from."""
+
+    OBSERVED = "observed"  # printed in the log
+    DERIVED = "derived"  # arithmetic on observed numbers only
+    RECOMPUTED = "recomputed"  # produced by the reference implementation of the scoring functions
+    INFERRED = "inferred"  # a guess (defaults of a version, a heuristic); never shown as fact
+
+
+class Outcome(StrEnum):
+    BOUND = "bound"
+    UNSCHEDULABLE = "unschedulable"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+
+
+class FilterVerdict(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+def frozen_map(data: Mapping | None = None) -> Mapping:
+    """A read-only copy of a mapping, so frozen dataclasses stay immutable all the way down."""
+    return MappingProxyType(dict(data or {}))
+
+
+@dataclass(frozen=True)
+class ResourceInputs:
+    """Inputs a resource-allocation line prints: allocatable and requested amounts per resource.
+
+    Amounts are exactly as printed (milli-CPU, bytes). Version quirks are the scoring stage's job:
+    1.10-1.11 printed "total request" as requested + capacity. Lines that print plain lists (1.28+
+    ``[4000,8589934592]``) are keyed by the configured resource order (cpu, memory by default).
+    """
+
+    scorer: str  # the scorer's own name as logged, e.g. LeastResourceAllocation or LeastAllocated
+    allocatable: Mapping[str, int]
+    requested: Mapping[str, int]
+    score: int  # the score printed on the same line
+    line_style: str  # legacy-capacity | map | listing | listed
+
+
+@dataclass(frozen=True)
+class Score:
+    """One plugin's (or legacy priority's) contribution to one node's total.
+
+    raw: the plugin's own score before normalization (0-10 legacy, 0-100 framework).
+    normalized: after NormalizeScore / Reduce, before the weight.
+    weight: the plugin weight; weighted = normalized * weight, the amount added to the total.
+    Each is None when unknown; ``provenance`` maps each known field name to a Provenance value.
+    """
+
+    plugin: str
+    logged_as: str | None = None
+    raw: int | None = None
+    normalized: int | None = None
+    weight: int | None = None
+    weighted: int | None = None
+    provenance: Mapping[str, str] = field(default_factory=frozen_map)
+    inputs: ResourceInputs | None = None
+    recomputed: int | None = None  # the reference implementation's value for `normalized`
+    hidden: bool = False  # a component the log never prints (e.g. legacy NodePreferAvoidPods)
+
+    def value(self, name: str) -> int | None:
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """What one attempt shows about one node."""
+
+    node: str
+    filter: FilterVerdict = FilterVerdict.UNKNOWN
+    filter_provenance: Provenance | None = None
+    total_logged: int | None = None
+    scores: tuple[Score, ...] = ()
+    total_recomputed: int | None = None
+
+    def score(self, plugin: str) -> Score | None:
+        for s in self.scores:
+            if s.plugin == plugin:
+                return s
+        return None
+
+    @property
+    def visible_sum(self) -> int | None:
+        """Sum of the weighted scores that are known (None when none is)."""
+        known = [s.weighted for s in self.scores if s.weighted is not None and not s.hidden]
+        return sum(known) if known else None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An unschedulable verdict: the aggregate message and its reason -> count histogram."""
+
+    message: str
+    reasons: Mapping[str, int] = field(default_factory=frozen_map)
+    total_nodes: int | None = None
+    preemption_message: str | None = None
+    preemption_reasons: Mapping[str, int] = field(default_factory=frozen_map)
+
+
+@dataclass(frozen=True)
+class Preemption:
+    """What the log says about preemption for one attempt."""
+
+    ran: bool = False
+    status: str | None = None
+    potential_nodes: tuple[str, ...] = ()
+    victims: tuple[tuple[str, str], ...] = ()  # (victim pod, node)
+    nominated_node: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceSpan:
+    """Where an attempt's lines are: input index, first and last line number (1-based)."""
+
+    input: int
+    first_line: int
+    last_line: int
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One scheduling cycle of one pod, as rebuilt from the log."""
+
+    pod: str  # ns/name (name alone when the log never gave the namespace)
+    attempt: int  # 1-based per pod, in log order
+    started_at: str | None = None
+    profile: str | None = None
+    outcome: Outcome = Outcome.UNKNOWN
+    outcome_provenance: Provenance | None = None
+    selected_node: str | None = None
+    bound_node: str | None = None
+    evaluated_nodes: int | None = None
+    feasible_nodes: int | None = None
+    failure: Failure | None = None
+    nodes: tuple[NodeResult, ...] = ()
+    preemption: Preemption | None = None
+    complete: bool = True  # False when the log starts or ends inside this cycle
+    incomplete_reason: str | None = None
+    stream: str | None = None  # which scheduler process (input and pid) wrote it
+    span: SourceSpan | None = None
+    discrepancies: tuple = ()  # filled by the reconcile stage
+
+    def node(self, name: str) -> NodeResult | None:
+        for n in self.nodes:
+            if n.node == name:
+                return n
+        return None
+
+    @property
+    def winner(self) -> str | None:
+        """The node the scheduler picked: bound node, else the node it tried to bind."""
+        return self.bound_node or self.selected_node
+
+
+@dataclass(frozen=True)
+class LineCounts:
+    """Line accounting: every input line lands in exactly one of parsed, ignored, unrecognized."""
+
+    total: int = 0
+    parsed: int = 0
+    ignored: int = 0
+    unrecognized: int = 0
+    ignored_by_reason: Mapping[str, int] = field(default_factory=frozen_map)
+    unrecognized_samples: tuple[tuple[int, int, str], ...] = ()  # (input, line number, text)
+    damaged: int = 0  # lines that needed repair (NUL bytes, invalid UTF-8, CR) but were still read
+
+
+@dataclass(frozen=True)
+class FormatInfo:
+    era: str | None = None  # e.g. legacy-1.14, framework-1.19, structured-1.21, structured-1.25+
+    encoding: str | None = None  # text | json | mixed
+    wrapper: str | None = None  # none | cri | docker-json | kubectl-timestamps | kubectl-prefix
+    k8s_version: str | None = None
+    version_source: str | None = None  # logged | signature | user
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    """Configuration facts the log itself states (weights from a plugins dump, priorities list)."""
+
+    weights: Mapping[str, int] = field(default_factory=frozen_map)
+    weights_provenance: Provenance | None = None
+    priorities: tuple[str, ...] = ()
+    algorithm_provider: str | None = None
+    profiles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything one run of the pipeline produced: inputs, format, line accounting, attempts."""
+
+    inputs: tuple[str, ...]
+    format: FormatInfo
+    lines: LineCounts
+    attempts: tuple[Attempt, ...]
+    config: SchedulerConfig = field(default_factory=SchedulerConfig)
+    notes: tuple[str, ...] = ()

@@ -1,0 +1,10 @@
+"""schedlog: read kube-scheduler verbose logs and explain, recompute and check every scheduling decision.
+
+Pipeline: read -> parse -> reconstruct -> reference scoring -> reconcile -> report.
+"""
+
+from .model import AnalysisResult, Attempt, NodeResult, Score
+from .pipeline import analyze_paths
+
+__all__ = ["AnalysisResult", "Attempt", "NodeResult", "Score", "analyze_paths"]
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Stage 2, parse: turn one physical log line into exactly one bucket (parsed event, ignored, unrecognized)."""

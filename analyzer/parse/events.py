@@ -1,0 +1,57 @@
+"""The parser's output: one Event per recognized scheduler statement, independent of era and encoding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Event:
+    """A scheduler statement reduced to what reconstruction needs.
+
+    ``pod`` is as logged (``ns/name``, bare ``name`` or ``name_ns``); reconstruction resolves it.
+    ``name`` is the plugin, priority, scorer or extender name; ``value`` the score or total.
+    """
+
+    kind: str
+    pod: str | None = None
+    node: str | None = None
+    name: str | None = None
+    value: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    input: int = 0
+    line: int = 0
+    ts: str | None = None
+    stream: str = ""
+    pod_form: str = "ns/name"  # ns/name | name | name_ns | ns name | object
+
+
+# Every event kind the parser can emit, with what it means. Reconstruction dispatches on these.
+EVENT_KINDS: dict[str, str] = {
+    "dequeue": "pod taken from the queue (About to try and schedule pod)",
+    "attempt_start": "a scheduling cycle starts (Attempting to schedule pod)",
+    "filter_pass": "a predicate passed on a node (legacy 'is allowed' lines)",
+    "filter_fail": "a predicate rejected a node (legacy 'Cannot schedule pod ... onto node')",
+    "resource_score": "a resource-allocation scorer printed its inputs and score",
+    "priority_score": "legacy per-priority score '<pod> -> <node>: <priority>, Score: (n)'",
+    "extender_score": "a scheduler extender's raw score for a node",
+    "plugin_score": "a framework plugin's weighted score for a node",
+    "host_total": "a node's final total without a pod name (Host X => Score N)",
+    "final_score": "a node's final total for a pod (Calculated node's final score for pod)",
+    "bind_attempt": "the scheduler chose a node and starts binding",
+    "bound": "binding succeeded",
+    "bind_failed": "binding failed",
+    "no_fit": "the pod is unschedulable; the aggregate failure message",
+    "schedule_error": "the cycle ended with an error",
+    "postfilter": "status after PostFilter (preemption) plugins",
+    "preempt_candidate": "a node considered for preemption",
+    "preempt_victim": "a pod that preemption would evict",
+    "preempt_no_help": "preemption cannot help this pod",
+    "preempted": "a victim was preempted",
+    "version": "the scheduler's version string",
+    "provider": "the legacy algorithm provider",
+    "priorities": "the legacy predicate and priority key sets",
+    "plugins_config": "the plugins and weights the framework instantiated (1.30+)",
+    "component_config": "the KubeSchedulerConfiguration the scheduler runs with",
+}

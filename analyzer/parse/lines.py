@@ -1,0 +1,246 @@
+"""Classify every logical line into exactly one bucket and turn scheduler statements into Events.
+
+Buckets: ``parsed`` (an Event), ``ignored`` (known and not about scheduling decisions, with a reason)
+and ``unrecognized``. Multi-line records (klog ``key=<`` blocks, printf messages that span lines,
+the component-config dump) are followed so their continuation lines are accounted as such.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..read.wrappers import LogicalLine
+from .events import Event
+from .ignore import IGNORED_EXACT_LINES, ignored_file_reason, ignored_message_reason
+from .klog import FILE_ONLY_HEADER, KLOG_FILE_HEADER, KLOG_HEADER, klog_timestamp
+from .printf import parse_printf
+from .structured import MULTILINE, split_structured, structured_event
+
+PARSED, IGNORED, UNRECOGNIZED = "parsed", "ignored", "unrecognized"
+_LOGGER_PREFIX = re.compile(r'[A-Za-z0-9_./-]+: "')  # klogr 2.100 contextual names before the message
+
+
+@dataclass(slots=True)
+class Classified:
+    """The verdict for one logical line (and the physical lines folded into it)."""
+
+    bucket: str
+    reason: str | None = None
+    event: Event | None = None
+    lines: int = 1
+
+
+@dataclass
+class FormatFeatures:
+    """What the parser saw that tells the era, encoding and wrapper of a log."""
+
+    encodings: Counter = field(default_factory=Counter)
+    wrappers: Counter = field(default_factory=Counter)
+    files: Counter = field(default_factory=Counter)
+    kinds: Counter = field(default_factory=Counter)
+    styles: Counter = field(default_factory=Counter)
+    pod_forms: Counter = field(default_factory=Counter)
+    versions: list[str] = field(default_factory=list)
+    host_without_arrow: int = 0
+
+
+def _json_ts(value: Any) -> str | None:
+    """JSON logging's ts (epoch milliseconds, fractional) as ISO 8601 UTC."""
+    try:
+        moment = datetime.fromtimestamp(float(value) / 1000.0, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+
+
+def _dup_tolerant(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        out.setdefault(key, value)  # 1.30 prints pod twice; keep the first
+    return out
+
+
+class LineParser:
+    """Stateful classifier for one input; call ``classify`` for each logical line in order."""
+
+    def __init__(self, features: FormatFeatures | None = None) -> None:
+        self.features = features or FormatFeatures()
+        self._in_block = False  # inside a klog multi-line value (key=< ... >)
+        self._printf_open = False  # the previous record was printf text and may continue
+        self._config: Event | None = None  # a component-config record still collecting lines
+
+    # -- public -------------------------------------------------------------------------------
+    def classify(self, line: LogicalLine) -> Iterator[Classified]:
+        """Yield the verdict for this line; a finished component-config record may come first."""
+        self.features.wrappers[line.wrapper] += 1
+        folded = 1 + line.joined
+        text = line.text
+        if self._in_block:
+            if text.strip() == ">":
+                self._in_block = False
+            self._collect(text)
+            yield Classified(IGNORED, "continuation", lines=folded)
+            return
+        verdict = self._classify_record(line, text)
+        if verdict is None:  # a continuation of the previous record
+            self._collect(text)
+            yield Classified(IGNORED, "continuation", lines=folded)
+            return
+        yield from self._flush_config()
+        verdict.lines = folded
+        if verdict.event is not None:
+            self._locate(verdict.event, line)
+            if verdict.event.kind == "component_config":
+                # hold the event until its continuation lines are collected; count the head line now
+                self._config, verdict.event = verdict.event, None
+        yield verdict
+
+    def finish(self) -> Iterator[Classified]:
+        """Flush a record still open at the end of the input."""
+        yield from self._flush_config()
+
+    # -- records ------------------------------------------------------------------------------
+    def _classify_record(self, line: LogicalLine, text: str) -> Classified | None:
+        stripped = text.strip()
+        if not stripped:
+            return Classified(IGNORED, "blank")
+        if stripped in IGNORED_EXACT_LINES:
+            return Classified(IGNORED, IGNORED_EXACT_LINES[stripped])
+        if stripped[0] == "{":
+            verdict = self._json_record(stripped, line)
+            if verdict is not None:
+                return verdict
+        m = KLOG_HEADER.match(stripped)
+        if m:
+            self.features.encodings["text"] += 1
+            return self._message(m["msg"], m["file"], line, pid=m["pid"],
+                                 ts=(m["month"], m["day"], m["time"]))
+        if stripped.startswith(KLOG_FILE_HEADER):
+            self._printf_open = False
+            return Classified(IGNORED, "klog-file-header")
+        m = FILE_ONLY_HEADER.match(stripped)
+        if m:
+            self.features.encodings["text"] += 1
+            return self._message(m["msg"], m["file"], line)
+        # No header: a prefix-stripped paste of a message, or a continuation line.
+        continuing = self._printf_open
+        verdict = self._message(stripped, None, line, headerless=True)
+        if verdict.bucket == UNRECOGNIZED and continuing:
+            self._printf_open = True
+            return None
+        if verdict.bucket != UNRECOGNIZED:
+            self.features.encodings["text"] += 1
+        return verdict
+
+    def _message(self, msg: str, file: str | None, line: LogicalLine, pid: str | None = None,
+                 ts: tuple[str, str, str] | None = None, headerless: bool = False) -> Classified:
+        if file:
+            self.features.files[file.rsplit("/", 1)[-1]] += 1
+        event: Event | None
+        structured = msg[:1] == '"' or (': "' in msg[:120] and _LOGGER_PREFIX.match(msg) is not None)
+        self._printf_open = False
+        if structured:
+            split = split_structured(msg)
+            if split is not None:
+                _prefix, message, values = split
+                if any(v is MULTILINE for v in values.values()):
+                    self._in_block = True
+                event = structured_event(message, values)
+                self.features.styles["structured"] += 1
+                if event is not None:
+                    self._stamp(event, line, pid, ts)
+                    return Classified(PARSED, event=event)
+                reason = ignored_file_reason(file) or ignored_message_reason(message)
+                if reason:
+                    return Classified(IGNORED, reason)
+                return Classified(UNRECOGNIZED)
+        first_line = msg.split("\n", 1)[0]
+        event = parse_printf(first_line)
+        if event is not None:
+            self._printf_open = True
+            if event.kind == "component_config":
+                event.data["text"] = msg.split("\n", 1)[1] if "\n" in msg else ""
+            self._stamp(event, line, pid, ts)
+            return Classified(PARSED, event=event)
+        reason = ignored_file_reason(file) or ignored_message_reason(first_line)
+        if reason:
+            self._printf_open = not headerless
+            return Classified(IGNORED, reason)
+        if not headerless:
+            self._printf_open = True
+        return Classified(UNRECOGNIZED)
+
+    def _json_record(self, text: str, line: LogicalLine) -> Classified | None:
+        try:
+            obj = json.loads(text, object_pairs_hook=_dup_tolerant)
+        except ValueError:
+            return None
+        if not isinstance(obj, dict) or "msg" not in obj:
+            return None
+        self.features.encodings["json"] += 1
+        self._printf_open = False
+        msg = obj.get("msg")
+        if not isinstance(msg, str):
+            return Classified(UNRECOGNIZED)
+        caller = obj.get("caller")
+        file = caller.rsplit(":", 1)[0] if isinstance(caller, str) else None
+        if file:
+            self.features.files[file.rsplit("/", 1)[-1]] += 1
+        ts = _json_ts(obj.get("ts"))
+        event = None if msg.endswith("\n") else structured_event(msg, obj)
+        if event is None:
+            event = parse_printf(msg.rstrip("\n").split("\n", 1)[0])
+            if event is not None and event.kind == "component_config":
+                event.data["text"] = msg.split("\n", 1)[1] if "\n" in msg else ""
+        if event is not None:
+            if event.kind == "component_config" and isinstance(obj.get("config"), str):
+                event.data["text"] = obj["config"]
+            self._stamp(event, line, None, None, iso=ts)
+            return Classified(PARSED, event=event)
+        reason = ignored_file_reason(file) or ignored_message_reason(msg)
+        return Classified(IGNORED, reason) if reason else Classified(UNRECOGNIZED)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _stamp(self, event: Event, line: LogicalLine, pid: str | None, ts: tuple[str, str, str] | None,
+               iso: str | None = None) -> None:
+        year = int(line.wrapper_ts[:4]) if line.wrapper_ts else None
+        if ts is not None:
+            event.ts = klog_timestamp(*ts, year=year)
+        else:
+            event.ts = iso or (line.wrapper_ts.rstrip("Z") if line.wrapper_ts else None)
+        parts = [str(line.input)]
+        if line.source:
+            parts.append(line.source)
+        if pid:
+            parts.append(pid)
+        event.stream = ":".join(parts)
+        f = self.features
+        f.kinds[event.kind] += 1
+        f.pod_forms[event.pod_form] += 1
+        if event.kind == "resource_score":
+            f.styles[event.data.get("line_style", "?")] += 1
+        if event.kind == "version":
+            f.versions.append(str(event.data.get("version")))
+        if event.kind == "bound" and "is bound successfully" in line.text:
+            f.styles["bound-quoted" if '"' in line.text else "bound-printf"] += 1
+        if event.kind == "host_total" and "=>" not in (line.text or ""):
+            f.host_without_arrow += 1
+
+    def _locate(self, event: Event, line: LogicalLine) -> None:
+        event.input, event.line = line.input, line.number
+
+    def _collect(self, text: str) -> None:
+        if self._config is not None:
+            existing = self._config.data.get("text") or ""
+            self._config.data["text"] = existing + ("\n" if existing else "") + text
+
+    def _flush_config(self) -> Iterator[Classified]:
+        if self._config is not None:
+            event, self._config = self._config, None
+            yield Classified(PARSED, "component-config", event=event, lines=0)

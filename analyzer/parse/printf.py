@@ -1,0 +1,225 @@
+"""Parse printf-style scheduler messages (legacy era and the 1.17-1.22 printf leftovers) with lark.
+
+A table of cheap string tests picks the grammar's start rule; lark (LALR) parses; a Transformer
+turns the tree into an Event. A message that passes a test but fails the grammar is not an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lark import Token, Transformer, v_args
+from lark.exceptions import LarkError
+
+from .events import Event
+from .grammar import lalr_parser
+
+# (cheap test on the message, start rule). Order matters only where two tests can both be true.
+DISPATCH: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (lambda m: " -> " in m and ": " in m, "arrow"),
+    (lambda m: m.startswith("Host "), "host"),
+    (lambda m: m.startswith("Plugin ") and " scores on " in m, "plugin_list"),
+    (lambda m: m.startswith("Attempting to schedule pod:"), "attempt"),
+    (lambda m: m.startswith("About to try and schedule pod "), "dequeue"),
+    (lambda m: m.startswith("Attempting to bind "), "bind"),
+    (lambda m: m.startswith("pod ") and " is bound successfully on node " in m, "bound"),
+    (lambda m: m.startswith("Failed to bind pod:"), "bind_failed"),
+    (lambda m: m.startswith("Unable to schedule ") and ": no fit: " in m, "no_fit"),
+    (lambda m: m.startswith("Unable to schedule "), "no_nodes"),
+    (lambda m: m.startswith("Failed to schedule pod:"), "schedule_failed"),
+    (lambda m: m.startswith("Schedule Pod ") and " is allowed," in m, "allowed"),
+    (lambda m: m.startswith("Cannot schedule pod "), "rejected"),
+    (lambda m: m.startswith("Node ") and m.endswith("is a potential node for preemption."), "preempt_node"),
+    (lambda m: m.startswith("Pod ") and " is a potential preemption victim on node " in m, "preempt_victim"),
+    (lambda m: m.startswith("Pod ") and m.endswith("is not eligible for more preemption."),
+     "preempt_not_eligible"),
+    (lambda m: m.startswith("Preemption will not help schedule pod "), "preempt_no_help"),
+    (lambda m: m.startswith("Status after running PostFilter plugins for pod "), "postfilter"),
+    (lambda m: m.startswith(("Starting Kubernetes Scheduler version ", "Version: ")), "version"),
+    (lambda m: m.startswith("Creating scheduler from algorithm provider "), "provider"),
+    (lambda m: m.startswith("Creating scheduler with fit predicates "), "priorities"),
+    (lambda m: m.startswith("Using component config"), "component_config"),
+)
+
+START_RULES: tuple[str, ...] = tuple(dict.fromkeys(rule for _, rule in DISPATCH))
+
+
+def _int(tok: Token | None) -> int | None:
+    return None if tok is None else int(tok)
+
+
+def _gomap(text: str) -> dict[str, int]:
+    """map[cpu:4000 memory:8589934592] -> {'cpu': 4000, 'memory': 8589934592}."""
+    body = text[text.index("[") + 1 : text.rindex("]")]
+    out: dict[str, int] = {}
+    for item in body.split():
+        key, _, val = item.rpartition(":")
+        try:
+            out[key] = int(val)
+        except ValueError:
+            continue
+    return out
+
+
+def _pod_form(pod: str) -> str:
+    if "/" in pod:
+        return "ns/name"
+    if "_" in pod:
+        return "name_ns"
+    return "name"
+
+
+@v_args(inline=True)
+class PrintfToEvent(Transformer):
+    """Turn each start rule's tree into an Event (location fields are filled by the caller)."""
+
+    def arrow(self, subject, target, name, tail):
+        kind, data = tail
+        pod = str(subject)
+        name = str(name).strip()
+        if kind == "priority_score":
+            # '<pod>_<ns> -> node: <url or extender>, Score: (n)' is an extender; a priority otherwise
+            looks_like_extender = "://" in name or (name.startswith("/") and "_" in pod)
+            kind = "extender_score" if looks_like_extender else "priority_score"
+            return Event(kind, pod=pod, node=str(target), name=name, value=data["score"],
+                         pod_form=_pod_form(pod))
+        return Event("resource_score", pod=pod, node=str(target), name=name, value=data["score"],
+                     data=data, pod_form=_pod_form(pod))
+
+    def priority_score(self, score):
+        return "priority_score", {"score": int(score)}
+
+    def capacity_part(self, cpu, mem, volumes):
+        return cpu, mem, volumes
+
+    def request_part(self, cpu, mem, volumes):
+        return cpu, mem, volumes
+
+    def map_request(self, req, score):
+        return req, score
+
+    def pair(self, first, second):
+        return first, second
+
+    def evaluated_feasible(self, evaluated, feasible):
+        return evaluated, feasible
+
+    def resource_capacity(self, capacity, request, score, _cm=None):
+        (cap_cpu, cap_mem, cap_vol), (req_cpu, req_mem, req_vol) = capacity, request
+        alloc = {"cpu": int(cap_cpu), "memory": int(cap_mem)}
+        req = {"cpu": int(req_cpu), "memory": int(req_mem)}
+        if cap_vol is not None:
+            alloc["volumes"], req["volumes"] = int(cap_vol), int(req_vol or 0)
+        return "resource_score", {"allocatable": alloc, "requested": req, "score": int(score),
+                                  "line_style": "legacy-capacity"}
+
+    def resource_map(self, alloc, request):
+        req, score = request
+        return "resource_score", {"allocatable": _gomap(alloc), "requested": _gomap(req),
+                                  "score": int(score), "line_style": "map"}
+
+    def resource_v13(self, first_pair, second_pair, score, second=None):
+        (req_cpu, req_mem), (cap_cpu, cap_mem) = first_pair, second_pair
+        data = {"allocatable": {"cpu": int(cap_cpu), "memory": int(cap_mem)},
+                "requested": {"cpu": int(req_cpu), "memory": int(req_mem)},
+                "score": int(score), "line_style": "v1.3"}
+        if second is not None:  # LeastRequested printed (cpu score, memory score); the total is the mean
+            data["per_resource_scores"] = [int(score), int(second)]
+            data["score"] = (int(score) + int(second)) // 2
+        return "resource_score", data
+
+    def host(self, node, total):
+        return Event("host_total", node=str(node), value=int(total))
+
+    def plugin_list(self, plugin, pod, *node_scores):
+        scores = [ns for ns in node_scores if ns is not None]
+        return Event("plugin_score_list", pod=str(pod), name=str(plugin), data={"scores": scores})
+
+    def node_score(self, node, score):
+        return (str(node), int(score))
+
+    def attempt(self, pod):
+        return Event("attempt_start", pod=str(pod), pod_form=_pod_form(str(pod)))
+
+    def dequeue(self, pod):
+        return Event("dequeue", pod=str(pod), pod_form=_pod_form(str(pod)))
+
+    def bind(self, pod, node):
+        return Event("bind_attempt", pod=str(pod), node=str(node), pod_form=_pod_form(str(pod)))
+
+    def bound(self, pod, node, counts):
+        evaluated, feasible = counts
+        return Event("bound", pod=str(pod), node=str(node).strip('"'),
+                     data={"evaluated": int(evaluated), "feasible": int(feasible)})
+
+    def bind_failed(self, pod):
+        return Event("bind_failed", pod=str(pod))
+
+    def no_fit(self, ns_part, pod, reason):
+        if ns_part is not None:  # 1.10-1.11: "Unable to schedule <ns> <name>"
+            return Event("no_fit", pod=f"{ns_part}/{pod}", data={"message": str(reason).strip()},
+                         pod_form="ns name")
+        return Event("no_fit", pod=str(pod), data={"message": str(reason).strip()})
+
+    def no_nodes(self, pod, text):
+        return Event("schedule_error", pod=str(pod), data={"message": str(text).strip()})
+
+    def schedule_failed(self, pod):
+        return Event("schedule_error", pod=str(pod), data={"message": "Failed to schedule pod"})
+
+    def allowed(self, pod, node, rest):
+        return Event("filter_pass", pod=str(pod), node=str(node), data={"detail": str(rest).strip()})
+
+    def rejected(self, pod, node, rest=None):
+        return Event("filter_fail", pod=str(pod), node=str(node),
+                     data={"detail": str(rest).strip(" ,") if rest else ""})
+
+    def preempt_node(self, node):
+        return Event("preempt_candidate", node=str(node))
+
+    def preempt_victim(self, pod, node):
+        return Event("preempt_victim", pod=str(pod), node=str(node))
+
+    def preempt_not_eligible(self, pod):
+        return Event("preempt_no_help", pod=str(pod), data={"reason": "not eligible for more preemption"})
+
+    def preempt_no_help(self, pod):
+        return Event("preempt_no_help", pod=str(pod))
+
+    def postfilter(self, pod, rest):
+        return Event("postfilter", pod=str(pod), data={"status": str(rest).strip()})
+
+    def version(self, version):
+        return Event("version", data={"version": str(version)})
+
+    def provider(self, name):
+        return Event("provider", data={"provider": str(name).strip("'")})
+
+    def priorities(self, predicates, priorities):
+        return Event("priorities", data={"predicates": _keys(predicates), "priorities": _keys(priorities)})
+
+    def component_config(self):
+        return Event("component_config", data={})
+
+
+def _keys(text: str) -> list[str]:
+    """'map[A:{} B:{}]' (a Go set printed with %v) -> ['A', 'B']."""
+    body = text.strip("'")
+    if body.startswith("map["):
+        body = body[4:-1]
+    return [item.split(":")[0] for item in body.split() if item]
+
+
+_TRANSFORMER = PrintfToEvent()
+
+
+def parse_printf(message: str) -> Event | None:
+    """The Event for a printf-style scheduler message, or None when it is not one."""
+    for test, rule in DISPATCH:
+        if test(message):
+            try:
+                tree = lalr_parser("printf", START_RULES).parse(message.rstrip(), start=rule)
+            except LarkError:
+                return None
+            return _TRANSFORMER.transform(tree)
+    return None

@@ -1,0 +1,121 @@
+"""Remove container-runtime and kubectl wrappers from lines, re-joining CRI partial (P) lines.
+
+The wrapper shapes are defined in grammars/wrappers.lark; this module only applies them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from ..parse.grammar import grammar_text
+from ..parse.regular import rule_regex
+
+
+@dataclass(slots=True)
+class LogicalLine:
+    """One log record's first line after unwrapping, with where it came from."""
+
+    input: int
+    number: int
+    text: str
+    wrapper: str = "none"
+    wrapper_ts: str | None = None  # RFC 3339 time from the wrapper, when it gave one
+    source: str | None = None  # kubectl --prefix target: pod/<name>/<container>
+    damaged: bool = False
+    joined: int = 0  # CRI partial lines folded into this one
+
+
+@cache
+def _regexes():
+    from lark import Lark
+
+    parser = Lark(grammar_text("wrappers"), parser="lalr", start=["cri", "kubectl_timestamps",
+                                                                   "kubectl_prefix"])
+    sp = frozenset({"SP"})
+    return (
+        ("cri", rule_regex(parser, "cri", sp)),
+        ("kubectl-timestamps", rule_regex(parser, "kubectl_timestamps", sp)),
+        ("kubectl-prefix", rule_regex(parser, "kubectl_prefix", sp)),
+    )
+
+
+def unwrap_text(text: str) -> tuple[str, str, dict[str, str]]:
+    """Peel wrappers off one line: (payload, outermost wrapper name or 'none', captured fields)."""
+    fields: dict[str, str] = {}
+    names: list[str] = []
+    for _ in range(3):  # kubectl --prefix --timestamps over a CRI file nests at most three deep
+        first = text[:1]
+        if first == "[" and text.startswith("[pod/"):
+            candidates = _regexes()[2:]
+        elif first.isdigit() and text[10:11] == "T":
+            candidates = _regexes()[:2]
+        elif first == "{" and text.startswith('{"log":'):
+            inner = _docker_payload(text)
+            if inner is None:
+                break
+            text, ts = inner
+            names.append("docker-json")
+            if ts:
+                fields.setdefault("RFC3339", ts)
+            continue
+        else:
+            break
+        for name, regex in candidates:
+            m = regex.match(text)
+            if m:
+                names.append(name)
+                for key, value in m.groupdict().items():
+                    if key != "PAYLOAD" and value is not None:
+                        fields.setdefault(key, value)
+                text = m.group("PAYLOAD")
+                break
+        else:
+            break
+    return text, (names[0] if names else "none"), fields
+
+
+def _docker_payload(text: str) -> tuple[str, str | None] | None:
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict) or "log" not in obj:
+        return None
+    return str(obj["log"]).rstrip("\n"), obj.get("time")
+
+
+def unwrap_lines(lines: Iterable) -> Iterator[LogicalLine]:
+    """Unwrap each physical line; CRI 'P' fragments are held and joined with the following 'F' line.
+
+    Fragments are reported through ``LogicalLine.joined`` so the line accounting still sees them.
+    A fragment run never completed (input ends) is yielded as damaged.
+    """
+    pending: LogicalLine | None = None
+    for phys in lines:
+        payload, wrapper, fields = unwrap_text(phys.text)
+        line = LogicalLine(phys.input, phys.number, payload, wrapper, fields.get("RFC3339"),
+                           fields.get("PREFIX_TARGET"), phys.damaged)
+        if wrapper == "cri" or (pending is not None and wrapper == "cri"):
+            tag = fields.get("CRI_TAG")
+            if pending is not None:
+                pending.text += payload
+                pending.joined += 1
+                pending.damaged |= phys.damaged
+                if tag == "F":
+                    yield pending
+                    pending = None
+                continue
+            if tag == "P":
+                pending = line
+                continue
+        elif pending is not None:  # a partial run interrupted by an unwrapped line
+            pending.damaged = True
+            yield pending
+            pending = None
+        yield line
+    if pending is not None:
+        pending.damaged = True
+        yield pending

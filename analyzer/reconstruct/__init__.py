@@ -1,0 +1,1 @@
+"""Stage 4, reconstruct: rebuild scheduling attempts from parsed events."""

@@ -1,0 +1,468 @@
+"""Rebuild scheduling attempts from the event stream.
+
+Lines interleave: bind goroutines finish while the next pod is being scheduled, replicas share a
+stream, and a log may start or end inside a cycle. Attempts are therefore tracked per stream
+(input + process), events are routed by pod where the line names one and to the stream's current
+cycle where it does not (``Host X => Score N``), and an attempt is handed on once its outcome is
+known and its stream has moved to another cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import (
+    Attempt,
+    FilterVerdict,
+    NodeResult,
+    Outcome,
+    Preemption,
+    Provenance,
+    ResourceInputs,
+    Score,
+    SourceSpan,
+    frozen_map,
+)
+from ..parse.events import Event
+from .failure import parse_failure
+from .names import canonical_name, plugin_from_logger
+
+OBS, DER, INF = Provenance.OBSERVED.value, Provenance.DERIVED.value, Provenance.INFERRED.value
+# Legacy MatchInterPodAffinity pass lines: the last predicate, so the node passed every predicate.
+_FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-affinity constraints satisfied",
+                            "pod (anti)affinity constraints satisfied")
+
+
+@dataclass
+class _ScoreDraft:
+    plugin: str
+    logged_as: str | None = None
+    fields: dict[str, int] = field(default_factory=dict)
+    provenance: dict[str, str] = field(default_factory=dict)
+    inputs: ResourceInputs | None = None
+
+    def put(self, name: str, value: int | None, source: str) -> None:
+        if value is None:
+            return
+        if name in self.fields and self.provenance.get(name) == OBS and source != OBS:
+            return  # never overwrite an observed number with a weaker one
+        self.fields[name] = value
+        self.provenance[name] = source
+
+
+@dataclass
+class _NodeDraft:
+    node: str
+    filter: FilterVerdict = FilterVerdict.UNKNOWN
+    filter_provenance: Provenance | None = None
+    total_logged: int | None = None
+    scores: dict[str, _ScoreDraft] = field(default_factory=dict)
+
+    def score(self, plugin: str, logged_as: str | None) -> _ScoreDraft:
+        draft = self.scores.get(plugin)
+        if draft is None:
+            draft = self.scores[plugin] = _ScoreDraft(plugin, logged_as)
+        elif logged_as and draft.logged_as in (None, plugin):
+            draft.logged_as = logged_as
+        return draft
+
+
+@dataclass
+class _AttemptDraft:
+    seq: int
+    pod: str
+    stream: str
+    started: bool
+    started_at: str | None = None
+    nodes: dict[str, _NodeDraft] = field(default_factory=dict)
+    outcome: Outcome = Outcome.UNKNOWN
+    outcome_provenance: Provenance | None = None
+    selected_node: str | None = None
+    bound_node: str | None = None
+    bound_provenance: Provenance | None = None
+    evaluated: int | None = None
+    feasible: int | None = None
+    failure_message: str | None = None
+    preemption: dict[str, Any] = field(default_factory=dict)
+    number: int = 0  # per-pod attempt number, in start order
+    input: int = 0
+    first_line: int = 0
+    last_line: int = 0
+    scored: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.pod.rsplit("/", 1)[-1]
+
+    def node(self, name: str) -> _NodeDraft:
+        draft = self.nodes.get(name)
+        if draft is None:
+            draft = self.nodes[name] = _NodeDraft(name)
+        return draft
+
+    def touch(self, event: Event) -> None:
+        if not self.first_line:
+            self.input, self.first_line = event.input, event.line
+        self.last_line = max(self.last_line, event.line)
+
+
+@dataclass
+class _Stream:
+    current: _AttemptDraft | None = None
+    open: list[_AttemptDraft] = field(default_factory=list)  # not yet handed on, in start order
+
+
+def _canonical_pod(event: Event) -> str | None:
+    pod = event.pod
+    if pod is None:
+        return None
+    if event.pod_form == "name_ns" and "_" in pod:
+        name, _, ns = pod.partition("_")
+        return f"{ns}/{name}"
+    return pod
+
+
+class Assembler:
+    """Feed events in log order with ``feed``; collect finished attempts from what it yields."""
+
+    def __init__(self) -> None:
+        self._streams: dict[str, _Stream] = {}
+        self._seq = 0
+        self._attempt_numbers: dict[str, int] = {}
+        self.config_events: list[Event] = []
+
+    # -- routing ---------------------------------------------------------------------------------
+    def _stream(self, event: Event) -> _Stream:
+        stream = self._streams.get(event.stream)
+        if stream is None:
+            stream = self._streams[event.stream] = _Stream()
+        return stream
+
+    def _start(self, stream: _Stream, event: Event, pod: str, started: bool) -> _AttemptDraft:
+        self._seq += 1
+        draft = _AttemptDraft(self._seq, pod, event.stream, started, event.ts if started else None)
+        self._attempt_numbers[pod] = draft.number = self._attempt_numbers.get(pod, 0) + 1
+        stream.open.append(draft)
+        stream.current = draft
+        return draft
+
+    def _find(self, stream: _Stream, pod: str | None, form: str) -> _AttemptDraft | None:
+        """The latest open attempt in this stream for a pod named in any of its logged forms."""
+        if pod is None:
+            return None
+        bare = form in ("name",) or "/" not in pod
+        name = pod.rsplit("/", 1)[-1]
+        for draft in reversed(stream.open):
+            if draft.pod == pod or (bare and draft.name == pod):
+                return draft
+            if not bare and "/" not in draft.pod and draft.name == name:
+                self._rename(draft, pod)  # a bare-name line came first; now we know the namespace
+                return draft
+        return None
+
+    def _rename(self, draft: _AttemptDraft, pod: str) -> None:
+        old = draft.pod
+        self._attempt_numbers[old] -= 1
+        draft.pod = pod
+        self._attempt_numbers[pod] = draft.number = self._attempt_numbers.get(pod, 0) + 1
+
+    def _for_pod(self, stream: _Stream, event: Event, create: bool = True) -> _AttemptDraft | None:
+        pod = _canonical_pod(event)
+        draft = self._find(stream, pod, event.pod_form)
+        if draft is None and pod is None:
+            draft = stream.current
+        if draft is None and create and pod is not None:
+            draft = self._start(stream, event, pod, started=False)  # the log began inside this cycle
+        return draft
+
+    # -- feeding ---------------------------------------------------------------------------------
+    def feed(self, event: Event) -> Iterator[_AttemptDraft]:
+        """Apply one event; yield the attempts that became final because of it."""
+        kind = event.kind
+        if kind in ("version", "provider", "priorities", "plugins_config", "component_config"):
+            self.config_events.append(event)
+            return
+        stream = self._stream(event)
+        handler = getattr(self, f"_on_{kind}", None)
+        if handler is None:
+            return
+        draft = handler(stream, event)
+        if draft is not None:
+            draft.touch(event)
+        yield from self._ready(stream)
+
+    def _ready(self, stream: _Stream) -> Iterator[_AttemptDraft]:
+        keep = []
+        for draft in stream.open:
+            if draft is not stream.current and draft.outcome is not Outcome.UNKNOWN:
+                yield draft
+            else:
+                keep.append(draft)
+        stream.open = keep
+
+    def finish(self) -> Iterator[_AttemptDraft]:
+        """Hand on every attempt still open when the input ends."""
+        for stream in self._streams.values():
+            yield from stream.open
+            stream.open = []
+            stream.current = None
+
+    # -- one handler per event kind ------------------------------------------------------------
+    def _on_dequeue(self, stream: _Stream, event: Event) -> _AttemptDraft:
+        return self._start(stream, event, _canonical_pod(event) or "?", started=True)
+
+    def _on_attempt_start(self, stream: _Stream, event: Event) -> _AttemptDraft:
+        pod = _canonical_pod(event) or "?"
+        cur = stream.current
+        if cur is not None and cur.pod == pod and cur.started and not cur.nodes and not cur.scored \
+                and cur.outcome is Outcome.UNKNOWN and cur.selected_node is None:
+            cur.started_at = event.ts or cur.started_at  # the dequeue line just before it
+            return cur
+        return self._start(stream, event, pod, started=True)
+
+    def _on_filter_pass(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event)
+        if draft is None or draft.failure_message is not None or not event.node:
+            return draft  # after a FitError these lines come from preemption's re-run
+        node = draft.node(event.node)
+        if any(d in event.data.get("detail", "") for d in _FINAL_PREDICATE_DETAILS):
+            node.filter, node.filter_provenance = FilterVerdict.PASSED, Provenance.OBSERVED
+        return draft
+
+    def _on_filter_fail(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event)
+        if draft is None or draft.failure_message is not None or not event.node:
+            return draft
+        node = draft.node(event.node)
+        node.filter, node.filter_provenance = FilterVerdict.FAILED, Provenance.OBSERVED
+        return draft
+
+    def _scored_node(self, draft: _AttemptDraft, node_name: str) -> _NodeDraft:
+        draft.scored = True
+        node = draft.node(node_name)
+        if node.filter is not FilterVerdict.FAILED:
+            node.filter, node.filter_provenance = FilterVerdict.PASSED, Provenance.OBSERVED
+        return node
+
+    def _on_resource_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event)
+        if draft is None or not event.node:
+            return draft
+        logged = event.name or "?"
+        plugin = plugin_from_logger(event.data.get("logger")) or canonical_name(logged)
+        score = self._scored_node(draft, event.node).score(plugin, logged)
+        alloc, req = _resource_amounts(event.data.get("allocatableResource", event.data.get("allocatable"))), \
+            _resource_amounts(event.data.get("requestedResource", event.data.get("requested")))
+        score.inputs = ResourceInputs(scorer=logged, allocatable=frozen_map(alloc), requested=frozen_map(req),
+                                      score=event.value if event.value is not None else event.data.get("score"),
+                                      line_style=event.data.get("line_style", "?"))
+        score.put("raw", event.value if event.value is not None else event.data.get("score"), OBS)
+        return draft
+
+    def _on_priority_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event)
+        if draft is None or not event.node:
+            return draft
+        logged = event.name or "?"
+        self._scored_node(draft, event.node).score(canonical_name(logged), logged).put(
+            "normalized", event.value, OBS)
+        return draft
+
+    def _on_extender_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event)
+        if draft is None or not event.node:
+            return draft
+        name = f"extender:{event.name}"
+        self._scored_node(draft, event.node).score(name, event.name).put("raw", event.value, OBS)
+        return draft
+
+    def _on_plugin_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event)
+        if draft is None or not event.node:
+            return draft
+        self._scored_node(draft, event.node).score(event.name or "?", event.name).put(
+            "weighted", event.value, OBS)
+        return draft
+
+    def _on_plugin_score_list(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event)
+        if draft is None:
+            return draft
+        for node, value in event.data.get("scores", []):
+            self._scored_node(draft, node).score(event.name or "?", event.name).put("weighted", value, OBS)
+        return draft
+
+    def _on_host_total(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = stream.current  # 'Host X => Score N' names no pod: it belongs to the running cycle
+        if draft is None:
+            draft = self._start(stream, event, "?", started=False)
+        if event.node:
+            self._scored_node(draft, event.node).total_logged = event.value
+        return draft
+
+    def _on_final_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event)
+        if draft is not None and event.node:
+            self._scored_node(draft, event.node).total_logged = event.value
+        return draft
+
+    def _on_bind_attempt(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event)
+        if draft is not None:
+            draft.selected_node = event.node
+        return draft
+
+    def _on_bound(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        if event.pod is None:  # 1.19 JSON lost the key/values: take the oldest bind still waiting
+            draft = next((d for d in stream.open if d.selected_node and d.outcome is Outcome.UNKNOWN), None)
+            if draft is None:
+                return None
+            draft.bound_node, draft.bound_provenance = draft.selected_node, Provenance.INFERRED
+            draft.outcome, draft.outcome_provenance = Outcome.BOUND, Provenance.OBSERVED
+            return draft
+        draft = self._for_pod(stream, event)
+        if draft is None:
+            return None
+        draft.bound_node, draft.bound_provenance = event.node, Provenance.OBSERVED
+        draft.outcome, draft.outcome_provenance = Outcome.BOUND, Provenance.OBSERVED
+        if draft.selected_node is None:
+            draft.selected_node = event.node
+        draft.evaluated = _int(event.data.get("evaluated", event.data.get("evaluatedNodes")))
+        draft.feasible = _int(event.data.get("feasible", event.data.get("feasibleNodes")))
+        return draft
+
+    def _on_bind_failed(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event)
+        if draft is not None:
+            draft.outcome, draft.outcome_provenance = Outcome.ERROR, Provenance.OBSERVED
+            draft.failure_message = str(event.data.get("err") or "binding failed")
+        return draft
+
+    def _on_no_fit(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event)
+        if draft is not None:
+            draft.outcome, draft.outcome_provenance = Outcome.UNSCHEDULABLE, Provenance.OBSERVED
+            draft.failure_message = str(event.data.get("err", event.data.get("message", "")))
+        return draft
+
+    def _on_schedule_error(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event)
+        if draft is not None and draft.outcome is Outcome.UNKNOWN:
+            draft.outcome, draft.outcome_provenance = Outcome.ERROR, Provenance.OBSERVED
+            draft.failure_message = str(event.data.get("err", event.data.get("message", "")))
+        return draft
+
+    def _on_postfilter(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event)
+        if draft is not None:
+            draft.preemption["ran"] = True
+            draft.preemption["status"] = str(event.data.get("status", ""))
+        return draft
+
+    def _on_preempt_candidate(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event, create=False) if event.pod else stream.current
+        if draft is not None:
+            draft.preemption["ran"] = True
+            nodes = draft.preemption.setdefault("nodes", [])
+            if event.node:
+                nodes.append(event.node)
+            sample = event.data.get("sample")
+            if isinstance(sample, list):
+                nodes.extend(str(s) for s in sample)
+        return draft
+
+    def _on_preempt_victim(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = stream.current
+        if draft is not None:
+            draft.preemption["ran"] = True
+            draft.preemption.setdefault("victims", []).append((event.pod or "?", event.node or "?"))
+        return draft
+
+    def _on_preempted(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event, create=False)
+        if draft is not None:
+            draft.preemption["ran"] = True
+            victim = event.data.get("victim")
+            victim = f"{victim.get('namespace')}/{victim.get('name')}" if isinstance(victim, dict) else victim
+            draft.preemption.setdefault("victims", []).append((str(victim), event.node or "?"))
+            draft.preemption["nominated"] = event.node
+        return draft
+
+    def _on_preempt_no_help(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._for_pod(stream, event, create=False)
+        if draft is not None:
+            draft.preemption["ran"] = True
+            draft.preemption.setdefault("status", "Preemption will not help schedule pod on any node")
+        return draft
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _resource_amounts(value: Any) -> dict[str, int]:
+    """Resource amounts from a dict, a Go map string or a 1.28+ list (cpu, memory order)."""
+    if isinstance(value, dict):
+        return {str(k): int(v) for k, v in value.items() if _int(v) is not None}
+    if isinstance(value, list):
+        names = ("cpu", "memory") + tuple(f"resource{i}" for i in range(2, len(value)))
+        return {names[i]: int(v) for i, v in enumerate(value) if _int(v) is not None}
+    if isinstance(value, str) and value.startswith("map["):
+        out = {}
+        for item in value[4:-1].split():
+            key, _, amount = item.rpartition(":")
+            if _int(amount) is not None:
+                out[key] = int(amount)
+        return out
+    return {}
+
+
+def freeze(draft: _AttemptDraft) -> Attempt:
+    """The immutable Attempt for a finished draft."""
+    nodes = []
+    for nd in draft.nodes.values():
+        scores = tuple(
+            Score(plugin=sd.plugin, logged_as=sd.logged_as, raw=sd.fields.get("raw"),
+                  normalized=sd.fields.get("normalized"), weight=sd.fields.get("weight"),
+                  weighted=sd.fields.get("weighted"), provenance=frozen_map(sd.provenance), inputs=sd.inputs)
+            for sd in nd.scores.values()
+        )
+        nodes.append(NodeResult(node=nd.node, filter=nd.filter, filter_provenance=nd.filter_provenance,
+                                total_logged=nd.total_logged, scores=scores))
+    complete, reason = True, None
+    if not draft.started:
+        complete, reason = False, "the log starts inside this cycle"
+    elif draft.outcome is Outcome.UNKNOWN:
+        complete = False
+        reason = ("the log ends before the bind result" if draft.selected_node
+                  else "the log ends before this cycle's outcome")
+    failure = parse_failure(draft.failure_message) if draft.failure_message else None
+    pre = draft.preemption
+    preemption = None
+    if pre:
+        preemption = Preemption(ran=bool(pre.get("ran")), status=pre.get("status"),
+                                potential_nodes=tuple(dict.fromkeys(pre.get("nodes", []))),
+                                victims=tuple(pre.get("victims", [])), nominated_node=pre.get("nominated"))
+    return Attempt(
+        pod=draft.pod, attempt=draft.number, started_at=draft.started_at, outcome=draft.outcome,
+        outcome_provenance=draft.outcome_provenance, selected_node=draft.selected_node,
+        bound_node=draft.bound_node, evaluated_nodes=draft.evaluated, feasible_nodes=draft.feasible,
+        failure=failure, nodes=tuple(nodes), preemption=preemption, complete=complete,
+        incomplete_reason=reason, stream=draft.stream,
+        span=SourceSpan(draft.input, draft.first_line, draft.last_line),
+    )
+
+
+def assemble(events: Iterable[Event], assembler: Assembler | None = None) -> Iterator[tuple[int, Attempt]]:
+    """Attempts as soon as each is final, with its start sequence number (sort on it for log order)."""
+    assembler = assembler or Assembler()
+    for event in events:
+        for draft in assembler.feed(event):
+            yield draft.seq, freeze(draft)
+    for draft in assembler.finish():
+        yield draft.seq, freeze(draft)

@@ -1,0 +1,50 @@
+"""Parse the aggregate failure message ("0/N nodes are available: 2 Insufficient cpu, ...")."""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Failure, frozen_map
+
+_HEAD = re.compile(r"^0/(\d+) nodes are available:?\s*")
+# Entries are "<count> <reason>" joined with ", "; a reason may itself contain ", " (1.20-1.23 taint
+# text "node(s) had taint {k: v}, that the pod didn't tolerate"), so split only before "<digits> ".
+_ENTRY_SPLIT = re.compile(r",\s+(?=\d+ )")
+_ENTRY = re.compile(r"^(\d+) (.+)$", re.DOTALL)
+_PREEMPTION = " preemption: "
+
+
+def _histogram(body: str) -> tuple[int | None, dict[str, int], str]:
+    """(N, reason -> count, leftover text that was not a counted entry)."""
+    m = _HEAD.match(body)
+    if not m:
+        return None, {}, body
+    total = int(m.group(1))
+    rest = body[m.end():].strip()
+    if rest.endswith("."):
+        rest = rest[:-1]
+    reasons: dict[str, int] = {}
+    leftovers = []
+    # 1.28+: "<PreFilterMsg>. <FilterMsg>." parts; split parts on ". " only where a count follows
+    for part in re.split(r"\.\s+(?=\d+ )", rest):
+        for entry in _ENTRY_SPLIT.split(part):
+            e = _ENTRY.match(entry.strip())
+            if e:
+                reason = e.group(2).strip().rstrip(".")
+                reasons[reason] = reasons.get(reason, 0) + int(e.group(1))
+            elif entry.strip():
+                leftovers.append(entry.strip())
+    return total, reasons, "; ".join(leftovers)
+
+
+def parse_failure(message: str) -> Failure:
+    """A Failure with the reason histogram (and the preemption histogram when one is appended)."""
+    main, _, preemption = message.partition(_PREEMPTION)
+    total, reasons, _left = _histogram(main.strip())
+    pre_msg = None
+    pre_reasons: dict[str, int] = {}
+    if preemption:
+        pre_msg = preemption.strip()
+        _t, pre_reasons, _l = _histogram(pre_msg)
+    return Failure(message=message, reasons=frozen_map(reasons), total_nodes=total,
+                   preemption_message=pre_msg, preemption_reasons=frozen_map(pre_reasons))

@@ -1,0 +1,85 @@
+"""Why the winner won: margins to every other node and the plugins that made the difference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import Attempt, NodeResult, Score
+
+
+def contribution(score: Score) -> int | None:
+    """What a score added to the node's total, as far as the log (and known weights) tell."""
+    if score.weighted is not None:
+        return score.weighted
+    if score.normalized is not None and score.weight is not None:
+        return score.normalized * score.weight
+    return score.normalized if score.normalized is not None else score.raw
+
+
+def node_total(node: NodeResult) -> int | None:
+    """The total to rank by: the logged one, else the recomputed one."""
+    return node.total_logged if node.total_logged is not None else node.total_recomputed
+
+
+@dataclass(frozen=True)
+class Loss:
+    node: str
+    total: int | None
+    margin: int | None  # winner's total minus this node's
+    behind_on: tuple[tuple[str, int], ...]  # (plugin, how much less than the winner), largest first
+    ahead_on: tuple[tuple[str, int], ...]
+    filtered_out: bool = False
+
+
+@dataclass(frozen=True)
+class Explanation:
+    winner: str | None
+    winner_total: int | None
+    runner_up: str | None
+    margin: int | None
+    tied_with: tuple[str, ...]
+    losses: tuple[Loss, ...]
+
+
+def explain_attempt(attempt: Attempt) -> Explanation:
+    winner_name = attempt.winner
+    winner = attempt.node(winner_name) if winner_name else None
+    wtotal = node_total(winner) if winner else None
+    wscores = {s.plugin: contribution(s) for s in winner.scores} if winner else {}
+    losses = []
+    for node in attempt.nodes:
+        if node.node == winner_name:
+            continue
+        total = node_total(node)
+        margin = wtotal - total if wtotal is not None and total is not None else None
+        behind, ahead = [], []
+        for s in node.scores:
+            mine, theirs = contribution(s), wscores.get(s.plugin)
+            if mine is None or theirs is None or mine == theirs:
+                continue
+            (behind if theirs > mine else ahead).append((s.plugin, abs(theirs - mine)))
+        behind.sort(key=lambda p: (-p[1], p[0]))
+        ahead.sort(key=lambda p: (-p[1], p[0]))
+        losses.append(Loss(node.node, total, margin, tuple(behind), tuple(ahead),
+                           filtered_out=node.filter.value == "failed"))
+    ranked = sorted((loss for loss in losses if loss.margin is not None), key=lambda loss: loss.margin)
+    runner = ranked[0] if ranked else None
+    tied = tuple(loss.node for loss in ranked if loss.margin == 0)
+    return Explanation(winner_name, wtotal, runner.node if runner else None, runner.margin if runner else None,
+                       tied, tuple(losses))
+
+
+def explanation_to_dict(exp: Explanation) -> dict:
+    return {
+        "winner": exp.winner,
+        "winner_total": exp.winner_total,
+        "runner_up": exp.runner_up,
+        "margin": exp.margin,
+        "tied_with": list(exp.tied_with),
+        "losers": [
+            {"node": loss.node, "total": loss.total, "margin": loss.margin,
+             "behind_on": [{"plugin": p, "by": v} for p, v in loss.behind_on],
+             "ahead_on": [{"plugin": p, "by": v} for p, v in loss.ahead_on]}
+            for loss in exp.losses
+        ],
+    }

@@ -1,0 +1,129 @@
+"""The stable JSON contract (schema "schedlog/v1"): the model as plain data.
+
+Keys are only ever added, never renamed or removed; README.md documents them. Output is
+deterministic: the same input gives byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..model import AnalysisResult, Attempt, NodeResult, Score
+
+SCHEMA = "schedlog/v1"
+
+
+def score_to_dict(score: Score) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "plugin": score.plugin,
+        "logged_as": score.logged_as,
+        "raw": score.raw,
+        "normalized": score.normalized,
+        "weight": score.weight,
+        "weighted": score.weighted,
+        "provenance": dict(sorted(score.provenance.items())),
+        "hidden": score.hidden,
+        "recomputed": score.recomputed,
+    }
+    if score.inputs is not None:
+        out["inputs"] = {
+            "scorer": score.inputs.scorer,
+            "allocatable": dict(score.inputs.allocatable),
+            "requested": dict(score.inputs.requested),
+            "score": score.inputs.score,
+            "line_style": score.inputs.line_style,
+        }
+    return out
+
+
+def node_to_dict(node: NodeResult) -> dict[str, Any]:
+    return {
+        "node": node.node,
+        "filter": node.filter.value,
+        "filter_provenance": node.filter_provenance.value if node.filter_provenance else None,
+        "total_logged": node.total_logged,
+        "total_recomputed": node.total_recomputed,
+        "visible_sum": node.visible_sum,
+        "scores": [score_to_dict(s) for s in node.scores],
+    }
+
+
+def _discrepancy_to_dict(d: Any) -> dict[str, Any]:
+    if hasattr(d, "to_dict"):
+        return d.to_dict()
+    return dict(d)
+
+
+def attempt_to_dict(attempt: Attempt) -> dict[str, Any]:
+    failure = None
+    if attempt.failure is not None:
+        failure = {
+            "message": attempt.failure.message,
+            "reasons": dict(attempt.failure.reasons),
+            "total_nodes": attempt.failure.total_nodes,
+            "preemption_message": attempt.failure.preemption_message,
+            "preemption_reasons": dict(attempt.failure.preemption_reasons),
+        }
+    preemption = None
+    if attempt.preemption is not None:
+        p = attempt.preemption
+        preemption = {"ran": p.ran, "status": p.status, "potential_nodes": list(p.potential_nodes),
+                      "victims": [{"pod": v, "node": n} for v, n in p.victims],
+                      "nominated_node": p.nominated_node}
+    return {
+        "pod": attempt.pod,
+        "attempt": attempt.attempt,
+        "started_at": attempt.started_at,
+        "profile": attempt.profile,
+        "outcome": attempt.outcome.value,
+        "outcome_provenance": attempt.outcome_provenance.value if attempt.outcome_provenance else None,
+        "selected_node": attempt.selected_node,
+        "bound_node": attempt.bound_node,
+        "evaluated_nodes": attempt.evaluated_nodes,
+        "feasible_nodes": attempt.feasible_nodes,
+        "failure": failure,
+        "preemption": preemption,
+        "complete": attempt.complete,
+        "incomplete_reason": attempt.incomplete_reason,
+        "stream": attempt.stream,
+        "lines": [attempt.span.first_line, attempt.span.last_line] if attempt.span else None,
+        "nodes": [node_to_dict(n) for n in attempt.nodes],
+        "discrepancies": [_discrepancy_to_dict(d) for d in attempt.discrepancies],
+    }
+
+
+def result_to_dict(result: AnalysisResult, attempts: list[Attempt] | None = None) -> dict[str, Any]:
+    lines = result.lines
+    return {
+        "schema": SCHEMA,
+        "inputs": list(result.inputs),
+        "format": {
+            "era": result.format.era,
+            "encoding": result.format.encoding,
+            "wrapper": result.format.wrapper,
+            "k8s_version": result.format.k8s_version,
+            "version_source": result.format.version_source,
+        },
+        "lines": {
+            "total": lines.total,
+            "parsed": lines.parsed,
+            "ignored": lines.ignored,
+            "unrecognized": lines.unrecognized,
+            "damaged": lines.damaged,
+            "ignored_by_reason": dict(lines.ignored_by_reason),
+        },
+        "config": {
+            "weights": dict(sorted(result.config.weights.items())),
+            "weights_provenance": result.config.weights_provenance.value
+            if result.config.weights_provenance else None,
+            "algorithm_provider": result.config.algorithm_provider,
+            "priorities": list(result.config.priorities),
+        },
+        "notes": list(result.notes),
+        "attempts": [attempt_to_dict(a) for a in (result.attempts if attempts is None else attempts)],
+    }
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"

@@ -1,0 +1,56 @@
+"""Shared test fixtures: where ../shared is, and cached analyses of its logs."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from analyzer import analyze_paths
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SCHEDLOG_SHARED", REPO.parent / "shared"))
+LAB = SHARED / "corpus" / "lab"
+PUBLIC = SHARED / "corpus" / "public"
+
+needs_shared = pytest.mark.skipif(
+    not LAB.is_dir(),
+    reason=f"../shared is absent ({SHARED}): the real-log tests need the shared corpus beside the repo "
+           "(CI has it; set SCHEDLOG_SHARED to point elsewhere)",
+)
+
+FRAMEWORK_RUNS = sorted(p.name for p in LAB.iterdir() if p.is_dir() and p.name != "v1.14.1") \
+    if LAB.is_dir() else []
+LEGACY_RUNS = sorted(p.name for p in (LAB / "v1.14.1").iterdir() if p.is_dir()) \
+    if (LAB / "v1.14.1").is_dir() else []
+
+
+def framework_log(run: str) -> Path:
+    return LAB / run / f"{run}.log"
+
+
+def legacy_log(run: str) -> Path:
+    return LAB / "v1.14.1" / run / "scheduler.log"
+
+
+@cache
+def analysis(path: str):
+    return analyze_paths([path])
+
+
+def facts(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def public(name_prefix: str) -> Path:
+    matches = sorted(PUBLIC.glob(f"{name_prefix}*.log"))
+    assert matches, f"no public excerpt {name_prefix}*"
+    return matches[0]
+
+
+def physical_line_count(path: Path) -> int:
+    data = path.read_bytes()
+    return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)

@@ -4,7 +4,8 @@ Pipeline: read -> parse -> reconstruct -> reference scoring -> reconcile -> repo
 """
 
 from .model import AnalysisResult, Attempt, NodeResult, Score
+from .analysis import Analysis, analyze
 from .pipeline import analyze_paths
 
-__all__ = ["AnalysisResult", "Attempt", "NodeResult", "Score", "analyze_paths"]
+__all__ = ["Analysis", "AnalysisResult", "Attempt", "NodeResult", "Score", "analyze_paths"]
 __version__ = "0.1.0"

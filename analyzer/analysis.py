@@ -1,0 +1,67 @@
+"""The Python API: ``analyze(paths) -> Analysis``, collected once and rendered many ways.
+
+Like a profiler session object: the analysis is computed once (read, parse, reconstruct,
+reference scoring, reconcile) and every output (tables, JSON, HTML, PNG, exports) renders from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .model import AnalysisResult, Attempt
+from .pipeline import analyze_paths
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One analysis of one or more logs."""
+
+    result: AnalysisResult
+
+    @property
+    def attempts(self) -> tuple[Attempt, ...]:
+        return self.result.attempts
+
+    def attempts_for(self, pod: str, attempt: int | None = None) -> list[Attempt]:
+        from .pipeline import attempts_for
+
+        return attempts_for(self.result, pod, attempt)
+
+    def to_dict(self) -> dict:
+        from .report.jsonout import result_to_dict
+
+        return result_to_dict(self.result)
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Tidy tables: attempts, nodes, scores, discrepancies (one row per item, provenance kept)."""
+        from .frames import to_frames
+
+        return to_frames(self.result)
+
+    def to_html(self, path: str | Path, pod: str | None = None) -> Path:
+        from .report.html import write_html
+
+        return write_html(self.result, Path(path), pod=pod)
+
+    def to_png(self, directory: str | Path, pod: str | None = None) -> list[Path]:
+        from .report.png import write_pngs
+
+        return write_pngs(self.result, Path(directory), pod=pod)
+
+
+def analyze(paths: str | Path | Sequence[str | Path], k8s_version: str | None = None,
+            config: str | Path | None = None, progress=None) -> Analysis:
+    """Analyze scheduler logs end to end. Raises analyzer.read.sources.InputError on bad input."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    result = analyze_paths([str(p) for p in paths], progress=progress)
+    from .reconcile import reconcile_result
+
+    result = reconcile_result(result, k8s_version=k8s_version, config_path=str(config) if config else None)
+    return Analysis(result)

@@ -29,7 +29,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on st
 
 # Piped output is not folded to 80 columns: tables stay one row per line for grep and less -S.
 stdout = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)  # errors stay on one line, never folded
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:

@@ -168,9 +168,13 @@ class Assembler:
         draft.pod = pod
         self._attempt_numbers[pod] = draft.number = self._attempt_numbers.get(pod, 0) + 1
 
-    def _for_pod(self, stream: _Stream, event: Event, create: bool = True) -> _AttemptDraft | None:
+    def _for_pod(self, stream: _Stream, event: Event, create: bool = True,
+                 ends_cycle: bool = False) -> _AttemptDraft | None:
+        """The attempt this pod's line belongs to; an outcome line after an outcome means a new cycle."""
         pod = _canonical_pod(event)
         draft = self._find(stream, pod, event.pod_form)
+        if ends_cycle and draft is not None and draft.outcome is not Outcome.UNKNOWN:
+            draft = None  # the log does not show this cycle's start (e.g. a v2 log of retries)
         if draft is None and pod is None:
             draft = stream.current
         if draft is None and create and pod is not None:
@@ -322,7 +326,7 @@ class Assembler:
             draft.bound_node, draft.bound_provenance = draft.selected_node, Provenance.INFERRED
             draft.outcome, draft.outcome_provenance = Outcome.BOUND, Provenance.OBSERVED
             return draft
-        draft = self._for_pod(stream, event)
+        draft = self._for_pod(stream, event, ends_cycle=True)
         if draft is None:
             return None
         draft.bound_node, draft.bound_provenance = event.node, Provenance.OBSERVED
@@ -334,21 +338,21 @@ class Assembler:
         return draft
 
     def _on_bind_failed(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
-        draft = self._for_pod(stream, event)
+        draft = self._for_pod(stream, event, ends_cycle=True)
         if draft is not None:
             draft.outcome, draft.outcome_provenance = Outcome.ERROR, Provenance.OBSERVED
             draft.failure_message = str(event.data.get("err") or "binding failed")
         return draft
 
     def _on_no_fit(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
-        draft = self._for_pod(stream, event)
+        draft = self._for_pod(stream, event, ends_cycle=True)
         if draft is not None:
             draft.outcome, draft.outcome_provenance = Outcome.UNSCHEDULABLE, Provenance.OBSERVED
             draft.failure_message = str(event.data.get("err", event.data.get("message", "")))
         return draft
 
     def _on_schedule_error(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
-        draft = self._for_pod(stream, event)
+        draft = self._for_pod(stream, event, ends_cycle=True)
         if draft is not None and draft.outcome is Outcome.UNKNOWN:
             draft.outcome, draft.outcome_provenance = Outcome.ERROR, Provenance.OBSERVED
             draft.failure_message = str(event.data.get("err", event.data.get("message", "")))

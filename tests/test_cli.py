@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
+from conftest import LAB, framework_log, legacy_log, needs_shared
 from typer.testing import CliRunner
 
 from analyzer.cli import app
-from conftest import LAB, framework_log, legacy_log, needs_shared
 
 runner = CliRunner()
 

@@ -64,3 +64,18 @@ def test_resource_inputs_are_kept(run):
     assert inputs
     assert all(i.allocatable["cpu"] > 0 and i.requested["memory"] > 0 for i in inputs)
     assert {i.scorer for i in inputs} == {"BalancedResourceAllocation", "LeastResourceAllocation"}
+
+
+def test_filter_verdicts_agree_with_the_predicates_that_ran(run):
+    """Observed and inferred verdicts never contradict what the predicates really returned."""
+    _, result, truth = run
+    judged = 0
+    for got, want in zip(result.attempts, truth["attempts"], strict=True):
+        calls = want.get("predicate_calls_per_node", {})
+        for node in got.nodes:
+            if node.filter.value == "unknown" or node.node not in calls:
+                continue
+            passed_all = all(c["fit"] for c in calls[node.node])
+            assert passed_all == (node.filter.value == "passed"), (want["pod"], node.node, node.filter_provenance)
+            judged += 1
+    assert judged > 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import PUBLIC, analysis, needs_shared, physical_line_count, public
 
 pytestmark = needs_shared

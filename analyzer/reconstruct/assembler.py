@@ -112,6 +112,7 @@ class _AttemptDraft:
 class _Stream:
     current: _AttemptDraft | None = None
     open: list[_AttemptDraft] = field(default_factory=list)  # not yet handed on, in start order
+    cluster: dict[str, None] = field(default_factory=dict)  # nodes the scheduler's cache holds, in order
 
 
 def _canonical_pod(event: Event) -> str | None:
@@ -213,7 +214,19 @@ class Assembler:
             stream.open = []
             stream.current = None
 
+    def cluster_nodes(self, stream: str) -> list[str]:
+        """The nodes the scheduler's cache held in this stream (from node add/delete lines)."""
+        known = self._streams.get(stream)
+        return list(known.cluster) if known else []
+
     # -- one handler per event kind ------------------------------------------------------------
+    def _on_node_added(self, stream: _Stream, event: Event) -> None:
+        if event.node:
+            stream.cluster[event.node] = None
+
+    def _on_node_deleted(self, stream: _Stream, event: Event) -> None:
+        stream.cluster.pop(event.node or "", None)
+
     def _on_dequeue(self, stream: _Stream, event: Event) -> _AttemptDraft:
         return self._start(stream, event, _canonical_pod(event) or "?", started=True)
 
@@ -426,8 +439,45 @@ def _resource_amounts(value: Any) -> dict[str, int]:
     return {}
 
 
-def freeze(draft: _AttemptDraft) -> Attempt:
-    """The immutable Attempt for a finished draft."""
+def _infer_filter_verdicts(draft: _AttemptDraft, cluster: Iterable[str]) -> None:
+    """Fill verdicts the log implies but never prints per node (provenance inferred or derived).
+
+    A node with score lines passed (observed). When the score phase ran, a node the cycle named
+    (legacy predicate lines) that got no score failed. When every cluster node was evaluated and the
+    feasible count equals the nodes with scores, every other cluster node failed. With exactly one
+    feasible node there is no score phase: the bound node is the one that passed.
+    "0/N nodes are available" with N = all cluster nodes means every node failed.
+    """
+    if not draft.started:
+        return
+    cluster = list(cluster)
+    scored = {n.node for n in draft.nodes.values() if n.scores or n.total_logged is not None}
+    everyone_evaluated = bool(cluster) and draft.evaluated == len(cluster)
+    if draft.feasible == 1 and draft.bound_node and not scored:
+        node = draft.node(draft.bound_node)
+        if node.filter is FilterVerdict.UNKNOWN:
+            node.filter, node.filter_provenance = FilterVerdict.PASSED, Provenance.DERIVED
+        scored = {draft.bound_node}
+    if draft.scored or scored:
+        for node in draft.nodes.values():
+            if node.node not in scored and node.filter is FilterVerdict.UNKNOWN:
+                node.filter, node.filter_provenance = FilterVerdict.FAILED, Provenance.INFERRED
+        if everyone_evaluated and draft.feasible == len(scored):
+            for name in cluster:
+                if name not in scored and name not in draft.nodes:
+                    node = draft.node(name)
+                    node.filter, node.filter_provenance = FilterVerdict.FAILED, Provenance.INFERRED
+    if draft.outcome is Outcome.UNSCHEDULABLE and draft.failure_message and cluster and \
+            draft.failure_message.startswith(f"0/{len(cluster)} nodes are available"):
+        for name in cluster:
+            node = draft.node(name)
+            if node.filter is FilterVerdict.UNKNOWN:
+                node.filter, node.filter_provenance = FilterVerdict.FAILED, Provenance.DERIVED
+
+
+def freeze(draft: _AttemptDraft, cluster: Iterable[str] = ()) -> Attempt:
+    """The immutable Attempt for a finished draft (``cluster``: the stream's known nodes)."""
+    _infer_filter_verdicts(draft, cluster)
     nodes = []
     for nd in draft.nodes.values():
         scores = tuple(
@@ -467,6 +517,6 @@ def assemble(events: Iterable[Event], assembler: Assembler | None = None) -> Ite
     assembler = assembler or Assembler()
     for event in events:
         for draft in assembler.feed(event):
-            yield draft.seq, freeze(draft)
+            yield draft.seq, freeze(draft, assembler.cluster_nodes(draft.stream))
     for draft in assembler.finish():
-        yield draft.seq, freeze(draft)
+        yield draft.seq, freeze(draft, assembler.cluster_nodes(draft.stream))

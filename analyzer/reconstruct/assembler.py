@@ -263,44 +263,45 @@ class Assembler:
             node.filter, node.filter_provenance = FilterVerdict.PASSED, Provenance.OBSERVED
         return node
 
-    def _on_resource_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+    def _node_line(self, stream: _Stream, event: Event) -> tuple[_AttemptDraft | None, _NodeDraft | None]:
+        """The attempt and scored node a per-node score line belongs to (node None when it names none)."""
         draft = self._for_pod(stream, event)
         if draft is None or not event.node:
+            return draft, None
+        return draft, self._scored_node(draft, event.node)
+
+    def _on_resource_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft, node = self._node_line(stream, event)
+        if node is None:
             return draft
         logged = event.name or "?"
         plugin = plugin_from_logger(event.data.get("logger")) or canonical_name(logged)
-        score = self._scored_node(draft, event.node).score(plugin, logged)
-        alloc, req = _resource_amounts(event.data.get("allocatableResource", event.data.get("allocatable"))), \
-            _resource_amounts(event.data.get("requestedResource", event.data.get("requested")))
+        score = node.score(plugin, logged)
+        printed = event.value if event.value is not None else event.data.get("score")
+        alloc = _resource_amounts(event.data.get("allocatableResource", event.data.get("allocatable")))
+        req = _resource_amounts(event.data.get("requestedResource", event.data.get("requested")))
         score.inputs = ResourceInputs(scorer=logged, allocatable=frozen_map(alloc), requested=frozen_map(req),
-                                      score=event.value if event.value is not None else event.data.get("score"),
-                                      line_style=event.data.get("line_style", "?"))
-        score.put("raw", event.value if event.value is not None else event.data.get("score"), OBS)
+                                      score=printed, line_style=event.data.get("line_style", "?"))
+        score.put("raw", printed, OBS)
         return draft
 
     def _on_priority_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
-        draft = self._for_pod(stream, event)
-        if draft is None or not event.node:
-            return draft
-        logged = event.name or "?"
-        self._scored_node(draft, event.node).score(canonical_name(logged), logged).put(
-            "normalized", event.value, OBS)
+        draft, node = self._node_line(stream, event)
+        if node is not None:
+            logged = event.name or "?"
+            node.score(canonical_name(logged), logged).put("normalized", event.value, OBS)
         return draft
 
     def _on_extender_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
-        draft = self._for_pod(stream, event)
-        if draft is None or not event.node:
-            return draft
-        name = f"extender:{event.name}"
-        self._scored_node(draft, event.node).score(name, event.name).put("raw", event.value, OBS)
+        draft, node = self._node_line(stream, event)
+        if node is not None:
+            node.score(f"extender:{event.name}", event.name).put("raw", event.value, OBS)
         return draft
 
     def _on_plugin_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
-        draft = self._for_pod(stream, event)
-        if draft is None or not event.node:
-            return draft
-        self._scored_node(draft, event.node).score(event.name or "?", event.name).put(
-            "weighted", event.value, OBS)
+        draft, node = self._node_line(stream, event)
+        if node is not None:
+            node.score(event.name or "?", event.name).put("weighted", event.value, OBS)
         return draft
 
     def _on_plugin_score_list(self, stream: _Stream, event: Event) -> _AttemptDraft | None:

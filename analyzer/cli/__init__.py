@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import inspect
+from . import inspect, regress
 from .common import EXIT_CODES_HELP
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app = typer.Typer(
 app.command()(inspect.summary)
 app.command()(inspect.attempts)
 app.command()(inspect.explain)
+regress.register(app)
 
 
 def main() -> None:

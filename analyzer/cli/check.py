@@ -1,0 +1,162 @@
+"""check and whatif: do the logged numbers add up, and what would other weights have changed."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from ..model import AnalysisResult
+from ..reconcile import KINDS, WeightSource, reconcile_with_weights, unexplained
+from ..reconcile.infer import Inference, infer_weights
+from ..reconcile.version import VersionError
+from ..reconcile.whatif import WhatIfError, parse_overrides, whatif
+from ..scoring.config import ConfigError
+from .common import EXIT_DISCREPANCY, EXIT_OK, LogsArg, OutputFormat, OutputOpt, QuietOpt, fail, load, print_json
+
+VersionOpt = Annotated[str | None, typer.Option(
+    "--k8s-version", help="Score as this Kubernetes version (default: the version the log prints, else a "
+                          "guess from its format).")]
+ConfigOpt = Annotated[str | None, typer.Option(
+    "--config", help="KubeSchedulerConfiguration or Policy file the scheduler ran with (weights).")]
+WeightOpt = Annotated[list[str], typer.Option(
+    "--weight", "-w", help="PLUGIN=N, repeatable: the weight to try instead of the one in effect.")]
+
+SOURCE_WORDS = {"user": "given with --k8s-version", "logged": "printed in the log",
+                "signature": "guessed from the log's format"}
+
+
+def _reconciled(logs: list[str], quiet: bool, k8s_version: str | None, config: str | None
+                ) -> tuple[AnalysisResult, WeightSource]:
+    """Load and reconcile, or exit 2 with a one-line reason."""
+    result = load(logs, quiet)
+    try:
+        return reconcile_with_weights(result, k8s_version=k8s_version, config_path=config)
+    except (VersionError, ConfigError) as exc:
+        fail(str(exc))
+
+
+def _header(result: AnalysisResult, weights: WeightSource) -> str:
+    fmt = result.format
+    if fmt.k8s_version is None:
+        return "version unknown: nothing could be reconciled"
+    return (f"scored as Kubernetes {fmt.k8s_version} ({SOURCE_WORDS.get(fmt.version_source or '', '?')}); "
+            f"weights from {weights.origin} ({weights.provenance.value})")
+
+
+def _grouped(result: AnalysisResult) -> dict[str, list[tuple[Any, Any]]]:
+    groups: dict[str, list] = {k: [] for k in KINDS}
+    for a in result.attempts:
+        for d in a.discrepancies:
+            groups.setdefault(d.kind, []).append((a, d))
+    return {k: v for k, v in groups.items() if v}
+
+
+def _inference_lines(inf: Inference) -> list[str]:
+    if not inf.rows:
+        return [f"inferred configuration: {'; '.join(inf.notes) or 'no node with a logged total'}"]
+    lines = [f"inferred configuration from {inf.rows} node totals: hidden constant {inf.constant}"]
+    for w in inf.weights:
+        if w.weight is not None:
+            value = str(w.weight)
+        elif w.candidates:
+            value = "any of " + ", ".join(map(str, w.candidates[:6])) + ("..." if len(w.candidates) > 6 else "")
+        else:
+            continue  # not identifiable: the notes say why
+        agree = {True: "agrees", False: "DIFFERS", None: "-"}[w.agrees]
+        lines.append(f"  {w.plugin}: {value} ({w.method}; applied {w.applied}, {agree})")
+    lines.append("  residuals: " + ", ".join(f"{r:+d} on {n} node{'s' if n != 1 else ''}"
+                                             for r, n in inf.residuals))
+    lines += [f"  note: {n}" for n in inf.notes]
+    return lines
+
+
+def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = None,
+          output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False) -> None:
+    """Every discrepancy between the logged numbers and the reference scoring, grouped by kind.
+
+    Exit 0 when every one is explained (hidden components, ties, cut attempts), 1 when some are not.
+    """
+    result, weights = _reconciled(logs, quiet, k8s_version, config)
+    groups = _grouped(result)
+    open_items = unexplained(result)
+    inference = infer_weights(result)
+    code = EXIT_DISCREPANCY if open_items else EXIT_OK
+    if output is OutputFormat.json:
+        print_json({
+            "schema": "schedlog/v1", "inputs": list(result.inputs),
+            "k8s_version": result.format.k8s_version, "version_source": result.format.version_source,
+            "weights": {"origin": weights.origin, "provenance": weights.provenance.value,
+                        "by_profile": {p: dict(w) for p, w in weights.by_profile.items()}},
+            "summary": {k: {"total": len(v), "explained": sum(d.explained for _, d in v),
+                            "unexplained": sum(not d.explained for _, d in v)} for k, v in groups.items()},
+            "discrepancies": {k: [{"pod": a.pod, "attempt": a.attempt, **d.to_dict()} for a, d in v]
+                              for k, v in groups.items()},
+            "inferred_config": inference.to_dict(),
+            "unexplained": len(open_items), "exit_code": code,
+        })
+        raise typer.Exit(code)
+    lines = [_header(result, weights)] + ([] if groups else ["", "no discrepancies"])
+    for kind, items in groups.items():
+        n_open = sum(not d.explained for _, d in items)
+        lines += ["", f"{kind}: {len(items)} ({len(items) - n_open} explained, {n_open} unexplained)"]
+        for a, d in items:
+            mark = "explained" if d.explained else "UNEXPLAINED"
+            lines.append(f"  {a.pod} #{a.attempt}: {d.explanation}  [{mark}, {d.confidence} confidence]")
+    lines += ["", *_inference_lines(inference), ""]
+    if open_items:
+        lines.append(f"{len(open_items)} unexplained discrepanc{'ies' if len(open_items) != 1 else 'y'}")
+    else:
+        lines.append("every logged number is explained")
+    _emit(lines)
+    raise typer.Exit(code)
+
+
+def whatif_cmd(logs: LogsArg, weight: WeightOpt, k8s_version: VersionOpt = None, config: ConfigOpt = None,
+               output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False) -> None:
+    """Re-rank every attempt with other plugin weights and list the pods whose winner would change."""
+    try:
+        overrides = parse_overrides(weight)
+    except WhatIfError as exc:
+        fail(str(exc))
+    result, _weights = _reconciled(logs, quiet, k8s_version, config)
+    try:
+        reranked = whatif(result, overrides)
+    except WhatIfError as exc:
+        fail(str(exc))
+    changed = [r for r in reranked if r.changed]
+    if output is OutputFormat.json:
+        print_json({"schema": "schedlog/v1", "weights": overrides, "attempts": len(reranked),
+                    "changed": [r.to_dict() for r in changed]})
+        return
+    tried = ", ".join(f"{k}={v}" for k, v in overrides.items())
+    lines = [f"re-ranked {len(reranked)} scored attempts with {tried}"]
+    if not changed:
+        lines.append("no winner would change")
+    for r in changed:
+        new = dict(r.new_totals)
+        lines.append(f"  {r.pod} #{r.attempt}: {r.winner} ({new.get(r.winner)}) -> "
+                     f"{', '.join(r.new_leaders)} ({new[r.new_leaders[0]]})")
+    skipped = sum(1 for r in reranked if r.missing)
+    if skipped:
+        lines.append(f"{skipped} attempts had nodes without an unweighted score for an overridden plugin; "
+                     "those nodes were left out")
+    _emit(lines)
+
+
+def _emit(lines: list[str]) -> None:
+    """Plain text on stdout, never wrapped; a reader that leaves early (| head) is not an error."""
+    try:
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def register(app: typer.Typer) -> None:
+    """Add check and whatif to the schedlog app."""
+    app.command()(check)
+    app.command("whatif")(whatif_cmd)

@@ -1,0 +1,132 @@
+"""snapshot, verify, diff: regression testing of scheduling decisions against saved logs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..reconcile import reconcile_result
+from ..reconcile.version import VersionError
+from ..regress.compare import check_ignored, compare, parse_tolerances
+from ..regress.logdiff import diff_snapshots, render_changes, render_diff
+from ..regress.snapshot import SnapshotError, load_snapshot, snapshot, snapshot_text
+from ..scoring.config import ConfigError
+from .common import (
+    EXIT_DISCREPANCY,
+    EXIT_OK,
+    LogsArg,
+    OutputFormat,
+    OutputOpt,
+    QuietOpt,
+    fail,
+    load,
+    print_json,
+)
+
+ToleranceOpt = Annotated[list[str] | None, typer.Option(
+    "--tolerance", "-t", metavar="NAME=N",
+    help="Accept a score change of up to N for plugin NAME ('total' for node totals, '*' for every plugin). "
+         "Repeatable.")]
+IgnoreOpt = Annotated[list[str] | None, typer.Option(
+    "--ignore", "-i", metavar="FIELD",
+    help="Leave FIELD out of the comparison: log, weights, outcome, winner, evaluated_nodes, feasible_nodes, "
+         "complete, failure, nodes, filter, total, scores, discrepancies, or plugin:NAME. Repeatable.")]
+
+
+VersionOpt = Annotated[str | None, typer.Option(
+    "--k8s-version", help="Reconcile as this Kubernetes version (default: the logged one, else a guess); "
+                          "affects only the discrepancies.")]
+ConfigOpt = Annotated[str | None, typer.Option(
+    "--config", help="KubeSchedulerConfiguration or Policy file the scheduler ran with (for discrepancies).")]
+
+
+def log_snapshot(paths: list[str], quiet: bool, k8s_version: str | None = None,
+                 config: str | None = None) -> dict[str, Any]:
+    """Analyze the logs as analyzer.analyze() does (pipeline + reconcile) and snapshot them; exit 2 if bad."""
+    result = load(paths, quiet)
+    try:
+        return snapshot(reconcile_result(result, k8s_version=k8s_version, config_path=config))
+    except (VersionError, ConfigError) as exc:
+        fail(str(exc))
+
+
+def write(text: str) -> None:
+    """Print to stdout; a reader that leaves early (`| head`) is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _options(tolerance: list[str] | None,
+             ignore: list[str] | None) -> tuple[dict[str, float], tuple[str, ...]]:
+    try:
+        return parse_tolerances(tolerance or []), tuple(sorted(check_ignored(ignore or [])))
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def snapshot_cmd(logs: LogsArg,
+                 out: Annotated[str | None, typer.Option("--out", "-o", metavar="FILE",
+                                                          help="Write here (default: stdout).")] = None,
+                 k8s_version: VersionOpt = None, config: ConfigOpt = None, quiet: QuietOpt = False) -> None:
+    """Write a stable summary of every decision (outcome, winner, totals, plugin scores, discrepancies)."""
+    text = snapshot_text(log_snapshot(logs, quiet, k8s_version, config))
+    if out is None or out == "-":
+        write(text)
+        return
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{out}: {exc.strerror or exc}")
+
+
+def verify(args: Annotated[list[str], typer.Argument(metavar="LOG... EXPECTED",
+                                                     help="Scheduler logs, then the expected snapshot.",
+                                                     show_default=False)],
+           tolerance: ToleranceOpt = None, ignore: IgnoreOpt = None, k8s_version: VersionOpt = None,
+           config: ConfigOpt = None, output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False) -> None:
+    """Check that logs still give the decisions of a saved snapshot: exit 0 if so, 1 with a diff if not."""
+    if len(args) < 2:
+        fail("verify needs at least one log and then the expected snapshot file")
+    *logs, expected_path = args
+    tolerances, ignored = _options(tolerance, ignore)
+    try:
+        expected = load_snapshot(expected_path)
+    except SnapshotError as exc:
+        fail(str(exc))
+    changes = compare(expected, log_snapshot(logs, quiet, k8s_version, config), tolerances, ignored)
+    if output is OutputFormat.json:
+        print_json({"schema": expected["schema"], "match": not changes,
+                    "changes": [c.to_dict() for c in changes]})
+    elif changes:
+        write(render_changes(changes, expected_path, " ".join(logs)))
+    else:
+        write(f"ok: {' '.join(logs)} matches {expected_path}\n")
+    raise typer.Exit(EXIT_DISCREPANCY if changes else EXIT_OK)
+
+
+def diff(first: Annotated[str, typer.Argument(metavar="A", help="The first log.", show_default=False)],
+         second: Annotated[str, typer.Argument(metavar="B", help="The second log.", show_default=False)],
+         tolerance: ToleranceOpt = None, ignore: IgnoreOpt = None,
+         output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False) -> None:
+    """Compare two logs of the same workload: moved winners, changed scores, plugins and weights."""
+    tolerances, ignored = _options(tolerance, ignore)
+    result = diff_snapshots(log_snapshot([first], quiet), log_snapshot([second], quiet), tolerances, ignored)
+    if output is OutputFormat.json:
+        print_json({"schema": "schedlog-diff/1", "a": first, "b": second, **result.to_dict()})
+    else:
+        write(render_diff(result, first, second))
+    raise typer.Exit(EXIT_OK if result.same else EXIT_DISCREPANCY)
+
+
+def register(app: typer.Typer) -> None:
+    """Add snapshot, verify and diff to the schedlog app."""
+    app.command("snapshot")(snapshot_cmd)
+    app.command()(verify)
+    app.command()(diff)

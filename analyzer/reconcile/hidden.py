@@ -1,0 +1,236 @@
+"""Attribute the gap between a node's logged total and its visible weighted sum to hidden components.
+
+Per version (``VersionProfile.hidden``): NodePreferAvoidPods (weight 10000, always at its maximum unless
+the node's preferAvoidPods annotation names the pod's controller) is never printed up to 1.16 and in
+1.17-1.18; legacy ImageLocality (0-10) is never printed in 1.12-1.16; TaintToleration was not printed
+before v1.3's PR #27237. A gap these explain exactly is reported as explained; whatever is left is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..model import Attempt, NodeResult, Provenance, Score, frozen_map
+from ..scoring.versions import HiddenComponent, canonical_plugin_name
+from .discrepancy import HIDDEN, Discrepancy
+from .scores import ScoringContext
+
+AVOID_MARK = "PreferAvoid"  # binary components: full score, or 0 on a node that avoids the pod's controller
+
+
+@dataclass(frozen=True)
+class Part:
+    """One hidden component's share of a node's total."""
+
+    name: str
+    weight: int
+    normalized: int
+
+    @property
+    def amount(self) -> int:
+        return self.weight * self.normalized
+
+    @property
+    def label(self) -> str:
+        return f"{self.name.removesuffix('Priority')} (weight {self.weight} × score {self.normalized})"
+
+
+@dataclass(frozen=True)
+class Split:
+    """A node's gap = the parts recognised + what is left."""
+
+    node: str
+    logged: int
+    visible: int
+    parts: tuple[Part, ...]
+    leftover: int
+    avoided: Part | None = None  # a binary component that scored 0 on this node
+
+    @property
+    def gap(self) -> int:
+        return self.logged - self.visible
+
+
+def _visible(node: NodeResult) -> int | None:
+    """Σ weighted of the printed scores (extenders included); None when one of them is unknown."""
+    shown = [s for s in node.scores if not s.hidden]
+    if not shown or any(s.weighted is None for s in shown):
+        return None
+    return sum(s.weighted for s in shown)
+
+
+def _shown_names(attempt: Attempt, version: str) -> set[str]:
+    names: set[str] = set()
+    for n in attempt.nodes:
+        for s in n.scores:
+            for name in (s.plugin, s.logged_as):
+                if name:
+                    names |= {name, canonical_plugin_name(name, version)}
+    return names
+
+
+def candidates(attempt: Attempt, ctx: ScoringContext) -> list[HiddenComponent]:
+    """The hidden components of this version, with the weights in effect, plus an unprinted
+    NodePreferAvoidPods where the weights have one but the attempt shows no line for it."""
+    weights = ctx.weights.weights_for(attempt.profile)
+    shown = _shown_names(attempt, ctx.version)
+    out: list[HiddenComponent] = []
+    for h in ctx.profile.hidden:
+        if h.name in shown:
+            continue
+        configured = ctx.weights.origin not in ("defaults", "none")
+        if configured and h.name not in weights:
+            continue  # a configuration that leaves the component out: it does not run
+        w = weights.get(h.name, h.weight)
+        if w:  # a weight of 0 (configured off) adds nothing
+            out.append(HiddenComponent(h.name, w, h.max_normalized, h.note))
+    have = {h.name for h in out}
+    for name, w in weights.items():
+        if AVOID_MARK in name and name not in shown and name not in have and w:
+            out.append(HiddenComponent(name, w, ctx.profile.max_score, "no score line in this attempt"))
+    return out
+
+
+def unlogged(attempt: Attempt, ctx: ScoringContext, hidden: list[HiddenComponent]) -> list[tuple[str, int]]:
+    """(plugin, largest possible contribution) for weighted plugins with no line in this attempt."""
+    shown = _shown_names(attempt, ctx.version) | {h.name for h in hidden}
+    return [(n, w * ctx.profile.max_score) for n, w in ctx.weights.weights_for(attempt.profile).items()
+            if n not in shown and w]
+
+
+def split_node(node: NodeResult, comps: list[HiddenComponent], binary_applies: bool, max_score: int
+               ) -> Split | None:
+    """Decompose one node's gap; None when the node has no logged total or an unknown visible score."""
+    visible = _visible(node)
+    if node.total_logged is None or visible is None:
+        return None
+    rest = node.total_logged - visible
+    parts: list[Part] = []
+    avoided = None
+    for c in comps:
+        if AVOID_MARK not in c.name or not binary_applies:
+            continue
+        full = Part(c.name, c.weight, c.max_normalized or max_score)
+        if rest >= full.amount:
+            parts.append(full)
+            rest -= full.amount
+        else:
+            avoided = Part(c.name, c.weight, 0)
+    variable = [c for c in comps if AVOID_MARK not in c.name]
+    if len(variable) == 1 and rest > 0:
+        c = variable[0]
+        if rest % c.weight == 0 and rest // c.weight <= max_score:
+            parts.append(Part(c.name, c.weight, rest // c.weight))
+            rest = 0
+    return Split(node.node, node.total_logged, visible, tuple(parts), rest, avoided)
+
+
+def with_hidden_scores(node: NodeResult, split: Split | None) -> NodeResult:
+    """The node with one hidden Score per recognised part and total_recomputed = visible + parts."""
+    visible = _visible(node)
+    if split is None:
+        return node if visible is None else _replace_total(node, visible)
+    inferred = Provenance.INFERRED.value
+    prov = frozen_map({"normalized": inferred, "weight": inferred, "weighted": inferred})
+    extra = [Score(plugin=p.name, normalized=p.normalized, weight=p.weight, weighted=p.amount, provenance=prov,
+                   hidden=True) for p in (*split.parts, *([split.avoided] if split.avoided else []))]
+    return replace(node, scores=node.scores + tuple(extra),
+                   total_recomputed=split.visible + sum(p.amount for p in split.parts))
+
+
+def _replace_total(node: NodeResult, total: int) -> NodeResult:
+    return replace(node, total_recomputed=total)
+
+
+def _values(splits: list[Split]) -> str:
+    vis = "/".join(str(s.visible) for s in splits)
+    logged = "/".join(str(s.logged) for s in splits)
+    return f"visible {vis}, logged {logged}"
+
+
+def _where(group: list[Split], everyone: int) -> str:
+    return "on every node" if len(group) == everyone and everyone > 1 else "on " + ", ".join(s.node for s in group)
+
+
+def hidden_discrepancies(attempt: Attempt, splits: list[Split], ctx: ScoringContext,
+                         comps: list[HiddenComponent]) -> list[Discrepancy]:
+    """One record per group of nodes with the same decomposition: explained parts, avoided components,
+    and unexplained leftovers (with the unlogged plugins that could hold them)."""
+    out: list[Discrepancy] = []
+    everyone = len(splits)
+    story = _values(splits) if everyone > 1 else ""
+    for key, group in _groups(splits, lambda s: s.parts).items():
+        if not key:
+            continue
+        amount = sum(p.amount for p in key)
+        parts = " + ".join(p.label for p in key)
+        values = story or _values(group)
+        text = f"{values}: +{amount} {_where(group, everyone)} = {parts}, not logged in this version"
+        typical = all(p.normalized == _typical(p, comps) for p in key)
+        out.append(_record(group, amount, parts, text, True, ctx.confidence if typical else "medium"))
+    for key, group in _groups(splits, lambda s: s.avoided).items():
+        if key is None or not any(s.parts and s.parts[0].name == key.name for s in splits):
+            continue
+        full = next(p for s in splits for p in s.parts if p.name == key.name)
+        text = (f"{_values(group)}: no +{full.amount} {_where(group, everyone)}, unlike the other nodes = "
+                f"{key.label}: the node's preferAvoidPods annotation names this pod's controller")
+        out.append(_record(group, 0, key.label, text, True, ctx.confidence))
+    unlogged_plugins = unlogged(attempt, ctx, comps)
+    for leftover, group in _groups(splits, lambda s: s.leftover).items():
+        if leftover == 0:
+            continue
+        out.append(_leftover(group, leftover, everyone, story, unlogged_plugins, ctx))
+    return out
+
+
+def _leftover(group: list[Split], leftover: int, everyone: int, story: str,
+              unlogged_plugins: list[tuple[str, int]], ctx: ScoringContext) -> Discrepancy:
+    values = story or _values(group)
+    where = _where(group, everyone)
+    if leftover < 0:
+        text = (f"{values}: the visible scores exceed the logged total by {-leftover} {where}: no hidden "
+                f"component can subtract{ctx.version_note()}")
+        return _record(group, leftover, None, text, False, ctx.confidence)
+    room = sum(m for _, m in unlogged_plugins)
+    if unlogged_plugins and leftover <= room:
+        names = ", ".join(n for n, _ in unlogged_plugins)
+        attribution = f"plugins with no score line here: {names}"
+        text = (f"{values}: {leftover} {where} is not explained by a known hidden component; the plugins "
+                f"with no score line here ({names}) could add up to {room}, but the log does not say which")
+        return _record(group, leftover, attribution, text, False, "low")
+    text = (f"{values}: {leftover} {where} is not explained by any component this version is known to "
+            f"leave unlogged{ctx.version_note()}")
+    return _record(group, leftover, None, text, False, ctx.confidence)
+
+
+def _record(group: list[Split], amount: int, attribution: str | None, text: str, explained: bool,
+            confidence: str) -> Discrepancy:
+    one = group[0] if len(group) == 1 else None
+    return Discrepancy(
+        HIDDEN, one.node if one else None, None, one.logged if one else None, one.visible if one else None,
+        amount, attribution, text, confidence, explained=explained, nodes=tuple(s.node for s in group),
+        per_node=tuple((s.node, s.logged, s.visible) for s in group))
+
+
+def _typical(part: Part, comps: list[HiddenComponent]) -> int | None:
+    return next((c.max_normalized for c in comps if c.name == part.name), None)
+
+
+def _groups(splits: list[Split], key) -> dict:
+    out: dict = {}
+    for s in splits:
+        out.setdefault(key(s), []).append(s)
+    return out
+
+
+def reconcile_hidden(attempt: Attempt, ctx: ScoringContext) -> tuple[Attempt, list[Discrepancy]]:
+    """Attempt with hidden scores and recomputed totals filled in, and its hidden-component records."""
+    comps = candidates(attempt, ctx)
+    raw = [split_node(n, comps, True, ctx.profile.max_score) for n in attempt.nodes]
+    # A binary component counts only when some node carries it; otherwise the version guess is the
+    # likelier thing to be wrong, and the nodes are decomposed without it.
+    if not any(s and s.parts and AVOID_MARK in s.parts[0].name for s in raw):
+        raw = [split_node(n, comps, False, ctx.profile.max_score) for n in attempt.nodes]
+    nodes = tuple(with_hidden_scores(n, s) for n, s in zip(attempt.nodes, raw, strict=True))
+    splits = [s for s in raw if s is not None]
+    return replace(attempt, nodes=nodes), hidden_discrepancies(attempt, splits, ctx, comps)

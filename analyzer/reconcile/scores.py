@@ -1,0 +1,154 @@
+"""Complete each logged score: weight, the missing one of normalized/weighted, and the recomputed value.
+
+Legacy logs (<= 1.16) and 1.17-1.18 resource lines print scores before weighting, so weighted =
+normalized x weight. Framework logs (1.19+) print weighted scores, so normalized = weighted / weight.
+A resource line (``Score.inputs``) is recomputed with the reference scorer; a different result is a
+formula-mismatch, a weighted score the weight cannot produce is a weight-mismatch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..model import NodeResult, Provenance, Score, frozen_map
+from ..scoring.resources import recompute_resource_line
+from ..scoring.versions import VersionProfile
+from .discrepancy import FORMULA, WEIGHT, Discrepancy
+from .weights import EXTENDER_DEFAULT_WEIGHT, EXTENDER_PREFIX, WeightSource
+
+FACT = frozenset({Provenance.OBSERVED.value, Provenance.DERIVED.value})
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """Everything the per-score arithmetic needs: the version's rules, the weights, how sure we are."""
+
+    profile: VersionProfile
+    weights: WeightSource
+    version: str
+    version_source: str  # user | logged | signature
+
+    @property
+    def confidence(self) -> str:
+        return "high" if self.version_source in ("user", "logged") else "medium"
+
+    def version_note(self) -> str:
+        if self.version_source == "signature":
+            return f" (scored as {self.version}, guessed from the log's format; pass --k8s-version to be sure)"
+        return ""
+
+
+def _combine(*provs: str | None) -> str:
+    """Provenance of arithmetic on several inputs: derived if all are facts, else inferred."""
+    return Provenance.DERIVED.value if all(p in FACT for p in provs) else Provenance.INFERRED.value
+
+
+def _weight(score: Score, profile_name: str | None, ctx: ScoringContext
+            ) -> tuple[int | None, str | None, bool]:
+    """(weight, provenance, from the log's ratio): configured/logged/default weight; for framework lines
+    the logged ratio wins over a default (raw and weighted both printed give weight = weighted / raw)."""
+    w = ctx.weights.weight_of(score, profile_name)
+    prov = ctx.weights.provenance.value if w is not None else None
+    if score.plugin.startswith(EXTENDER_PREFIX) and w is None:
+        return EXTENDER_DEFAULT_WEIGHT, Provenance.INFERRED.value, False
+    ratio = _logged_ratio(score, ctx)
+    if ratio is not None and (w is None or prov == Provenance.INFERRED.value):
+        return ratio, Provenance.DERIVED.value, True
+    return w, prov, False
+
+
+def _logged_ratio(score: Score, ctx: ScoringContext) -> int | None:
+    if not ctx.profile.plugin_lines_weighted or not score.raw or score.weighted is None:
+        return None
+    if score.provenance.get("weighted") != Provenance.OBSERVED.value or score.weighted % score.raw:
+        return None
+    return score.weighted // score.raw
+
+
+def complete_score(score: Score, node: str, profile_name: str | None, ctx: ScoringContext
+                   ) -> tuple[Score, list[Discrepancy]]:
+    """The score with weight, normalized/weighted and recomputed filled in, plus what does not add up."""
+    if score.hidden:
+        return score, []
+    prov = dict(score.provenance)
+    found: list[Discrepancy] = []
+    w, wprov, from_ratio = _weight(score, profile_name, ctx)
+    normalized, weighted = score.normalized, score.weighted
+    if w is not None:
+        prov["weight"] = wprov
+    if score.plugin.startswith(EXTENDER_PREFIX):
+        if weighted is None and score.raw is not None and w is not None:
+            weighted = score.raw * w * ctx.profile.extender_scale
+            prov["weighted"] = _combine(prov.get("raw"), wprov) if ctx.profile.extender_scale == 1 \
+                else Provenance.INFERRED.value
+    elif ctx.profile.plugin_lines_weighted and weighted is not None:
+        if not from_ratio:
+            found += _check_ratio(score, node, w, ctx)
+        if normalized is None and w:
+            if weighted % w == 0 and weighted // w <= ctx.profile.max_score:
+                normalized = weighted // w
+                prov["normalized"] = _combine(prov.get("weighted"), wprov)
+            else:
+                found.append(_weight_mismatch(score, node, w, wprov, ctx))
+    else:
+        if normalized is None and score.raw is not None and score.inputs is not None:
+            normalized = score.raw  # resource priorities have no normalize step
+            prov["normalized"] = _combine(prov.get("raw"))
+        if weighted is None and normalized is not None and w is not None:
+            weighted = normalized * w
+            prov["weighted"] = _combine(prov.get("normalized"), wprov)
+    recomputed = None
+    if score.inputs is not None:
+        recomputed = recompute_resource_line(score.inputs, ctx.profile)
+        if recomputed is not None:
+            prov["recomputed"] = Provenance.RECOMPUTED.value
+            if recomputed != score.inputs.score:
+                found.append(_formula_mismatch(score, node, recomputed, ctx))
+    done = replace(score, weight=w, normalized=normalized, weighted=weighted, recomputed=recomputed,
+                   provenance=frozen_map(prov))
+    return done, found
+
+
+def _check_ratio(score: Score, node: str, w: int | None, ctx: ScoringContext) -> list[Discrepancy]:
+    """A configured or logged weight that the printed raw/weighted pair contradicts."""
+    if not score.raw or score.weighted is None or w is None:
+        return []
+    if score.raw * w == score.weighted:
+        return []
+    return [Discrepancy(
+        WEIGHT, node, score.plugin, score.weighted, score.raw * w, score.weighted - score.raw * w,
+        f"{ctx.weights.origin} weight {w}",
+        f"{score.plugin} on {node}: raw {score.raw} x weight {w} = {score.raw * w}, but the log adds "
+        f"{score.weighted}: the weight in effect is not the {ctx.weights.origin} one",
+        "high")]
+
+
+def _weight_mismatch(score: Score, node: str, w: int, wprov: str | None, ctx: ScoringContext) -> Discrepancy:
+    why = "is not a multiple of" if score.weighted % w else f"exceeds {ctx.profile.max_score} x"
+    return Discrepancy(
+        WEIGHT, node, score.plugin, score.weighted, None, None, f"{ctx.weights.origin} weight {w}",
+        f"{score.plugin} on {node}: logged weighted score {score.weighted} {why} weight {w} "
+        f"({ctx.weights.origin}){ctx.version_note()}: the scheduler ran with another weight",
+        ctx.confidence if wprov != Provenance.INFERRED.value else "medium")
+
+
+def _formula_mismatch(score: Score, node: str, recomputed: int, ctx: ScoringContext) -> Discrepancy:
+    inp = score.inputs
+    return Discrepancy(
+        FORMULA, node, score.plugin, inp.score, recomputed, inp.score - recomputed,
+        f"{inp.scorer} formula of {ctx.version}",
+        f"{inp.scorer} on {node}: the log says {inp.score}, the {ctx.version} formula gives {recomputed} "
+        f"from allocatable {dict(inp.allocatable)} and requested {dict(inp.requested)}{ctx.version_note()}",
+        ctx.confidence)
+
+
+def complete_node(node: NodeResult, profile_name: str | None, ctx: ScoringContext
+                  ) -> tuple[NodeResult, list[Discrepancy]]:
+    """Every score of one node completed; the discrepancies found on the way."""
+    scores: list[Score] = []
+    found: list[Discrepancy] = []
+    for s in node.scores:
+        done, issues = complete_score(s, node.node, profile_name, ctx)
+        scores.append(done)
+        found += issues
+    return replace(node, scores=tuple(scores)), found

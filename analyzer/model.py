@@ -202,6 +202,7 @@ class SchedulerConfig:
     priorities: tuple[str, ...] = ()
     algorithm_provider: str | None = None
     profiles: tuple[str, ...] = ()
+    component_config: str | None = None  # the KubeSchedulerConfiguration YAML the log printed (1.21+)
 
 
 @dataclass(frozen=True)

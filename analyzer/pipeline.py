@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .model import AnalysisResult, Attempt, FormatInfo, LineCounts, frozen_map
 from .parse.eras import detect_encoding, detect_era, detect_wrapper
@@ -82,7 +82,8 @@ def analyze_paths(paths: Sequence[str], progress: Callable[[int, int], None] | N
     finished = sorted(assemble(iter_events(paths, tally, features, progress), assembler),
                       key=lambda pair: pair[0])
     attempts: list[Attempt] = [a for _, a in finished]
-    config, version, _component_yaml = config_from_events(assembler.config_events)
+    config, version, component_yaml = config_from_events(assembler.config_events)
+    config = replace(config, component_config=component_yaml)
     fmt = FormatInfo(era=detect_era(features), encoding=detect_encoding(features),
                      wrapper=detect_wrapper(features), k8s_version=version,
                      version_source="logged" if version else None)

@@ -83,12 +83,20 @@ def test_v1_30_weights_come_from_the_logged_plugins_dump():
     assert fit.provenance["normalized"] == "derived"
 
 
-def test_v1_23_default_weights_are_inferred_but_resource_ratio_is_derived():
+def test_v1_23_weights_come_from_the_component_config_the_log_printed():
     result = reconciled(str(framework_log("v1.23.9-three-nodes")))
     node = result.attempts[0].nodes[0]
-    assert node.score("TaintToleration").provenance["weight"] == "inferred"
+    assert node.score("TaintToleration").provenance["weight"] == "observed"
     assert node.score("TaintToleration").weight == 3
-    assert node.score("NodeResourcesFit").provenance["weight"] == "derived"
+    assert node.score("NodeAffinity").weight == 2
+
+
+def test_v1_19_prints_no_config_so_default_weights_are_inferred_but_resource_ratio_is_derived():
+    result = reconciled(str(framework_log("v1.19.1-three-nodes")))
+    node = result.attempts[0].nodes[0]
+    assert node.score("TaintToleration").provenance["weight"] == "inferred"
+    assert (node.score("PodTopologySpread").weight, node.score("NodePreferAvoidPods").weight) == (2, 10000)
+    assert node.score("NodeResourcesLeastAllocated").provenance["weight"] == "derived"
 
 
 def _legacy(run: str):

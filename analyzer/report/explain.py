@@ -46,18 +46,23 @@ def explain_attempt(attempt: Attempt) -> Explanation:
     winner = attempt.node(winner_name) if winner_name else None
     wtotal = node_total(winner) if winner else None
     wscores = {s.plugin: contribution(s) for s in winner.scores} if winner else {}
+    hidden = {s.plugin for n in attempt.nodes for s in n.scores if s.hidden}
     losses = []
     for node in attempt.nodes:
         if node.node == winner_name:
             continue
         total = node_total(node)
         margin = wtotal - total if wtotal is not None and total is not None else None
+        mine_by_plugin = {s.plugin: contribution(s) for s in node.scores}
         behind, ahead = [], []
-        for s in node.scores:
-            mine, theirs = contribution(s), wscores.get(s.plugin)
+        for plugin in dict.fromkeys([*mine_by_plugin, *wscores]):
+            mine, theirs = mine_by_plugin.get(plugin), wscores.get(plugin)
+            if plugin in hidden and total is not None and wtotal is not None:
+                # reconcile attributed each node's whole hidden remainder: a missing part is 0 there
+                mine, theirs = mine or 0, theirs or 0
             if mine is None or theirs is None or mine == theirs:
                 continue
-            (behind if theirs > mine else ahead).append((s.plugin, abs(theirs - mine)))
+            (behind if theirs > mine else ahead).append((plugin, abs(theirs - mine)))
         behind.sort(key=lambda p: (-p[1], p[0]))
         ahead.sort(key=lambda p: (-p[1], p[0]))
         losses.append(Loss(node.node, total, margin, tuple(behind), tuple(ahead),

@@ -86,13 +86,17 @@ def render_explain(attempt: Attempt, console: Console) -> None:
         table.add_column(node.node + (" *winner*" if node.node == attempt.winner else ""), justify="right")
     table.add_row("filter", *[n.filter.value + (f" ({n.filter_provenance.value})" if n.filter_provenance else "")
                               for n in attempt.nodes])
+    hidden = {s.plugin for n in attempt.nodes for s in n.scores if s.hidden}
     for p in plugins:
         cells = []
         for node in attempt.nodes:
             s = node.score(p)
             value = contribution(s) if s else None
             cells.append(_fmt(value) + ("" if s is None or s.weighted is not None else "°"))
-        table.add_row(p, *cells)
+        if p in hidden:
+            table.add_row(f"{p} (hidden, inferred)", *cells, style="italic dim")
+        else:
+            table.add_row(p, *cells)
     table.add_row("total (logged)", *[_fmt(n.total_logged) for n in attempt.nodes], style="bold")
     if any(n.total_recomputed is not None for n in attempt.nodes):
         table.add_row("total (recomputed)", *[_fmt(n.total_recomputed) for n in attempt.nodes])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import check, inspect, regress
+from . import check, inspect, regress, report
 from .common import EXIT_CODES_HELP
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.command()(inspect.summary)
 app.command()(inspect.attempts)
 app.command()(inspect.explain)
 regress.register(app)
+report.register(app)
 check.register(app)
 
 

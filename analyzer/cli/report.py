@@ -1,0 +1,91 @@
+"""report, export: the HTML/PNG score-breakdown report and the tidy tables as CSV, Parquet or JSON Lines."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..model import AnalysisResult
+from ..reconcile import reconcile_result
+from .common import LogsArg, QuietOpt, fail, load, stderr
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    json = "json"
+
+
+PodOpt = Annotated[str | None, typer.Option("--pod", "-p", help="Only this pod (NS/NAME or NAME).")]
+
+
+def analyzed(logs: list[str], quiet: bool) -> AnalysisResult:
+    """The logs analyzed as analyzer.analyze() does (pipeline + reconcile), or exit 2 with one line."""
+    return reconcile_result(load(logs, quiet))
+
+
+def _check_pod(result: AnalysisResult, pod: str | None) -> None:
+    from ..pipeline import attempts_for
+
+    if pod is not None and not attempts_for(result, pod):
+        fail(f"no attempt for pod {pod}")
+
+
+def _writable_dir(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"{path}: cannot create directory ({exc.strerror or exc})")
+    return path
+
+
+def report(logs: LogsArg,
+           out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", help="The HTML file to write.")]
+           = Path("report.html"),
+           pod: PodOpt = None,
+           png_dir: Annotated[Path | None, typer.Option("--png-dir", metavar="DIR",
+                                                        help="Also write every chart as a PNG file here.")]
+           = None,
+           quiet: QuietOpt = False) -> None:
+    """A self-contained HTML report: overview, attempts, per-attempt score breakdown charts and heat map."""
+    from ..report.html import write_html
+    from ..report.png import write_pngs
+
+    result = analyzed(logs, quiet)
+    _check_pod(result, pod)
+    if out.is_dir():
+        fail(f"{out}: is a directory; give the HTML file name")
+    try:
+        write_html(result, out, pod=pod)
+    except OSError as exc:
+        fail(f"{out}: cannot write ({exc.strerror or exc})")
+    written = write_pngs(result, _writable_dir(png_dir), pod=pod) if png_dir is not None else []
+    if not quiet:
+        stderr.print(f"wrote {out}" + (f" and {len(written)} PNG files in {png_dir}" if written else ""),
+                     markup=False, highlight=False)
+
+
+def export(logs: LogsArg,
+           out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Directory for the tables.")],
+           fmt: Annotated[ExportFormat, typer.Option(
+               "--format", "-f", help="csv, parquet, or json (JSON Lines).")] = ExportFormat.csv,
+           quiet: QuietOpt = False) -> None:
+    """Write the tables attempts/nodes/scores/discrepancies (a file each) as CSV, Parquet or JSON Lines."""
+    from ..frames import export_tables
+
+    result = analyzed(logs, quiet)
+    try:
+        written = export_tables(result, _writable_dir(out), fmt.value)
+    except OSError as exc:
+        fail(f"{out}: cannot write ({exc.strerror or exc})")
+    if not quiet:
+        stderr.print(f"wrote {', '.join(str(p) for p in written)}", markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add report and export to the schedlog app."""
+    app.command()(report)
+    app.command()(export)

@@ -1,0 +1,210 @@
+"""Tidy tables of an analysis (attempts, nodes, scores, discrepancies) for pandas users and exports.
+
+One row per item, a fixed column order and nullable dtypes (Int64, boolean, string), so a table
+has the same schema whether a log has one attempt or a million, and chunks can be appended.
+Every score value keeps its provenance in a sibling ``<value>_provenance`` column.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .model import AnalysisResult, Attempt, NodeResult, Score
+from .report.explain import contribution, node_total
+
+TABLES = ("attempts", "nodes", "scores", "discrepancies")
+CHUNK = 2000  # attempts per chunk when tables are built (and exported) incrementally
+
+Column = tuple[str, str]  # (name, pandas dtype)
+
+ATTEMPT_COLUMNS: tuple[Column, ...] = (
+    ("seq", "Int64"), ("pod", "string"), ("attempt", "Int64"), ("started_at", "string"),
+    ("profile", "string"), ("outcome", "string"), ("outcome_provenance", "string"),
+    ("selected_node", "string"), ("bound_node", "string"), ("winner", "string"),
+    ("evaluated_nodes", "Int64"), ("feasible_nodes", "Int64"), ("scored_nodes", "Int64"),
+    ("failure_message", "string"), ("complete", "boolean"), ("incomplete_reason", "string"),
+    ("stream", "string"), ("input", "Int64"), ("first_line", "Int64"), ("last_line", "Int64"),
+    ("discrepancies", "Int64"),
+)
+NODE_COLUMNS: tuple[Column, ...] = (
+    ("seq", "Int64"), ("pod", "string"), ("attempt", "Int64"), ("node", "string"),
+    ("filter", "string"), ("filter_provenance", "string"), ("total_logged", "Int64"),
+    ("total_recomputed", "Int64"), ("visible_sum", "Int64"), ("rank", "Int64"), ("winner", "boolean"),
+)
+SCORE_VALUES = ("raw", "normalized", "weight", "weighted", "recomputed")
+SCORE_COLUMNS: tuple[Column, ...] = (
+    ("seq", "Int64"), ("pod", "string"), ("attempt", "Int64"), ("node", "string"), ("plugin", "string"),
+    ("logged_as", "string"), ("hidden", "boolean"),
+    *((c, d) for v in SCORE_VALUES for c, d in ((v, "Int64"), (f"{v}_provenance", "string"))),
+    ("contribution", "Int64"),
+)
+DISCREPANCY_COLUMNS: tuple[Column, ...] = (
+    ("seq", "Int64"), ("pod", "string"), ("attempt", "Int64"), ("kind", "string"), ("node", "string"),
+    ("plugin", "string"), ("logged", "Int64"), ("recomputed", "Int64"), ("amount", "Int64"),
+    ("attribution", "string"), ("explanation", "string"), ("confidence", "string"), ("explained", "boolean"),
+    ("nodes", "string"),
+)
+SCHEMAS: dict[str, tuple[Column, ...]] = {
+    "attempts": ATTEMPT_COLUMNS, "nodes": NODE_COLUMNS, "scores": SCORE_COLUMNS,
+    "discrepancies": DISCREPANCY_COLUMNS,
+}
+
+
+def ranks(attempt: Attempt) -> dict[str, int]:
+    """Competition rank (1 = best) of every node that has a total; ties share a rank."""
+    totals = {n.node: node_total(n) for n in attempt.nodes}
+    known = sorted(t for t in totals.values() if t is not None)
+    return {name: 1 + sum(1 for other in known if other > t) for name, t in totals.items() if t is not None}
+
+
+def _attempt_row(seq: int, a: Attempt) -> dict[str, Any]:
+    span = a.span
+    return {
+        "seq": seq, "pod": a.pod, "attempt": a.attempt, "started_at": a.started_at, "profile": a.profile,
+        "outcome": a.outcome.value, "outcome_provenance": _value(a.outcome_provenance),
+        "selected_node": a.selected_node, "bound_node": a.bound_node, "winner": a.winner,
+        "evaluated_nodes": a.evaluated_nodes, "feasible_nodes": a.feasible_nodes,
+        "scored_nodes": sum(1 for n in a.nodes if n.scores),
+        "failure_message": a.failure.message if a.failure else None, "complete": a.complete,
+        "incomplete_reason": a.incomplete_reason, "stream": a.stream,
+        "input": span.input if span else None, "first_line": span.first_line if span else None,
+        "last_line": span.last_line if span else None, "discrepancies": len(a.discrepancies),
+    }
+
+
+def _node_row(seq: int, a: Attempt, n: NodeResult, rank: dict[str, int]) -> dict[str, Any]:
+    return {
+        "seq": seq, "pod": a.pod, "attempt": a.attempt, "node": n.node, "filter": n.filter.value,
+        "filter_provenance": _value(n.filter_provenance), "total_logged": n.total_logged,
+        "total_recomputed": n.total_recomputed, "visible_sum": n.visible_sum, "rank": rank.get(n.node),
+        "winner": n.node == a.winner,
+    }
+
+
+def _node_rows(seq: int, a: Attempt) -> list[dict[str, Any]]:
+    rank = ranks(a)
+    return [_node_row(seq, a, n, rank) for n in a.nodes]
+
+
+def _score_row(seq: int, a: Attempt, n: NodeResult, s: Score) -> dict[str, Any]:
+    row: dict[str, Any] = {"seq": seq, "pod": a.pod, "attempt": a.attempt, "node": n.node, "plugin": s.plugin,
+                           "logged_as": s.logged_as, "hidden": s.hidden}
+    for name in SCORE_VALUES:
+        value = s.value(name)
+        row[name] = value
+        default = "recomputed" if name == "recomputed" and value is not None else None
+        row[f"{name}_provenance"] = s.provenance.get(name, default)
+    row["contribution"] = contribution(s)
+    return row
+
+
+def _discrepancy_rows(seq: int, a: Attempt) -> list[dict[str, Any]]:
+    rows = []
+    for d in a.discrepancies:
+        data = d.to_dict() if hasattr(d, "to_dict") else dict(d)
+        rows.append({"seq": seq, "pod": a.pod, "attempt": a.attempt,
+                     **{c: _scalar(data.get(c)) for c, _ in DISCREPANCY_COLUMNS[3:]}})
+    return rows
+
+
+def _value(enum_or_none: Any) -> str | None:
+    return enum_or_none.value if enum_or_none is not None else None
+
+
+def _scalar(value: Any) -> Any:
+    """Scalars as they are, lists comma-joined, anything else as its string form (cells hold scalars)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value)) if value else None
+    return str(value)
+
+
+ROW_BUILDERS: dict[str, Callable[[int, Attempt], list[dict[str, Any]]]] = {
+    "attempts": lambda seq, a: [_attempt_row(seq, a)],
+    "nodes": lambda seq, a: _node_rows(seq, a),
+    "scores": lambda seq, a: [_score_row(seq, a, n, s) for n in a.nodes for s in n.scores],
+    "discrepancies": _discrepancy_rows,
+}
+
+
+def frame(table: str, rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """A DataFrame with exactly the table's columns, in order, with its dtypes (also when empty)."""
+    schema = SCHEMAS[table]
+    data = {name: pd.array([row.get(name) for row in rows], dtype=dtype) for name, dtype in schema}
+    return pd.DataFrame(data, columns=[name for name, _ in schema])
+
+
+def iter_frames(result: AnalysisResult, chunk: int = CHUNK) -> Iterator[dict[str, pd.DataFrame]]:
+    """The tables in chunks of ``chunk`` attempts (at least one chunk, possibly empty)."""
+    attempts = result.attempts
+    for start in range(0, max(len(attempts), 1), chunk):
+        part = list(enumerate(attempts[start:start + chunk], start=start))
+        yield {table: frame(table, [row for seq, a in part for row in build(seq, a)])
+               for table, build in ROW_BUILDERS.items()}
+
+
+def to_frames(result: AnalysisResult) -> dict[str, pd.DataFrame]:
+    """The four tidy tables of the whole analysis: attempts, nodes, scores, discrepancies."""
+    chunks = list(iter_frames(result))
+    if len(chunks) == 1:
+        return chunks[0]
+    return {table: pd.concat([c[table] for c in chunks], ignore_index=True) for table in TABLES}
+
+
+class TableWriter:
+    """Appends chunks of one table to one file: CSV, Parquet (pyarrow) or JSON Lines."""
+
+    def __init__(self, path: Path, fmt: str) -> None:
+        self.path, self.fmt = path, fmt
+        self._file: Any = None
+        self._parquet: Any = None
+
+    def write(self, df: pd.DataFrame) -> None:
+        if self.fmt == "parquet":
+            self._write_parquet(df)
+            return
+        first = self._file is None
+        if first:
+            self._file = self.path.open("w", encoding="utf-8", newline="")
+        if self.fmt == "csv":
+            df.to_csv(self._file, header=first, index=False, lineterminator="\n")
+        else:
+            for record in df.astype(object).where(df.notna(), None).to_dict(orient="records"):
+                self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def _write_parquet(self, df: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self.path, table.schema)
+        self._parquet.write_table(table.cast(self._parquet.schema))
+
+    def close(self) -> None:
+        for handle in (self._file, self._parquet):
+            if handle is not None:
+                handle.close()
+
+
+EXPORT_EXTENSIONS = {"csv": "csv", "parquet": "parquet", "json": "jsonl"}
+
+
+def export_tables(result: AnalysisResult, directory: Path, fmt: str, chunk: int = CHUNK) -> list[Path]:
+    """Write each table to ``directory/<table>.<ext>`` chunk by chunk; returns the files written."""
+    paths = [directory / f"{table}.{EXPORT_EXTENSIONS[fmt]}" for table in TABLES]
+    writers = dict(zip(TABLES, (TableWriter(p, fmt) for p in paths), strict=True))
+    try:
+        for frames in iter_frames(result, chunk):
+            for table, df in frames.items():
+                writers[table].write(df)
+    finally:
+        for writer in writers.values():
+            writer.close()
+    return paths

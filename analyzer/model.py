@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from types import MappingProxyType
 
 
 class Provenance(StrEnum):
@@ -35,9 +34,24 @@ class FilterVerdict(StrEnum):
     UNKNOWN = "unknown"
 
 
+class FrozenDict(dict):
+    """A read-only dict: picklable (results cross process boundaries), JSON-serializable, hashable-free."""
+
+    __slots__ = ()
+
+    def _readonly(self, *args, **kwargs):
+        raise TypeError("schedlog model mappings are read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+    __ior__ = _readonly  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return (FrozenDict, (dict(self),))
+
+
 def frozen_map(data: Mapping | None = None) -> Mapping:
     """A read-only copy of a mapping, so frozen dataclasses stay immutable all the way down."""
-    return MappingProxyType(dict(data or {}))
+    return FrozenDict(data or {})
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from .model import AnalysisResult, Attempt, FormatInfo, LineCounts, frozen_map
 from .parse.eras import detect_encoding, detect_era, detect_wrapper
@@ -38,11 +38,19 @@ class LineTally:
                           ignored_by_reason=frozen_map(dict(sorted(self.ignored_reasons.items()))),
                           unrecognized_samples=tuple(self.samples), damaged=self.damaged)
 
+    def merge(self, other: LineTally) -> None:
+        self.total += other.total
+        self.buckets.update(other.buckets)
+        self.ignored_reasons.update(other.ignored_reasons)
+        self.samples.extend(other.samples[: MAX_UNRECOGNIZED_SAMPLES - len(self.samples)])
+        self.damaged += other.damaged
+        self.notes.extend(other.notes)
+
 
 def iter_events(paths: Sequence[str], tally: LineTally, features: FormatFeatures,
-                progress: Callable[[int, int], None] | None = None) -> Iterator[Event]:
+                progress: Callable[[int, int], None] | None = None, first_index: int = 0) -> Iterator[Event]:
     """Every scheduler event of every input, in input order, while keeping the line accounting."""
-    for index, path in enumerate(paths):
+    for index, path in enumerate(paths, start=first_index):
         parser = LineParser(features)
         physical = iter_physical_lines(path, index, tally.notes)
         for logical in unwrap_lines(physical):
@@ -71,24 +79,75 @@ def _count(tally: LineTally, verdict, logical) -> None:
         tally.samples.append((logical.input, logical.number, logical.text[:500]))
 
 
+@dataclass
+class PartialResult:
+    """What one input yields on its own; picklable, so inputs can be analyzed in other processes."""
+
+    index: int
+    path: str
+    tally: LineTally
+    features: FormatFeatures
+    attempts: list[tuple[int, Attempt]]  # (start sequence within this input, attempt)
+    config_events: list[Event]
+
+
+def analyze_input(path: str, index: int = 0, progress: Callable[[int, int], None] | None = None
+                  ) -> PartialResult:
+    """Read, parse and reconstruct one input; ``index`` is its position among all inputs."""
+    tally = LineTally()
+    features = FormatFeatures()
+    assembler = Assembler()
+    events = iter_events([path], tally, features, progress, first_index=index)
+    finished = sorted(assemble(events, assembler), key=lambda pair: pair[0])
+    return PartialResult(index, path, tally, features, finished, assembler.config_events)
+
+
+def _merge_features(into: FormatFeatures, other: FormatFeatures) -> None:
+    """Add one input's format features to the running total (counters add, lists extend)."""
+    for f in fields(FormatFeatures):
+        mine, theirs = getattr(into, f.name), getattr(other, f.name)
+        if isinstance(mine, Counter):
+            mine.update(theirs)
+        elif isinstance(mine, list):
+            mine.extend(theirs)
+        else:
+            setattr(into, f.name, mine + theirs)
+
+
+def combine(partials: Sequence[PartialResult]) -> AnalysisResult:
+    """Merge per-input partial results, in input order, into the result one sequential pass gives."""
+    tally = LineTally()
+    features = FormatFeatures()
+    attempts: list[Attempt] = []
+    config_events: list[Event] = []
+    seen_per_pod: Counter = Counter()  # attempt numbers continue across inputs, as in one pass
+    for part in sorted(partials, key=lambda p: p.index):
+        tally.merge(part.tally)
+        _merge_features(features, part.features)
+        config_events.extend(part.config_events)
+        in_this_input: Counter = Counter()
+        for _, attempt in part.attempts:
+            in_this_input[attempt.pod] += 1
+            if seen_per_pod[attempt.pod]:
+                attempt = replace(attempt, attempt=attempt.attempt + seen_per_pod[attempt.pod])
+            attempts.append(attempt)
+        seen_per_pod.update(in_this_input)
+    config, version, component_yaml = config_from_events(config_events)
+    config = replace(config, component_config=component_yaml)
+    fmt = FormatInfo(era=detect_era(features), encoding=detect_encoding(features),
+                     wrapper=detect_wrapper(features), k8s_version=version,
+                     version_source="logged" if version else None)
+    paths = tuple(p.path for p in sorted(partials, key=lambda p: p.index))
+    return AnalysisResult(inputs=paths, format=fmt, lines=tally.freeze(), attempts=tuple(attempts),
+                          config=config, notes=tuple(tally.notes))
+
+
 def analyze_paths(paths: Sequence[str], progress: Callable[[int, int], None] | None = None
                   ) -> AnalysisResult:
     """Read, parse and reconstruct the given logs ('-' is stdin). Raises InputError for bad inputs."""
     for path in paths:
         check_input(path)
-    tally = LineTally()
-    features = FormatFeatures()
-    assembler = Assembler()
-    finished = sorted(assemble(iter_events(paths, tally, features, progress), assembler),
-                      key=lambda pair: pair[0])
-    attempts: list[Attempt] = [a for _, a in finished]
-    config, version, component_yaml = config_from_events(assembler.config_events)
-    config = replace(config, component_config=component_yaml)
-    fmt = FormatInfo(era=detect_era(features), encoding=detect_encoding(features),
-                     wrapper=detect_wrapper(features), k8s_version=version,
-                     version_source="logged" if version else None)
-    return AnalysisResult(inputs=tuple(paths), format=fmt, lines=tally.freeze(), attempts=tuple(attempts),
-                          config=config, notes=tuple(tally.notes))
+    return combine([analyze_input(path, index, progress) for index, path in enumerate(paths)])
 
 
 def attempts_for(result: AnalysisResult, pod: str, attempt: int | None = None) -> list[Attempt]:

@@ -138,8 +138,9 @@ def combine(partials: Sequence[PartialResult]) -> AnalysisResult:
                      wrapper=detect_wrapper(features), k8s_version=version,
                      version_source="logged" if version else None)
     paths = tuple(p.path for p in sorted(partials, key=lambda p: p.index))
+    parse_notes = tuple(f"{paths[i] if i < len(paths) else i}: {text}" for i, text in features.notes)
     return AnalysisResult(inputs=paths, format=fmt, lines=tally.freeze(), attempts=tuple(attempts),
-                          config=config, notes=tuple(tally.notes))
+                          config=config, notes=tuple(tally.notes) + parse_notes)
 
 
 def analyze_paths(paths: Sequence[str], progress: Callable[[int, int], None] | None = None

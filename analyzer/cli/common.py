@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from typing import Annotated, NoReturn
@@ -34,7 +35,7 @@ stderr = Console(stderr=True, soft_wrap=True)  # errors stay on one line, never 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print one line on stderr and exit; never a traceback."""
-    stderr.print(f"schedlog: {message}", markup=False, highlight=False)
+    stderr.print(f"schedlog: {_one_line(message)}", markup=False, highlight=False)
     raise typer.Exit(code)
 
 
@@ -54,14 +55,28 @@ def load(paths: list[str], quiet: bool = False) -> AnalysisResult:
         stderr.print("\r", end="")
     lines = result.lines
     meaningful = lines.parsed + lines.ignored - lines.ignored_by_reason.get("blank", 0)
+    # when nothing was read, the reader's note (a corrupt .gz, ...) says why
+    why = f" ({_one_line(result.notes[0])})" if result.notes else ""
     if lines.total == 0:
-        fail(f"{', '.join(paths)}: empty input, no log lines")
+        fail(f"{', '.join(paths)}: empty input, no log lines{why}")
     if meaningful == 0:
-        fail(f"{', '.join(paths)}: no kube-scheduler log lines found ({lines.unrecognized} unrecognized lines)")
+        fail(f"{', '.join(paths)}: no kube-scheduler log lines found "
+             f"({lines.unrecognized} unrecognized lines){why}")
     return result
+
+
+def _one_line(text: str) -> str:
+    """A message squeezed onto one terminal line (file names and notes may hold newlines)."""
+    return " ".join(text.splitlines())
 
 
 def print_json(data: object) -> None:
     from ..report.jsonout import dumps
 
-    sys.stdout.write(dumps(data))
+    try:
+        sys.stdout.write(dumps(data))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `schedlog ... | head`: the reader left; that is not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(EXIT_OK) from None

@@ -7,6 +7,7 @@ the component-config dump) are followed so their continuation lines are accounte
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -18,12 +19,20 @@ from typing import Any
 from ..read.wrappers import LogicalLine
 from .events import Event
 from .ignore import IGNORED_EXACT_LINES, ignored_file_reason, ignored_message_reason
-from .klog import FILE_ONLY_HEADER, KLOG_FILE_HEADER, KLOG_HEADER, klog_timestamp
+from .klog import (
+    FILE_ONLY_HEADER,
+    KLOG_FILE_HEADER,
+    KLOG_HEADER,
+    ClockWatch,
+    klog_timestamp,
+    looks_like_record,
+)
 from .printf import parse_printf
 from .structured import MULTILINE, split_structured, structured_event
 
 PARSED, IGNORED, UNRECOGNIZED = "parsed", "ignored", "unrecognized"
 _LOGGER_PREFIX = re.compile(r'[A-Za-z0-9_./-]+: "')  # klogr 2.100 contextual names before the message
+RECENT_RECORDS = 4096  # how far back an exactly repeated record line is recognized as a duplicate
 
 
 @dataclass(slots=True)
@@ -48,6 +57,7 @@ class FormatFeatures:
     pod_forms: Counter = field(default_factory=Counter)
     versions: list[str] = field(default_factory=list)
     host_without_arrow: int = 0
+    notes: list[tuple[int, str]] = field(default_factory=list)  # (input index, what was odd about it)
 
 
 def _json_ts(value: Any) -> str | None:
@@ -72,26 +82,50 @@ class LineParser:
     def __init__(self, features: FormatFeatures | None = None) -> None:
         self.features = features or FormatFeatures()
         self._in_block = False  # inside a klog multi-line value (key=< ... >)
+        self._block_line = 0  # where that value started
         self._printf_open = False  # the previous record was printf text and may continue
         self._config: Event | None = None  # a component-config record still collecting lines
+        self._recent: dict[tuple, None] = {}  # recent record lines, oldest first
+        self._duplicate = False  # the current record repeats an earlier one (its continuation too)
+        self._duplicates: list[int] = []  # line numbers of repeated records
+        self._unclosed: list[int] = []  # lines where a multi-line value never got its closing '>'
+        self._clock = ClockWatch()
+        self._input = 0
 
     # -- public -------------------------------------------------------------------------------
     def classify(self, line: LogicalLine) -> Iterator[Classified]:
         """Yield the verdict for this line; a finished component-config record may come first."""
         self.features.wrappers[line.wrapper] += 1
+        self._input = line.input
         folded = 1 + line.joined
         text = line.text
+        stripped = text.strip()
         if self._in_block:
-            if text.strip() == ">":
-                self._in_block = False
-            self._collect(text)
-            yield Classified(IGNORED, "continuation", lines=folded)
+            if KLOG_HEADER.match(stripped) is None:  # block lines: tab-indented YAML, ' >' at the end
+                self._in_block = stripped != ">"
+                yield self._continuation(text, folded)
+                return
+            if self._seen(line, stripped):  # the block's own header line, sent twice
+                self._duplicates.append(line.number)
+                yield Classified(IGNORED, "duplicate", lines=folded)
+                return
+            self._in_block = False  # a new record: the value above lost its closing '>'
+            self._unclosed.append(self._block_line)
+        elif looks_like_record(stripped) and self._seen(line, stripped):
+            yield from self._flush_config()
+            self._duplicate, self._printf_open = True, True  # its continuation lines are repeats too
+            self._duplicates.append(line.number)
+            if stripped.endswith("=<"):
+                self._in_block, self._block_line = True, line.number
+            yield Classified(IGNORED, "duplicate", lines=folded)
             return
         verdict = self._classify_record(line, text)
         if verdict is None:  # a continuation of the previous record
-            self._collect(text)
-            yield Classified(IGNORED, "continuation", lines=folded)
+            yield self._continuation(text, folded)
             return
+        self._duplicate = False
+        if self._in_block:
+            self._block_line = line.number
         yield from self._flush_config()
         verdict.lines = folded
         if verdict.event is not None:
@@ -102,8 +136,40 @@ class LineParser:
         yield verdict
 
     def finish(self) -> Iterator[Classified]:
-        """Flush a record still open at the end of the input."""
+        """Flush a record still open at the end of the input, and leave notes on what was odd."""
+        if self._in_block:
+            self._unclosed.append(self._block_line)
+            self._in_block = False
+        notes = self.features.notes
+        for number in self._unclosed:
+            notes.append((self._input, f"line {number}: a multi-line value (key=<) never got its "
+                                       "closing '>'"))
+        if self._duplicates:
+            n = len(self._duplicates)
+            notes.append((self._input, f"{n} record{'s' if n > 1 else ''} repeated an earlier line exactly "
+                                       f"(ignored as 'duplicate'), first at line {self._duplicates[0]}"))
+        notes.extend((self._input, note) for note in self._clock.notes())
         yield from self._flush_config()
+
+    def _continuation(self, text: str, folded: int) -> Classified:
+        """A line that continues the previous record; a repeated record's lines stay 'duplicate'."""
+        if self._duplicate:
+            return Classified(IGNORED, "duplicate", lines=folded)
+        self._collect(text)
+        return Classified(IGNORED, "continuation", lines=folded)
+
+    def _seen(self, line: LogicalLine, stripped: str) -> bool:
+        """True when this exact record line (time to the microsecond, pid, text) appeared recently."""
+        body = stripped
+        if len(stripped) > 4096:
+            body = hashlib.blake2b(stripped.encode(), digest_size=16).hexdigest()
+        key = (line.wrapper_ts, line.source, body)  # exact, not hash(): the same verdicts on every run
+        if key in self._recent:
+            return True
+        self._recent[key] = None
+        if len(self._recent) > RECENT_RECORDS:
+            del self._recent[next(iter(self._recent))]
+        return False
 
     # -- records ------------------------------------------------------------------------------
     def _classify_record(self, line: LogicalLine, text: str) -> Classified | None:
@@ -119,6 +185,7 @@ class LineParser:
         m = KLOG_HEADER.match(stripped)
         if m:
             self.features.encodings["text"] += 1
+            self._clock.see(m["pid"], (m["month"], m["day"], m["time"]), line.number)
             return self._message(m["msg"], m["file"], line, pid=m["pid"],
                                  ts=(m["month"], m["day"], m["time"]))
         if stripped.startswith(KLOG_FILE_HEADER):
@@ -193,6 +260,8 @@ class LineParser:
         if file:
             self.features.files[file.rsplit("/", 1)[-1]] += 1
         ts = _json_ts(obj.get("ts"))
+        if ts is not None:
+            self._clock.see("json", (float(obj["ts"]),), line.number)
         event = None if msg.endswith("\n") else structured_event(msg, obj)
         if event is None:
             event = parse_printf(msg.rstrip("\n").split("\n", 1)[0])

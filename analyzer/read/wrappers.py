@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..parse.grammar import grammar_text
+from ..parse.klog import KLOG_HEADER
 from ..parse.regular import rule_regex
 
 
@@ -56,10 +57,13 @@ def unwrap_text(text: str) -> tuple[str, str, dict[str, str]]:
             inner = _docker_payload(text)
             if inner is None:
                 break
-            text, ts = inner
+            text, ts, stream, complete = inner
             names.append("docker-json")
             if ts:
                 fields.setdefault("RFC3339", ts)
+            if stream:
+                fields.setdefault("STREAM", stream)
+            fields.setdefault("CRI_TAG", "F" if complete else "P")  # docker splits lines over 16 KiB too
             continue
         else:
             break
@@ -77,45 +81,59 @@ def unwrap_text(text: str) -> tuple[str, str, dict[str, str]]:
     return text, (names[0] if names else "none"), fields
 
 
-def _docker_payload(text: str) -> tuple[str, str | None] | None:
+def _docker_payload(text: str) -> tuple[str, str | None, str | None, bool] | None:
+    """(payload, time, stream, complete) of a docker json-file line; a payload without its LF is partial."""
     try:
         obj = json.loads(text)
     except ValueError:
         return None
     if not isinstance(obj, dict) or "log" not in obj:
         return None
-    return str(obj["log"]).rstrip("\n"), obj.get("time")
+    log = str(obj["log"])
+    ts, stream = obj.get("time"), obj.get("stream")
+    return (log[:-1] if log.endswith("\n") else log, ts if isinstance(ts, str) else None,
+            stream if isinstance(stream, str) else None, log.endswith("\n"))
 
 
 def unwrap_lines(lines: Iterable) -> Iterator[LogicalLine]:
     """Unwrap each physical line; CRI 'P' fragments are held and joined with the following 'F' line.
 
-    Fragments are reported through ``LogicalLine.joined`` so the line accounting still sees them.
-    A fragment run never completed (input ends) is yielded as damaged.
+    Docker json-file entries without a final newline are fragments the same way. Fragments are
+    joined per stream (stdout and stderr interleave) and reported through
+    ``LogicalLine.joined`` so the line accounting still sees them. A fragment run never completed
+    (the input ends, an unwrapped line or a new klog record comes instead) is yielded as damaged.
     """
-    pending: LogicalLine | None = None
+    pending: dict[tuple[str | None, str | None], LogicalLine] = {}
     for phys in lines:
         payload, wrapper, fields = unwrap_text(phys.text)
         line = LogicalLine(phys.input, phys.number, payload, wrapper, fields.get("RFC3339"),
                            fields.get("PREFIX_TARGET"), phys.damaged)
-        if wrapper == "cri" or (pending is not None and wrapper == "cri"):
-            tag = fields.get("CRI_TAG")
-            if pending is not None:
-                pending.text += payload
-                pending.joined += 1
-                pending.damaged |= phys.damaged
-                if tag == "F":
-                    yield pending
-                    pending = None
-                continue
+        tag = fields.get("CRI_TAG")
+        if tag is None:
+            yield from _abandon(pending, list(pending))  # a partial run interrupted by an unwrapped line
+            yield line
+            continue
+        key = (line.source, fields.get("STREAM"))
+        held = pending.get(key)
+        if held is not None and KLOG_HEADER.match(payload):
+            yield from _abandon(pending, [key])  # its 'F' was lost: this fragment starts a new record
+            held = None
+        if held is None:
             if tag == "P":
-                pending = line
-                continue
-        elif pending is not None:  # a partial run interrupted by an unwrapped line
-            pending.damaged = True
-            yield pending
-            pending = None
+                pending[key] = line
+            else:
+                yield line
+            continue
+        held.text += payload
+        held.joined += 1
+        held.damaged |= phys.damaged
+        if tag == "F":
+            yield pending.pop(key)
+    yield from _abandon(pending, list(pending))
+
+
+def _abandon(pending: dict, keys: list) -> Iterator[LogicalLine]:
+    """Yield held fragment runs that will never be completed, flagged damaged, in line order."""
+    for line in sorted((pending.pop(k) for k in keys), key=lambda held: held.number):
+        line.damaged = True
         yield line
-    if pending is not None:
-        pending.damaged = True
-        yield pending

@@ -146,7 +146,10 @@ class Assembler:
         draft = _AttemptDraft(self._seq, pod, event.stream, started, event.ts if started else None)
         self._attempt_numbers[pod] = draft.number = self._attempt_numbers.get(pod, 0) + 1
         stream.open.append(draft)
-        stream.current = draft
+        if started or stream.current is None:
+            # a pod line whose cycle start the log lost (a late bind, say) must not take over the
+            # running cycle: only a real start, or the first cycle seen, becomes the current one
+            stream.current = draft
         return draft
 
     def _find(self, stream: _Stream, pod: str | None, form: str) -> _AttemptDraft | None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from typing import Annotated
+
 import typer
 
+from ..engine import Engine
 from . import check, inspect, regress, report
-from .common import EXIT_CODES_HELP
+from .common import EXIT_CODES_HELP, RUN
 
 app = typer.Typer(
     name="schedlog",
@@ -15,6 +19,22 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+
+@app.callback()
+def run_options(
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes for several inputs "
+                                      "(default: all cores); one input runs in this process.")]
+    = os.cpu_count() or 1,
+    engine: Annotated[Engine, typer.Option(help="local (a process pool) or dask (a Dask cluster, for the "
+                                           "logs of many clusters).")] = Engine.local,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (default: a local cluster "
+                                                  "of --jobs workers).")] = None,
+) -> None:
+    """Options for every command: how many workers, and where they run."""
+    RUN.jobs, RUN.engine, RUN.scheduler = jobs, engine, scheduler
+
 
 app.command()(inspect.summary)
 app.command()(inspect.attempts)

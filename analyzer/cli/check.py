@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -14,13 +12,21 @@ from ..reconcile.infer import Inference, infer_weights
 from ..reconcile.version import VersionError
 from ..reconcile.whatif import WhatIfError, parse_overrides, whatif
 from ..scoring.config import ConfigError
-from .common import EXIT_DISCREPANCY, EXIT_OK, LogsArg, OutputFormat, OutputOpt, QuietOpt, fail, load, print_json
+from .common import (
+    EXIT_DISCREPANCY,
+    EXIT_OK,
+    ConfigOpt,
+    LogsArg,
+    OutputFormat,
+    OutputOpt,
+    QuietOpt,
+    VersionOpt,
+    fail,
+    load,
+    print_json,
+    write,
+)
 
-VersionOpt = Annotated[str | None, typer.Option(
-    "--k8s-version", help="Score as this Kubernetes version (default: the version the log prints, else a "
-                          "guess from its format).")]
-ConfigOpt = Annotated[str | None, typer.Option(
-    "--config", help="KubeSchedulerConfiguration or Policy file the scheduler ran with (weights).")]
 WeightOpt = Annotated[list[str], typer.Option(
     "--weight", "-w", help="PLUGIN=N, repeatable: the weight to try instead of the one in effect.")]
 
@@ -147,13 +153,8 @@ def whatif_cmd(logs: LogsArg, weight: WeightOpt, k8s_version: VersionOpt = None,
 
 
 def _emit(lines: list[str]) -> None:
-    """Plain text on stdout, never wrapped; a reader that leaves early (| head) is not an error."""
-    try:
-        sys.stdout.write("\n".join(lines) + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    """Plain text on stdout, never wrapped."""
+    write("\n".join(lines) + "\n")
 
 
 def register(app: typer.Typer) -> None:

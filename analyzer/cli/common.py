@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
+from ..engine import Engine, EngineError, analyze_many
 from ..model import AnalysisResult
-from ..pipeline import analyze_paths
 from ..read.sources import InputError
 
 EXIT_OK, EXIT_DISCREPANCY, EXIT_BAD_INPUT = 0, 1, 2
@@ -27,6 +29,23 @@ LogsArg = Annotated[list[str], typer.Argument(help="Scheduler log files (.gz ok)
                                               show_default=False)]
 OutputOpt = Annotated[OutputFormat, typer.Option("--output", "-o", help="table (default) or json.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
+VersionOpt = Annotated[str | None, typer.Option(
+    "--k8s-version", help="Score as this Kubernetes version (default: the version the log prints, "
+                          "else a guess from its format).")]
+ConfigOpt = Annotated[str | None, typer.Option(
+    "--config", help="KubeSchedulerConfiguration or Policy file the scheduler ran with (weights).")]
+
+
+@dataclass
+class RunOptions:
+    """How to run the pipeline; set once by the app's global options (see cli/__init__.py)."""
+
+    jobs: int = 1
+    engine: Engine = Engine.local
+    scheduler: str | None = None
+
+
+RUN = RunOptions()
 
 # Piped output is not folded to 80 columns: tables stay one row per line for grep and less -S.
 stdout = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
@@ -39,15 +58,29 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise typer.Exit(code)
 
 
-def load(paths: list[str], quiet: bool = False) -> AnalysisResult:
-    """Analyze the logs or exit with code 2 and a one-line reason."""
-    progress = None
-    if not quiet and sys.stderr.isatty():
-        def progress(index: int, lines: int) -> None:
-            stderr.print(f"\r{paths[index]}: {lines:,} lines", end="", markup=False, highlight=False)
+def _progress(paths: list[str], quiet: bool):
+    """A progress line on stderr (lines read, lines/s) for long runs; None when quiet or not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    started = time.monotonic()
+
+    def report(index: int, lines: int) -> None:
+        rate = lines / max(time.monotonic() - started, 1e-6)
+        stderr.print(f"\r{paths[index]}: {lines:,} lines, {rate:,.0f} lines/s", end="", markup=False,
+                     highlight=False)
+    return report
+
+
+def load(paths: list[str], quiet: bool = False, *, reconcile: bool = False, k8s_version: str | None = None,
+         config: str | None = None) -> AnalysisResult:
+    """Analyze the logs (and reconcile them with the reference scoring), or exit 2 with a one-line reason."""
+    progress = _progress(paths, quiet)
     try:
-        result = analyze_paths(paths, progress=progress)
+        result = analyze_many(paths, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler,
+                              progress=progress)
     except InputError as exc:
+        fail(str(exc))
+    except EngineError as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"{exc.filename or paths[0]}: {exc.strerror or exc}")
@@ -62,7 +95,21 @@ def load(paths: list[str], quiet: bool = False) -> AnalysisResult:
     if meaningful == 0:
         fail(f"{', '.join(paths)}: no kube-scheduler log lines found "
              f"({lines.unrecognized} unrecognized lines){why}")
+    if reconcile:
+        result = reconciled(result, k8s_version, config)
     return result
+
+
+def reconciled(result: AnalysisResult, k8s_version: str | None, config: str | None) -> AnalysisResult:
+    """The result reconciled with the reference scoring; a bad version or config file exits 2."""
+    from ..reconcile import reconcile_result
+    from ..reconcile.version import VersionError
+    from ..scoring.config import ConfigError
+
+    try:
+        return reconcile_result(result, k8s_version=k8s_version, config_path=config)
+    except (VersionError, ConfigError) as exc:
+        fail(str(exc))
 
 
 def _one_line(text: str) -> str:
@@ -70,13 +117,18 @@ def _one_line(text: str) -> str:
     return " ".join(text.splitlines())
 
 
-def print_json(data: object) -> None:
-    from ..report.jsonout import dumps
-
+def write(text: str) -> None:
+    """Print to stdout; a reader that leaves early (`schedlog ... | head`) is not an error."""
     try:
-        sys.stdout.write(dumps(data))
+        sys.stdout.write(text)
         sys.stdout.flush()
-    except BrokenPipeError:  # `schedlog ... | head`: the reader left; that is not an error
+    except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(EXIT_OK) from None
+
+
+def print_json(data: object) -> None:
+    from ..report.jsonout import dumps
+
+    write(dumps(data))

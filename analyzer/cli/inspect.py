@@ -10,14 +10,25 @@ from ..pipeline import attempts_for
 from ..report.explain import explain_attempt, explanation_to_dict
 from ..report.jsonout import attempt_to_dict, result_to_dict
 from ..report.text import render_attempts, render_explain, render_summary, render_unrecognized
-from .common import LogsArg, OutputFormat, OutputOpt, QuietOpt, fail, load, print_json, stdout
+from .common import (
+    ConfigOpt,
+    LogsArg,
+    OutputFormat,
+    OutputOpt,
+    QuietOpt,
+    VersionOpt,
+    fail,
+    load,
+    print_json,
+    stdout,
+)
 
 
 def summary(logs: LogsArg, output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False,
             show_unrecognized: Annotated[bool, typer.Option(help="List the unrecognized lines.")] = False
             ) -> None:
     """Detected format and era, line accounting, pods, attempts and outcomes."""
-    result = load(logs, quiet)
+    result = load(logs, quiet)  # what the log says; no reference scoring needed here
     if output is OutputFormat.json:
         data = result_to_dict(result)
         data.pop("attempts")
@@ -36,9 +47,10 @@ def summary(logs: LogsArg, output: OutputOpt = OutputFormat.table, quiet: QuietO
         render_unrecognized(result, stdout)
 
 
-def attempts(logs: LogsArg, output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False) -> None:
+def attempts(logs: LogsArg, output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False,
+             k8s_version: VersionOpt = None, config: ConfigOpt = None) -> None:
     """One row per scheduling attempt: pod, attempt number, outcome, node, evaluated/feasible."""
-    result = load(logs, quiet)
+    result = load(logs, quiet, reconcile=True, k8s_version=k8s_version, config=config)
     if output is OutputFormat.json:
         print_json(result_to_dict(result))
         return
@@ -49,9 +61,10 @@ def explain(logs: LogsArg,
             pod: Annotated[str, typer.Option("--pod", "-p", help="Pod as NS/NAME (or NAME).")],
             attempt: Annotated[int | None, typer.Option("--attempt", "-a", help="Attempt number (default: all).")]
             = None,
-            output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False) -> None:
+            output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False,
+            k8s_version: VersionOpt = None, config: ConfigOpt = None) -> None:
     """Per-node scores for one pod: filter verdicts, each plugin's score, totals, and why the winner won."""
-    result = load(logs, quiet)
+    result = load(logs, quiet, reconcile=True, k8s_version=k8s_version, config=config)
     chosen = attempts_for(result, pod, attempt)
     if not chosen:
         known = sorted({a.pod for a in result.attempts})

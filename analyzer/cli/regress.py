@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ..reconcile import reconcile_result
-from ..reconcile.version import VersionError
 from ..regress.compare import check_ignored, compare, parse_tolerances
 from ..regress.logdiff import diff_snapshots, render_changes, render_diff
 from ..regress.snapshot import SnapshotError, load_snapshot, snapshot, snapshot_text
-from ..scoring.config import ConfigError
 from .common import (
     EXIT_DISCREPANCY,
     EXIT_OK,
+    ConfigOpt,
     LogsArg,
     OutputFormat,
     OutputOpt,
     QuietOpt,
+    VersionOpt,
     fail,
     load,
     print_json,
+    write,
 )
 
 ToleranceOpt = Annotated[list[str] | None, typer.Option(
@@ -37,30 +35,10 @@ IgnoreOpt = Annotated[list[str] | None, typer.Option(
          "complete, failure, nodes, filter, total, scores, discrepancies, or plugin:NAME. Repeatable.")]
 
 
-VersionOpt = Annotated[str | None, typer.Option(
-    "--k8s-version", help="Reconcile as this Kubernetes version (default: the logged one, else a guess); "
-                          "affects only the discrepancies.")]
-ConfigOpt = Annotated[str | None, typer.Option(
-    "--config", help="KubeSchedulerConfiguration or Policy file the scheduler ran with (for discrepancies).")]
-
-
 def log_snapshot(paths: list[str], quiet: bool, k8s_version: str | None = None,
                  config: str | None = None) -> dict[str, Any]:
     """Analyze the logs as analyzer.analyze() does (pipeline + reconcile) and snapshot them; exit 2 if bad."""
-    result = load(paths, quiet)
-    try:
-        return snapshot(reconcile_result(result, k8s_version=k8s_version, config_path=config))
-    except (VersionError, ConfigError) as exc:
-        fail(str(exc))
-
-
-def write(text: str) -> None:
-    """Print to stdout; a reader that leaves early (`| head`) is not an error."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return snapshot(load(paths, quiet, reconcile=True, k8s_version=k8s_version, config=config))
 
 
 def _options(tolerance: list[str] | None,

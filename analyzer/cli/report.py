@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from ..model import AnalysisResult
-from ..reconcile import reconcile_result
 from .common import LogsArg, QuietOpt, fail, load, stderr
 
 
@@ -24,7 +23,7 @@ PodOpt = Annotated[str | None, typer.Option("--pod", "-p", help="Only this pod (
 
 def analyzed(logs: list[str], quiet: bool) -> AnalysisResult:
     """The logs analyzed as analyzer.analyze() does (pipeline + reconcile), or exit 2 with one line."""
-    return reconcile_result(load(logs, quiet))
+    return load(logs, quiet, reconcile=True)
 
 
 def _check_pod(result: AnalysisResult, pod: str | None) -> None:

@@ -115,6 +115,11 @@ def render_explain(attempt: Attempt, console: Console) -> None:
             console.print(f"tie with {', '.join(exp.tied_with)}: the scheduler picks among equal top scores "
                           "at random")
         for loss in exp.losses:
+            if loss.filtered_out:
+                node = attempt.node(loss.node)
+                how = node.filter_provenance.value if node and node.filter_provenance else "unknown"
+                console.print(f"  {loss.node}: did not pass filtering ({how})")
+                continue
             behind = ", ".join(f"{p} -{v}" for p, v in loss.behind_on[:4]) or "no plugin difference logged"
             console.print(f"  {loss.node}: {_fmt(loss.total)} ({'-' if loss.margin is None else -loss.margin:}) "
                           f"behind on {behind}")

@@ -6,42 +6,91 @@ turns the tree into an Event. A message that passes a test but fails the grammar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 
 from lark import Token, Transformer, v_args
 from lark.exceptions import LarkError
 
+from . import fastpath
 from .events import Event
 from .grammar import lalr_parser
 
-# (cheap test on the message, start rule). Order matters only where two tests can both be true.
-DISPATCH: tuple[tuple[Callable[[str], bool], str], ...] = (
-    (lambda m: " -> " in m and ": " in m, "arrow"),
-    (lambda m: m.startswith("Host "), "host"),
-    (lambda m: m.startswith("Plugin ") and " scores on " in m, "plugin_list"),
-    (lambda m: m.startswith("Attempting to schedule pod:"), "attempt"),
-    (lambda m: m.startswith("About to try and schedule pod "), "dequeue"),
-    (lambda m: m.startswith("Attempting to bind "), "bind"),
-    (lambda m: m.startswith("pod ") and " is bound successfully on node " in m, "bound"),
-    (lambda m: m.startswith("Failed to bind pod:"), "bind_failed"),
-    (lambda m: m.startswith("Unable to schedule ") and ": no fit: " in m, "no_fit"),
-    (lambda m: m.startswith("Unable to schedule "), "no_nodes"),
-    (lambda m: m.startswith("Failed to schedule pod:"), "schedule_failed"),
-    (lambda m: m.startswith("Schedule Pod ") and " is allowed," in m, "allowed"),
-    (lambda m: m.startswith("Cannot schedule pod "), "rejected"),
-    (lambda m: m.startswith("Node ") and m.endswith("is a potential node for preemption."), "preempt_node"),
-    (lambda m: m.startswith("Pod ") and " is a potential preemption victim on node " in m, "preempt_victim"),
-    (lambda m: m.startswith("Pod ") and m.endswith("is not eligible for more preemption."),
-     "preempt_not_eligible"),
-    (lambda m: m.startswith("Preemption will not help schedule pod "), "preempt_no_help"),
-    (lambda m: m.startswith("Status after running PostFilter plugins for pod "), "postfilter"),
-    (lambda m: m.startswith(("Starting Kubernetes Scheduler version ", "Version: ")), "version"),
-    (lambda m: m.startswith("Creating scheduler from algorithm provider "), "provider"),
-    (lambda m: m.startswith("Creating scheduler with fit predicates "), "priorities"),
-    (lambda m: m.startswith("Using component config"), "component_config"),
+
+@dataclass(frozen=True)
+class Route:
+    """A cheap test that sends a message to one start rule: a prefix, substrings it contains, an ending."""
+
+    rule: str
+    prefix: str | None = None  # always ends its first word with a space, so routes can be indexed by it
+    contains: tuple[str, ...] = ()
+    endswith: str | None = None
+
+    def test(self, message: str) -> bool:
+        return ((self.prefix is None or message.startswith(self.prefix))
+                and all(part in message for part in self.contains)
+                and (self.endswith is None or message.endswith(self.endswith)))
+
+
+# Tried in order; order matters only where two routes can both match.
+DISPATCH: tuple[Route, ...] = (
+    Route("arrow", contains=(" -> ", ": ")),
+    Route("host", "Host "),
+    Route("plugin_list", "Plugin ", (" scores on ",)),
+    Route("attempt", "Attempting to schedule pod:"),
+    Route("dequeue", "About to try and schedule pod "),
+    Route("bind", "Attempting to bind "),
+    Route("bound", "pod ", (" is bound successfully on node ",)),
+    Route("bind_failed", "Failed to bind pod:"),
+    Route("no_fit", "Unable to schedule ", (": no fit: ",)),
+    Route("no_nodes", "Unable to schedule "),
+    Route("schedule_failed", "Failed to schedule pod:"),
+    Route("allowed", "Schedule Pod ", (" is allowed,",)),
+    Route("rejected", "Cannot schedule pod "),
+    Route("preempt_node", "Node ", endswith="is a potential node for preemption."),
+    Route("preempt_victim", "Pod ", (" is a potential preemption victim on node ",)),
+    Route("preempt_not_eligible", "Pod ", endswith="is not eligible for more preemption."),
+    Route("preempt_no_help", "Preemption will not help schedule pod "),
+    Route("postfilter", "Status after running PostFilter plugins for pod "),
+    Route("version", "Starting Kubernetes Scheduler version "),
+    Route("version", "Version: "),
+    Route("provider", "Creating scheduler from algorithm provider "),
+    Route("priorities", "Creating scheduler with fit predicates "),
+    Route("component_config", "Using component config"),
 )
 
-START_RULES: tuple[str, ...] = tuple(dict.fromkeys(rule for _, rule in DISPATCH))
+START_RULES: tuple[str, ...] = tuple(dict.fromkeys(route.rule for route in DISPATCH))
+
+
+def _index(routes: tuple[Route, ...]) -> tuple[tuple[Route, ...], dict[str, tuple[Route, ...]]]:
+    """The routes without a prefix, and the others by the first word of their prefix (in order).
+
+    A message is then only tested against the routes its own first word could satisfy; most log
+    lines are not scheduler statements at all. Valid only while unprefixed routes come first.
+    """
+    unprefixed = tuple(route for route in routes if route.prefix is None)
+    if routes[: len(unprefixed)] != unprefixed:
+        raise ValueError("printf DISPATCH: routes without a prefix must come before all others")
+    by_word: dict[str, tuple[Route, ...]] = {}
+    for route in routes[len(unprefixed):]:
+        if " " not in route.prefix:
+            raise ValueError(f"printf DISPATCH: prefix {route.prefix!r} must end its first word with a space")
+        word = route.prefix.split(" ", 1)[0]
+        by_word[word] = (*by_word.get(word, ()), route)
+    return unprefixed, by_word
+
+
+_UNPREFIXED, _BY_WORD = _index(DISPATCH)
+
+
+def dispatch(message: str) -> str | None:
+    """The start rule of the first route that matches the message, or None."""
+    for route in _UNPREFIXED:  # only the arrow lines, which come first
+        if route.test(message):
+            return route.rule
+    for route in _BY_WORD.get(message.split(" ", 1)[0], ()):
+        if route.test(message):
+            return route.rule
+    return None
 
 
 def _int(tok: Token | None) -> int | None:
@@ -215,11 +264,16 @@ _TRANSFORMER = PrintfToEvent()
 
 def parse_printf(message: str) -> Event | None:
     """The Event for a printf-style scheduler message, or None when it is not one."""
-    for test, rule in DISPATCH:
-        if test(message):
-            try:
-                tree = lalr_parser("printf", START_RULES).parse(message.rstrip(), start=rule)
-            except LarkError:
-                return None
-            return _TRANSFORMER.transform(tree)
-    return None
+    rule = dispatch(message)
+    if rule is None:
+        return None
+    text = message.rstrip()
+    if fastpath.enabled():
+        event = fastpath.fast_printf(rule, text, _TRANSFORMER)
+        if event is not None:
+            return event
+    try:
+        tree = lalr_parser("printf", START_RULES).parse(text, start=rule)
+    except LarkError:
+        return None
+    return _TRANSFORMER.transform(tree)

@@ -15,6 +15,7 @@ from typing import Any
 from lark import Transformer, v_args
 from lark.exceptions import LarkError
 
+from . import fastpath
 from .events import Event
 from .grammar import lalr_parser
 
@@ -81,6 +82,19 @@ def _unquote(text: str) -> str:
             return text[1:-1]
 
 
+def _number(text: str) -> int | float:
+    """A JSON number token as int, or float when it has a fraction or exponent."""
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def _bare(text: str) -> int | str:
+    """A bare value token: an int when it reads as one, else the text."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
 @v_args(inline=True)
 class _KeyValues(Transformer):
     def start(self, *items):
@@ -97,15 +111,10 @@ class _KeyValues(Transformer):
         return _unquote(str(tok))
 
     def number(self, tok):
-        text = str(tok)
-        return float(text) if any(c in text for c in ".eE") else int(text)
+        return _number(str(tok))
 
     def bare(self, tok):
-        text = str(tok)
-        try:
-            return int(text)
-        except ValueError:
-            return text
+        return _bare(str(tok))
 
     def gomap(self, tok):
         return str(tok)
@@ -141,6 +150,10 @@ _KV = _KeyValues()
 
 def split_structured(message: str) -> tuple[str | None, str, dict[str, Any]] | None:
     """Split '"msg" k=v ...' into (logger prefix, message, key/values); None when it is not that shape."""
+    if fastpath.enabled():
+        fast = fastpath.fast_split(message, _unquote, _number, _bare)
+        if fast is not None:
+            return fast
     try:
         tree = lalr_parser("structured").parse(message)
     except LarkError:

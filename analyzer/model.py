@@ -49,9 +49,26 @@ class FrozenDict(dict):
         return (FrozenDict, (dict(self),))
 
 
+_INTERNED: dict[tuple, FrozenDict] = {}
+_INTERN_LIMIT = 1 << 16
+
+
 def frozen_map(data: Mapping | None = None) -> Mapping:
-    """A read-only copy of a mapping, so frozen dataclasses stay immutable all the way down."""
-    return FrozenDict(data or {})
+    """A read-only copy of a mapping, so frozen dataclasses stay immutable all the way down.
+
+    Equal small mappings (provenance tables, a node's allocatable resources) repeat on every score of
+    every attempt, so they are interned: a --v=10 log then costs one copy per distinct table.
+    """
+    items = tuple((data or {}).items())
+    try:
+        shared = _INTERNED.get(items)
+    except TypeError:  # unhashable values: no sharing
+        return FrozenDict(items)
+    if shared is None:
+        if len(_INTERNED) >= _INTERN_LIMIT:
+            _INTERNED.clear()
+        shared = _INTERNED[items] = FrozenDict(items)
+    return shared
 
 
 @dataclass(frozen=True)

@@ -91,3 +91,28 @@ def test_unschedulable_failure_histogram_sums_to_node_count(run):
 def test_version_is_taken_from_the_log(run):
     name, result, truth = run
     assert result.format.k8s_version == truth["k8sVersion"]
+
+
+def test_filter_verdicts_agree_with_the_real_filter_results(run):
+    """Verdicts the log implies (score lines, evaluated/feasible counts, the node list) match facts."""
+    _, result, truth = run
+    by_pod = _attempts_by_pod(result)
+    judged = failed = 0
+    for pod in truth["pods"]:
+        key = f"{pod['namespace']}/{pod['name']}"
+        for got, want in zip(by_pod[key], pod["schedulingAttempts"], strict=True):
+            feasible = set(want["filter"]["feasibleNodes"] or ())
+            rejected = set(want["filter"]["rejectedNodes"] or ())
+            for node in got.nodes:
+                if node.filter.value == "passed":
+                    assert node.node in feasible, (key, node.node, node.filter_provenance)
+                elif node.filter.value == "failed":
+                    assert node.node in rejected, (key, node.node, node.filter_provenance)
+                    failed += 1
+                judged += node.filter.value != "unknown"
+            if got.complete and want["filter"]["numAllNodes"] == len(feasible | rejected):
+                assert {n.node for n in got.nodes if n.filter.value != "unknown"} == feasible | rejected, key
+    assert judged > 0
+    if any(p["outcome"] == "unschedulable" or len(p["schedulingAttempts"][0]["filter"]["feasibleNodes"] or ()) <
+           p["schedulingAttempts"][0]["filter"]["numAllNodes"] for p in truth["pods"]):
+        assert failed > 0

@@ -56,7 +56,8 @@ def test_framework_weights_and_recomputed_totals_match_facts(run):
     weights = _score_weights(run)
     assert pairs
     for attempt, scores in pairs:
-        for node in attempt.nodes:
+        assert {n.node for n in attempt.nodes if n.scores} == set(scores)
+        for node in (n for n in attempt.nodes if n.scores):
             want = scores[node.node]
             assert node.total_logged == want["total"]
             assert node.total_recomputed == want["total"], (attempt.pod, node.node)

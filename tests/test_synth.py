@@ -134,7 +134,7 @@ def test_every_line_is_understood(analyses, era, fmt):
 def test_totals_are_the_weighted_sums(analyses, era, fmt):
     for attempt in analyses[(era, fmt)].attempts:
         totals = {}
-        for node in attempt.nodes:
+        for node in (n for n in attempt.nodes if n.scores):  # nodes that failed filtering have none
             if era == "1.14":
                 visible = sum(s.raw if s.raw is not None else s.normalized for s in node.scores)
                 assert node.total_logged == visible + LEGACY_HIDDEN_TOTAL

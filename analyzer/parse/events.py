@@ -49,6 +49,8 @@ EVENT_KINDS: dict[str, str] = {
     "preempt_victim": "a pod that preemption would evict",
     "preempt_no_help": "preemption cannot help this pod",
     "preempted": "a victim was preempted",
+    "node_added": "a node entered the scheduler's cache (NodeTree / node add event)",
+    "node_deleted": "a node left the scheduler's cache",
     "version": "the scheduler's version string",
     "provider": "the legacy algorithm provider",
     "priorities": "the legacy predicate and priority key sets",

@@ -56,6 +56,12 @@ DISPATCH: tuple[Route, ...] = (
     Route("provider", "Creating scheduler from algorithm provider "),
     Route("priorities", "Creating scheduler with fit predicates "),
     Route("component_config", "Using component config"),
+    Route("node_tree_added", "Added ", endswith="to NodeTree"),
+    Route("node_tree_removed", "Removed ", endswith="from NodeTree"),
+    Route("node_event", "add ", (" event for node ",)),
+    Route("node_event", "Add ", (" event for node ",)),
+    Route("node_event", "delete ", (" event for node ",)),
+    Route("node_event", "Delete ", (" event for node ",)),
 )
 
 START_RULES: tuple[str, ...] = tuple(dict.fromkeys(route.rule for route in DISPATCH))
@@ -246,6 +252,16 @@ class PrintfToEvent(Transformer):
 
     def priorities(self, predicates, priorities):
         return Event("priorities", data={"predicates": _keys(predicates), "priorities": _keys(priorities)})
+
+    def node_tree_added(self, node, _rest):
+        return Event("node_added", node=str(node).strip('"'))
+
+    def node_tree_removed(self, node, _rest):
+        return Event("node_deleted", node=str(node).strip('"'))
+
+    def node_event(self, verb, node):
+        kind = "node_added" if str(verb).lower() == "add" else "node_deleted"
+        return Event(kind, node=str(node).strip('"'))
 
     def component_config(self):
         return Event("component_config", data={})

@@ -68,6 +68,10 @@ STATEMENTS: dict[str, Statement] = {
     "the scheduler starts to work with those plugins": Statement("plugins_config", pod=None,
                                                                  extra=("Plugins",)),
     "Using component config": Statement("component_config", pod=None, extra=("config",)),
+    "Added node in listed group to NodeTree": Statement("node_added", pod=None, node="node"),
+    "Removed node in listed group from NodeTree": Statement("node_deleted", pod=None, node="node"),
+    "Add event for node": Statement("node_added", pod=None, node="node"),
+    "Delete event for node": Statement("node_deleted", pod=None, node="node"),
 }
 
 

@@ -19,7 +19,7 @@ version quirks (1.10-1.11 printed total request = requested + capacity).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from analyzer.model import ResourceInputs
 from analyzer.scoring import versions as V
@@ -83,18 +83,26 @@ def most_requested_score(requested: int, capacity: int, max_score: int, rule: st
     return go_div(requested * max_score, capacity)
 
 
+def _per_resource_mean(
+    allocatable: Mapping[str, int], requested: Mapping[str, int], profile: ProfileLike,
+    weights: Mapping[str, int] | None, score_one: Callable[[int, int, VersionProfile], int],
+) -> int:
+    """Score each resource with ``score_one(requested, capacity, profile)`` and combine them as the era did."""
+    prof = _profile(profile)
+    return _combine(
+        ((score_one(requested.get(r, 0), allocatable.get(r, 0), prof), w, allocatable.get(r, 0))
+         for r, w in _resource_order(weights, prof)),
+        prof,
+    )
+
+
 def least_allocated(
     allocatable: Mapping[str, int], requested: Mapping[str, int], profile: ProfileLike,
     weights: Mapping[str, int] | None = None,
 ) -> int:
     """LeastRequestedPriority / NodeResourcesLeastAllocated / NodeResourcesFit LeastAllocated score."""
-    prof = _profile(profile)
-    order = _resource_order(weights, prof)
-    return _combine(
-        ((least_requested_score(requested.get(r, 0), allocatable.get(r, 0), prof.max_score), w,
-          allocatable.get(r, 0)) for r, w in order),
-        prof,
-    )
+    return _per_resource_mean(allocatable, requested, profile, weights,
+                              lambda req, cap, prof: least_requested_score(req, cap, prof.max_score))
 
 
 def most_allocated(
@@ -102,13 +110,8 @@ def most_allocated(
     weights: Mapping[str, int] | None = None,
 ) -> int:
     """MostRequestedPriority / NodeResourcesMostAllocated / NodeResourcesFit MostAllocated score."""
-    prof = _profile(profile)
-    order = _resource_order(weights, prof)
-    return _combine(
-        ((most_requested_score(requested.get(r, 0), allocatable.get(r, 0), prof.max_score, prof.most_rule), w,
-          allocatable.get(r, 0)) for r, w in order),
-        prof,
-    )
+    return _per_resource_mean(allocatable, requested, profile, weights,
+                              lambda req, cap, prof: most_requested_score(req, cap, prof.max_score, prof.most_rule))
 
 
 def _fraction(requested: int, capacity: int) -> float:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .model import AnalysisResult, Attempt
-from .pipeline import analyze_paths
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,12 +55,19 @@ class Analysis:
 
 
 def analyze(paths: str | Path | Sequence[str | Path], k8s_version: str | None = None,
-            config: str | Path | None = None, progress=None) -> Analysis:
-    """Analyze scheduler logs end to end. Raises analyzer.read.sources.InputError on bad input."""
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    result = analyze_paths([str(p) for p in paths], progress=progress)
+            config: str | Path | None = None, progress=None, jobs: int = 1, engine: str = "local",
+            scheduler: str | None = None) -> Analysis:
+    """Analyze scheduler logs end to end. Raises analyzer.read.sources.InputError on bad input.
+
+    ``jobs``/``engine``/``scheduler`` spread several inputs over worker processes or a Dask cluster;
+    the result is the same as one sequential pass.
+    """
+    from .engine import analyze_many
     from .reconcile import reconcile_result
 
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    result = analyze_many([str(p) for p in paths], jobs=jobs, engine=engine, scheduler=scheduler,
+                          progress=progress)
     result = reconcile_result(result, k8s_version=k8s_version, config_path=str(config) if config else None)
     return Analysis(result)

@@ -212,7 +212,9 @@ class LineCounts:
     unrecognized: int = 0
     ignored_by_reason: Mapping[str, int] = field(default_factory=frozen_map)
     unrecognized_samples: tuple[tuple[int, int, str], ...] = ()  # (input, line number, text)
-    damaged: int = 0  # lines that needed repair (NUL bytes, invalid UTF-8, CR) but were still read
+    # lines that needed repair but were still read: invalid UTF-8, CR line ends, NUL runs, lines cut
+    # by a size limit or by the end of the input, abandoned CRI/docker fragments
+    damaged: int = 0
 
 
 @dataclass(frozen=True)

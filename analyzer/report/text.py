@@ -80,6 +80,8 @@ def render_explain(attempt: Attempt, console: Console) -> None:
     title = f"{attempt.pod} attempt {attempt.attempt}: {attempt.outcome.value}"
     if attempt.winner:
         title += f" -> {attempt.winner}"
+    if not attempt.nodes:
+        console.print(f"{title}\n  the log names no node for this cycle (no score lines, no predicate lines)")
     table = Table(title=title)
     table.add_column("")
     for node in attempt.nodes:
@@ -100,13 +102,18 @@ def render_explain(attempt: Attempt, console: Console) -> None:
     table.add_row("total (logged)", *[_fmt(n.total_logged) for n in attempt.nodes], style="bold")
     if any(n.total_recomputed is not None for n in attempt.nodes):
         table.add_row("total (recomputed)", *[_fmt(n.total_recomputed) for n in attempt.nodes])
-    console.print(table)
+    if attempt.nodes:
+        console.print(table)
     if any(s.weighted is None for n in attempt.nodes for s in n.scores):
         console.print("° logged before weighting (this log does not print the weight)")
     if attempt.failure:
         console.print(f"unschedulable: {attempt.failure.message}")
         for reason, count in sorted(attempt.failure.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
             console.print(f"  {count:>4}  {reason}")
+        if attempt.failure.preemption_reasons:
+            console.print("  preemption:")
+            for reason, count in sorted(attempt.failure.preemption_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+                console.print(f"  {count:>4}  {reason}")
     exp = explain_attempt(attempt)
     if exp.winner and exp.losses:
         console.print(f"winner {exp.winner} with {_fmt(exp.winner_total)}; runner-up {_fmt(exp.runner_up)} "

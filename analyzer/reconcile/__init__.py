@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..model import AnalysisResult, Attempt
-from ..scoring.versions import profile_for
+from ..model import AnalysisResult, Attempt, Score
+from ..scoring.versions import canonical_plugin_name, profile_for
 from .checks import incomplete_check, ranking_checks
 from .discrepancy import KINDS, Discrepancy
 from .hidden import reconcile_hidden
@@ -27,7 +27,8 @@ def reconcile_attempt(attempt: Attempt, ctx: ScoringContext) -> Attempt:
     found: list[Discrepancy] = []
     nodes = []
     for node in attempt.nodes:
-        node = replace(node, scores=tuple(s for s in node.scores if not s.hidden))  # re-reconcile cleanly
+        node = replace(node, scores=tuple(_registered_name(s, ctx.version) for s in node.scores
+                                          if not s.hidden))  # re-reconcile cleanly
         done, issues = complete_node(node, attempt.profile, ctx)
         nodes.append(done)
         found += issues
@@ -35,6 +36,13 @@ def reconcile_attempt(attempt: Attempt, ctx: ScoringContext) -> Attempt:
     attempt, hidden = reconcile_hidden(attempt, ctx)
     found += hidden + ranking_checks(attempt) + incomplete_check(attempt)
     return replace(attempt, discrepancies=tuple(found))
+
+
+def _registered_name(score: Score, version: str) -> Score:
+    """The score under the name its priority/plugin is registered as in this version (the parser, not
+    knowing the version, names 1.17-1.18 resource lines after the legacy priority)."""
+    name = canonical_plugin_name(score.plugin, version)
+    return score if name == score.plugin else replace(score, plugin=name)
 
 
 def reconcile_result(result: AnalysisResult, k8s_version: str | None = None,

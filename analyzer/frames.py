@@ -8,7 +8,7 @@ Every score value keeps its provenance in a sibling ``<value>_provenance`` colum
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -142,11 +142,25 @@ def frame(table: str, rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 def iter_frames(result: AnalysisResult, chunk: int = CHUNK) -> Iterator[dict[str, pd.DataFrame]]:
     """The tables in chunks of ``chunk`` attempts (at least one chunk, possibly empty)."""
-    attempts = result.attempts
-    for start in range(0, max(len(attempts), 1), chunk):
-        part = list(enumerate(attempts[start:start + chunk], start=start))
-        yield {table: frame(table, [row for seq, a in part for row in build(seq, a)])
-               for table, build in ROW_BUILDERS.items()}
+    return iter_attempt_frames(result.attempts, chunk)
+
+
+def iter_attempt_frames(attempts: Iterable[Attempt], chunk: int = CHUNK) -> Iterator[dict[str, pd.DataFrame]]:
+    """The tables of attempts as they come (e.g. from analyzer.stream), ``chunk`` attempts at a time."""
+    part: list[tuple[int, Attempt]] = []
+    emitted = False
+    for seq, attempt in enumerate(attempts):
+        part.append((seq, attempt))
+        if len(part) == chunk:
+            yield _chunk_frames(part)
+            part, emitted = [], True
+    if part or not emitted:
+        yield _chunk_frames(part)
+
+
+def _chunk_frames(part: Sequence[tuple[int, Attempt]]) -> dict[str, pd.DataFrame]:
+    return {table: frame(table, [row for seq, a in part for row in build(seq, a)])
+            for table, build in ROW_BUILDERS.items()}
 
 
 def to_frames(result: AnalysisResult) -> dict[str, pd.DataFrame]:
@@ -198,10 +212,15 @@ EXPORT_EXTENSIONS = {"csv": "csv", "parquet": "parquet", "json": "jsonl"}
 
 def export_tables(result: AnalysisResult, directory: Path, fmt: str, chunk: int = CHUNK) -> list[Path]:
     """Write each table to ``directory/<table>.<ext>`` chunk by chunk; returns the files written."""
+    return export_attempts(result.attempts, directory, fmt, chunk)
+
+
+def export_attempts(attempts: Iterable[Attempt], directory: Path, fmt: str, chunk: int = CHUNK) -> list[Path]:
+    """Like export_tables for attempts that arrive one by one: memory holds one chunk at a time."""
     paths = [directory / f"{table}.{EXPORT_EXTENSIONS[fmt]}" for table in TABLES]
     writers = dict(zip(TABLES, (TableWriter(p, fmt) for p in paths), strict=True))
     try:
-        for frames in iter_frames(result, chunk):
+        for frames in iter_attempt_frames(attempts, chunk):
             for table, df in frames.items():
                 writers[table].write(df)
     finally:

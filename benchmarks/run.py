@@ -88,6 +88,17 @@ def work_extract(era: str, fmt: str, path: str) -> dict:
     return {"seconds": time.perf_counter() - start, "lines": lines, "matches": matches, "keys": len(per_key)}
 
 
+def work_stream(path: str) -> dict:
+    """schedlog's streaming analysis (analyzer.stream): every attempt rebuilt and reconciled, none kept."""
+    from analyzer.stream import AttemptStream
+
+    start = time.perf_counter()
+    stream = AttemptStream([path])
+    attempts = sum(1 for _ in stream)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "lines": stream.header().lines.total, "attempts": attempts}
+
+
 def work_analyze(path: str) -> dict:
     """schedlog's full analysis (read, unwrap, classify, parse, reconstruct) of one file."""
     from analyzer.parse import fastpath
@@ -133,6 +144,7 @@ def measure(path: Path, era: str, fmt: str, with_lark: bool) -> dict[str, dict]:
     runs = {"baseline": probe_in_probe(["baseline", era, fmt, str(path)], env),
             "extraction": probe_in_probe(["extract", era, fmt, str(path)], env)}
     runs["schedlog"] = probe_in_probe(["analyze", str(path)], dict(env, SCHEDLOG_PARSER="fast"))
+    runs["schedlog-stream"] = probe_in_probe(["stream", str(path)], dict(env, SCHEDLOG_PARSER="fast"))
     if with_lark:
         runs["schedlog-lark"] = probe_in_probe(["analyze", str(path)], dict(env, SCHEDLOG_PARSER="lark"))
     size = path.stat().st_size
@@ -175,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--work"]:
         kind, rest = argv[1], argv[2:]
-        workers = {"baseline": work_baseline, "extract": work_extract, "analyze": work_analyze}
+        workers = {"baseline": work_baseline, "extract": work_extract, "analyze": work_analyze,
+                   "stream": work_stream}
         report = workers[kind](*rest)
         print(json.dumps(report))
         return 0

@@ -58,7 +58,7 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _progress(paths: list[str], quiet: bool):
+def progress_for(paths: list[str], quiet: bool):
     """A progress line on stderr (lines read, lines/s) for long runs; None when quiet or not a terminal."""
     if quiet or not sys.stderr.isatty():
         return None
@@ -74,7 +74,7 @@ def _progress(paths: list[str], quiet: bool):
 def load(paths: list[str], quiet: bool = False, *, reconcile: bool = False, k8s_version: str | None = None,
          config: str | None = None) -> AnalysisResult:
     """Analyze the logs (and reconcile them with the reference scoring), or exit 2 with a one-line reason."""
-    progress = _progress(paths, quiet)
+    progress = progress_for(paths, quiet)
     try:
         result = analyze_many(paths, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler,
                               progress=progress)
@@ -86,6 +86,14 @@ def load(paths: list[str], quiet: bool = False, *, reconcile: bool = False, k8s_
         fail(f"{exc.filename or paths[0]}: {exc.strerror or exc}")
     if progress is not None:
         stderr.print("\r", end="")
+    require_log_lines(result, paths)
+    if reconcile:
+        result = reconciled(result, k8s_version, config)
+    return result
+
+
+def require_log_lines(result: AnalysisResult, paths: list[str]) -> None:
+    """Exit 2 when the inputs held no line, or no line a kube-scheduler writes."""
     lines = result.lines
     meaningful = lines.parsed + lines.ignored - lines.ignored_by_reason.get("blank", 0)
     # when nothing was read, the reader's note (a corrupt .gz, ...) says why
@@ -95,9 +103,6 @@ def load(paths: list[str], quiet: bool = False, *, reconcile: bool = False, k8s_
     if meaningful == 0:
         fail(f"{', '.join(paths)}: no kube-scheduler log lines found "
              f"({lines.unrecognized} unrecognized lines){why}")
-    if reconcile:
-        result = reconciled(result, k8s_version, config)
-    return result
 
 
 def reconciled(result: AnalysisResult, k8s_version: str | None, config: str | None) -> AnalysisResult:

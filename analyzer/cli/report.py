@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..model import AnalysisResult
-from .common import LogsArg, QuietOpt, fail, load, stderr
+from .common import LogsArg, QuietOpt, fail, load, progress_for, require_log_lines, stderr
 
 
 class ExportFormat(StrEnum):
@@ -72,14 +72,33 @@ def export(logs: LogsArg,
            fmt: Annotated[ExportFormat, typer.Option(
                "--format", "-f", help="csv, parquet, or json (JSON Lines).")] = ExportFormat.csv,
            quiet: QuietOpt = False) -> None:
-    """Write the tables attempts/nodes/scores/discrepancies (a file each) as CSV, Parquet or JSON Lines."""
-    from ..frames import export_tables
+    """Write the tables attempts/nodes/scores/discrepancies (a file each) as CSV, Parquet or JSON Lines.
 
-    result = analyzed(logs, quiet)
+    The log is streamed: attempts are written as they are rebuilt, so memory stays flat on huge logs.
+    """
+    from ..frames import export_attempts
+    from ..read.sources import InputError
+    from ..reconcile.version import VersionError
+    from ..scoring.config import ConfigError
+    from ..stream import AttemptStream
+
     try:
-        written = export_tables(result, _writable_dir(out), fmt.value)
+        stream = AttemptStream(logs, progress=progress_for(logs, quiet))
+    except InputError as exc:
+        fail(str(exc))
+    directory = _writable_dir(out)
+    try:
+        written = export_attempts(stream, directory, fmt.value)
+    except (InputError, VersionError, ConfigError) as exc:
+        fail(str(exc))
     except OSError as exc:
         fail(f"{out}: cannot write ({exc.strerror or exc})")
+    try:
+        require_log_lines(stream.header(), logs)
+    except typer.Exit:
+        for path in written:  # nothing worth keeping was written
+            path.unlink(missing_ok=True)
+        raise
     if not quiet:
         stderr.print(f"wrote {', '.join(str(p) for p in written)}", markup=False, highlight=False)
 

@@ -7,9 +7,9 @@ attribute each node's hidden remainder; check the ranking; put the findings on `
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from ..model import AnalysisResult, Attempt, Score
+from ..model import AnalysisResult, Attempt, FormatInfo, Score
 from ..scoring.versions import canonical_plugin_name, profile_for
 from .checks import incomplete_check, ranking_checks
 from .discrepancy import KINDS, Discrepancy
@@ -18,8 +18,8 @@ from .scores import ScoringContext, complete_node
 from .version import SIGNATURE, VersionError, resolve_version
 from .weights import WeightSource, resolve_weights
 
-__all__ = ["KINDS", "Discrepancy", "VersionError", "WeightSource", "reconcile_attempt", "reconcile_result",
-           "reconcile_with_weights", "unexplained"]
+__all__ = ["KINDS", "Discrepancy", "Plan", "VersionError", "WeightSource", "apply_plan", "plan",
+           "reconcile_attempt", "reconcile_result", "reconcile_with_weights", "unexplained"]
 
 
 def reconcile_attempt(attempt: Attempt, ctx: ScoringContext) -> Attempt:
@@ -51,20 +51,42 @@ def reconcile_result(result: AnalysisResult, k8s_version: str | None = None,
     return reconcile_with_weights(result, k8s_version, config_path)[0]
 
 
-def reconcile_with_weights(result: AnalysisResult, k8s_version: str | None = None,
-                           config_path: str | None = None) -> tuple[AnalysisResult, WeightSource]:
-    """Like reconcile_result, also returning the weights applied and where they came from."""
+@dataclass(frozen=True)
+class Plan:
+    """What reconciling needs from the whole log: the version, the weights, and the scoring context."""
+
+    format: FormatInfo
+    weights: WeightSource
+    context: ScoringContext | None  # None when no version could be told
+    note: str
+
+
+def plan(result: AnalysisResult, k8s_version: str | None = None, config_path: str | None = None) -> Plan:
+    """Resolve version and weights from a result's header (format, config); attempts are not looked at."""
     version, source = resolve_version(result, k8s_version)
     fmt = replace(result.format, k8s_version=version, version_source=source)
     weights = resolve_weights(result, version, config_path, version_trusted=source != SIGNATURE)
     if version is None:
         note = "version unknown (no version line, era not recognised): scores were not reconciled"
-        return replace(result, format=fmt, notes=result.notes + (note,)), weights
-    ctx = ScoringContext(profile_for(version), weights, version, source)
-    attempts = tuple(reconcile_attempt(a, ctx) for a in result.attempts)
-    note = f"reconciled as Kubernetes {version} ({source}); weights from {weights.origin}"
-    notes = tuple(n for n in result.notes if not n.startswith("reconciled as ")) + (note,)
-    return replace(result, format=fmt, attempts=attempts, notes=notes), weights
+        return Plan(fmt, weights, None, note)
+    context = ScoringContext(profile_for(version), weights, version, source)
+    return Plan(fmt, weights, context, f"reconciled as Kubernetes {version} ({source}); weights from {weights.origin}")
+
+
+def apply_plan(result: AnalysisResult, p: Plan, attempts: tuple[Attempt, ...] | None = None) -> AnalysisResult:
+    """The result with the plan's format and note (and the given, already reconciled, attempts)."""
+    notes = tuple(n for n in result.notes if not n.startswith("reconciled as ")) + (p.note,)
+    return replace(result, format=p.format, notes=notes,
+                   attempts=result.attempts if attempts is None else attempts)
+
+
+def reconcile_with_weights(result: AnalysisResult, k8s_version: str | None = None,
+                           config_path: str | None = None) -> tuple[AnalysisResult, WeightSource]:
+    """Like reconcile_result, also returning the weights applied and where they came from."""
+    p = plan(result, k8s_version, config_path)
+    if p.context is None:
+        return apply_plan(result, p), p.weights
+    return apply_plan(result, p, tuple(reconcile_attempt(a, p.context) for a in result.attempts)), p.weights
 
 
 def unexplained(result: AnalysisResult) -> list[tuple[Attempt, Discrepancy]]:

@@ -217,6 +217,10 @@ class Assembler:
             stream.open = []
             stream.current = None
 
+    def min_open_seq(self) -> int | None:
+        """The lowest start sequence number of an attempt still open (None when none is)."""
+        return min((d.seq for st in self._streams.values() for d in st.open), default=None)
+
     def cluster_nodes(self, stream: str) -> list[str]:
         """The nodes the scheduler's cache held in this stream (from node add/delete lines)."""
         known = self._streams.get(stream)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from types import MappingProxyType
 
 Version = tuple[int, int]
@@ -249,6 +250,7 @@ PATCH_RULES: tuple[PatchRule, ...] = (
 _VERSION_RE = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
 
 
+@lru_cache(maxsize=1024)  # called for every score of every attempt; the inputs are a handful of strings
 def parse_version_full(text: str | tuple[int, ...] | None) -> tuple[int, int, int | None] | None:
     """(major, minor, patch or None) from text such as ``v1.14.1``, ``1.21.0-beta.1+prerelease``, ``1.30``."""
     if text is None:
@@ -442,6 +444,7 @@ ALIASES: Mapping[str, tuple[tuple[Version, Version, str], ...]] = MappingProxyTy
 })
 
 
+@lru_cache(maxsize=4096)
 def canonical_plugin_name(logged_name: str, version: str | tuple[int, ...] | None) -> str:
     """The priority (<=1.16) or plugin (>=1.17) that owns a score logged under ``logged_name``.
 

@@ -59,10 +59,10 @@ def analyze_many(paths: Sequence[str], jobs: int = 1, engine: Engine | str = Eng
                  ) -> AnalysisResult:
     """Analyze inputs with ``jobs`` workers. One input, stdin, or jobs=1 runs in this process."""
     engine = Engine(engine)
-    for path in paths:
-        check_input(path)
     if engine is Engine.local and (jobs <= 1 or len(paths) <= 1 or "-" in paths):
-        return analyze_paths(paths, progress=progress)
+        return analyze_paths(paths, progress=progress)  # it checks its inputs itself
+    for path in paths:  # bad inputs fail here, with one line, before any worker starts
+        check_input(path)
     if "-" in paths:
         raise EngineError("stdin ('-') cannot be sent to dask workers; give file paths")
     partials = _dask(paths, max(jobs, 1), scheduler) if engine is Engine.dask else _local(paths, jobs)

@@ -7,11 +7,9 @@ from typing import Annotated, Any
 import typer
 
 from ..model import AnalysisResult
-from ..reconcile import KINDS, WeightSource, reconcile_with_weights, unexplained
+from ..reconcile import KINDS, WeightSource, unexplained
 from ..reconcile.infer import Inference, infer_weights
-from ..reconcile.version import VersionError
 from ..reconcile.whatif import WhatIfError, parse_overrides, whatif
-from ..scoring.config import ConfigError
 from .common import (
     EXIT_DISCREPANCY,
     EXIT_OK,
@@ -24,6 +22,7 @@ from .common import (
     fail,
     load,
     print_json,
+    reconciled_with_weights,
     write,
 )
 
@@ -37,11 +36,7 @@ SOURCE_WORDS = {"user": "given with --k8s-version", "logged": "printed in the lo
 def _reconciled(logs: list[str], quiet: bool, k8s_version: str | None, config: str | None
                 ) -> tuple[AnalysisResult, WeightSource]:
     """Load and reconcile, or exit 2 with a one-line reason."""
-    result = load(logs, quiet)
-    try:
-        return reconcile_with_weights(result, k8s_version=k8s_version, config_path=config)
-    except (VersionError, ConfigError) as exc:
-        fail(str(exc))
+    return reconciled_with_weights(load(logs, quiet), k8s_version, config)
 
 
 def _header(result: AnalysisResult, weights: WeightSource) -> str:

@@ -107,12 +107,17 @@ def require_log_lines(result: AnalysisResult, paths: list[str]) -> None:
 
 def reconciled(result: AnalysisResult, k8s_version: str | None, config: str | None) -> AnalysisResult:
     """The result reconciled with the reference scoring; a bad version or config file exits 2."""
-    from ..reconcile import reconcile_result
+    return reconciled_with_weights(result, k8s_version, config)[0]
+
+
+def reconciled_with_weights(result: AnalysisResult, k8s_version: str | None, config: str | None):
+    """Like reconciled, also returning the weights applied (reconcile.WeightSource)."""
+    from ..reconcile import reconcile_with_weights
     from ..reconcile.version import VersionError
     from ..scoring.config import ConfigError
 
     try:
-        return reconcile_result(result, k8s_version=k8s_version, config_path=config)
+        return reconcile_with_weights(result, k8s_version=k8s_version, config_path=config)
     except (VersionError, ConfigError) as exc:
         fail(str(exc))
 

@@ -60,6 +60,35 @@ class FormatFeatures:
     notes: list[tuple[int, str]] = field(default_factory=list)  # (input index, what was odd about it)
 
 
+@dataclass
+class ParserMarks:
+    """The oddities one input's parser noticed, as line numbers and counts; parts of a file add up."""
+
+    unclosed: list[int] = field(default_factory=list)  # where a multi-line value never got its '>'
+    duplicates: list[int] = field(default_factory=list)  # repeated record lines
+    backwards: int = 0  # lines whose time is earlier than the line before from the same process
+    first_backwards: int = 0
+    rollovers: list[int] = field(default_factory=list)  # where the year turned (Dec 31 -> Jan 1)
+
+    def merge(self, later: ParserMarks) -> None:
+        """Add the marks of the part of the file that comes after this one."""
+        self.unclosed += later.unclosed
+        self.duplicates += later.duplicates
+        self.backwards += later.backwards
+        self.first_backwards = self.first_backwards or later.first_backwards
+        self.rollovers += later.rollovers
+
+    def notes(self) -> list[str]:
+        out = [f"line {number}: a multi-line value (key=<) never got its closing '>'" for number in self.unclosed]
+        if self.duplicates:
+            n = len(self.duplicates)
+            out.append(f"{n} record{'s' if n > 1 else ''} repeated an earlier line exactly "
+                       f"(ignored as 'duplicate'), first at line {self.duplicates[0]}")
+        clock = ClockWatch(backwards=self.backwards, first_backwards=self.first_backwards,
+                           rollovers=list(self.rollovers))
+        return out + clock.notes()
+
+
 def _json_ts(value: Any) -> str | None:
     """JSON logging's ts (epoch milliseconds, fractional) as ISO 8601 UTC."""
     try:
@@ -135,21 +164,28 @@ class LineParser:
                 self._config, verdict.event = verdict.event, None
         yield verdict
 
-    def finish(self) -> Iterator[Classified]:
-        """Flush a record still open at the end of the input, and leave notes on what was odd."""
+    def finish(self, notes: bool = True) -> Iterator[Classified]:
+        """Flush a record still open at the end of the input, and leave notes on what was odd
+        (``notes=False``: only in ``marks()``, for a caller that merges the marks of several parts)."""
         if self._in_block:
             self._unclosed.append(self._block_line)
             self._in_block = False
-        notes = self.features.notes
-        for number in self._unclosed:
-            notes.append((self._input, f"line {number}: a multi-line value (key=<) never got its "
-                                       "closing '>'"))
-        if self._duplicates:
-            n = len(self._duplicates)
-            notes.append((self._input, f"{n} record{'s' if n > 1 else ''} repeated an earlier line exactly "
-                                       f"(ignored as 'duplicate'), first at line {self._duplicates[0]}"))
-        notes.extend((self._input, note) for note in self._clock.notes())
+        if notes:
+            self.features.notes.extend((self._input, note) for note in self.marks().notes())
         yield from self._flush_config()
+
+    def marks(self) -> ParserMarks:
+        """What was odd so far (unclosed values, repeated records, clock trouble), as mergeable data."""
+        clock = self._clock
+        return ParserMarks(list(self._unclosed), list(self._duplicates), clock.backwards, clock.first_backwards,
+                           list(clock.rollovers))
+
+    def clear_marks(self) -> None:
+        """Forget the marks but keep the state (recent records, open values, clocks): after a warm-up
+        over lines another worker accounts for."""
+        self._unclosed, self._duplicates = [], []
+        self._clock.backwards = self._clock.first_backwards = 0
+        self._clock.rollovers = []
 
     def _continuation(self, text: str, folded: int) -> Classified:
         """A line that continues the previous record; a repeated record's lines stay 'duplicate'."""

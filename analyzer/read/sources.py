@@ -14,7 +14,7 @@ import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Magic numbers of files that are certainly not logs.
@@ -247,6 +247,36 @@ def _split_lines(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, bool, bool]]:
 
 
 # -- lines --------------------------------------------------------------------------------------------
+@dataclass
+class Repairs:
+    """How many lines of one input needed each kind of repair, and where each kind first happened.
+
+    Mergeable, so the parts of one file read by different workers give the notes one pass gives.
+    """
+
+    counts: Counter = field(default_factory=Counter)
+    first_at: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, number: int) -> None:
+        self.counts[kind] += 1
+        if kind not in self.first_at or number < self.first_at[kind]:
+            self.first_at[kind] = number
+
+    def merge(self, other: Repairs) -> None:
+        for kind, n in other.counts.items():
+            self.counts[kind] += n
+            self.first_at[kind] = min(self.first_at.get(kind, other.first_at[kind]), other.first_at[kind])
+
+    def notes(self, path: str) -> list[str]:
+        """One note per kind of repair, in a fixed order."""
+        out = []
+        for kind, what in _REPAIRS.items():
+            n = self.counts[kind]
+            if n:
+                out.append(f"{path}: {n} line{'s' if n > 1 else ''} with {what}, first at line {self.first_at[kind]}")
+        return out
+
+
 def iter_physical_lines(path: str, index: int, errors: list[str] | None = None) -> Iterator[PhysicalLine]:
     """Yield every line of one input, decoded as UTF-8 (bad bytes replaced), line ends removed.
 
@@ -255,28 +285,41 @@ def iter_physical_lines(path: str, index: int, errors: list[str] | None = None) 
     Raises InputError when a pipe or stdin turns out to carry binary data.
     """
     notes: list[str] = errors if errors is not None else []
-    repairs: Counter[str] = Counter()
-    first_at: dict[str, int] = {}
-    for number, (raw, ended, cut) in enumerate(_split_lines(_decoded_chunks(path, notes)), start=1):
+    repairs = Repairs()
+    yield from _decode_lines(_split_lines(_decoded_chunks(path, notes)), index, 1, repairs, None)
+    notes.extend(repairs.notes(path))
+
+
+def iter_lines_from(path: str, index: int, offset: int, first_number: int, repairs: Repairs,
+                    count_until: int | None = None) -> Iterator[PhysicalLine]:
+    """The lines of a plain file from byte ``offset`` (a line start) to its end, numbered from ``first_number``.
+
+    For reading one file in parts: repairs are summed into ``repairs`` for lines numbered below
+    ``count_until`` only (the part's own lines), so the parts' sums add up to one pass's.
+    """
+    def chunks() -> Iterator[bytes]:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            while chunk := fh.read(CHUNK):
+                yield chunk
+    yield from _decode_lines(_split_lines(chunks()), index, first_number, repairs, count_until)
+
+
+def _decode_lines(split: Iterator[tuple[bytes, bool, bool]], index: int, first_number: int, repairs: Repairs,
+                  count_until: int | None) -> Iterator[PhysicalLine]:
+    for number, (raw, ended, cut) in enumerate(split, start=first_number):
         kinds = _repairs(raw, ended, cut)
         if kinds:
             raw = raw.rstrip(b"\r").lstrip(b"\0") if ("crlf" in kinds or "leading-nul" in kinds) else raw
-            for kind in kinds:
-                repairs[kind] += 1
-                first_at.setdefault(kind, number)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             text = raw.decode("utf-8", errors="replace")
-            repairs["invalid-utf8"] += 1
-            first_at.setdefault("invalid-utf8", number)
-            kinds = kinds or ["invalid-utf8"]
+            kinds = [*kinds, "invalid-utf8"]
+        if kinds and (count_until is None or number < count_until):
+            for kind in kinds:
+                repairs.add(kind, number)
         yield PhysicalLine(index, number, text, bool(kinds))
-    for kind, what in _REPAIRS.items():
-        if repairs[kind]:
-            n = repairs[kind]
-            plural = "s" if n > 1 else ""
-            notes.append(f"{path}: {n} line{plural} with {what}, first at line {first_at[kind]}")
 
 
 def _repairs(raw: bytes, ended: bool, cut: bool) -> list[str]:

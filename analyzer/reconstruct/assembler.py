@@ -31,6 +31,7 @@ from .names import canonical_name, plugin_from_logger
 
 OBS, DER, INF = Provenance.OBSERVED.value, Provenance.DERIVED.value, Provenance.INFERRED.value
 # Legacy MatchInterPodAffinity pass lines: the last predicate, so the node passed every predicate.
+CONFIG_KINDS = frozenset({"version", "provider", "priorities", "plugins_config", "component_config"})
 _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-affinity constraints satisfied",
                             "pod (anti)affinity constraints satisfied")
 
@@ -133,6 +134,8 @@ class Assembler:
         self._seq = 0
         self._attempt_numbers: dict[str, int] = {}
         self.config_events: list[Event] = []
+        self.last_draft: _AttemptDraft | None = None  # the attempt the last event went to (None: none)
+        self.renames = 0  # attempts whose pod got its namespace after a bare-name line
 
     # -- routing ---------------------------------------------------------------------------------
     def _stream(self, event: Event) -> _Stream:
@@ -168,6 +171,7 @@ class Assembler:
 
     def _rename(self, draft: _AttemptDraft, pod: str) -> None:
         old = draft.pod
+        self.renames += 1
         self._attempt_numbers[old] -= 1
         draft.pod = pod
         self._attempt_numbers[pod] = draft.number = self._attempt_numbers.get(pod, 0) + 1
@@ -189,14 +193,15 @@ class Assembler:
     def feed(self, event: Event) -> Iterator[_AttemptDraft]:
         """Apply one event; yield the attempts that became final because of it."""
         kind = event.kind
-        if kind in ("version", "provider", "priorities", "plugins_config", "component_config"):
+        self.last_draft = None
+        if kind in CONFIG_KINDS:
             self.config_events.append(event)
             return
         stream = self._stream(event)
         handler = getattr(self, f"_on_{kind}", None)
         if handler is None:
             return
-        draft = handler(stream, event)
+        draft = self.last_draft = handler(stream, event)
         if draft is not None:
             draft.touch(event)
         yield from self._ready(stream)

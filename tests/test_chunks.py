@@ -1,0 +1,157 @@
+"""One file split over several workers gives the JSON one pass gives, or says why it cannot and is read whole."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FRAMEWORK_RUNS, LAB, framework_log, legacy_log, needs_shared
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from strategies import damaged_logs, interleave, read_lines, with_pid
+
+from analyzer.chunks import CYCLE_MARKERS, NODE_MARKERS, analyze_chunk, merge, plan_chunks
+from analyzer.engine import analyze_many
+from analyzer.parse.printf import DISPATCH
+from analyzer.parse.structured import STATEMENTS
+from analyzer.pipeline import analyze_paths, combine
+from analyzer.report.jsonout import dumps, result_to_dict
+from analyzer.synth import write_log
+
+pytestmark = needs_shared
+
+# lab logs that split cleanly; 1.19 JSON loses the pod of its bind lines, so it is read whole
+SPLITTABLE = [str(framework_log(r)) for r in FRAMEWORK_RUNS if r != "v1.19.1-three-nodes-json"] + \
+    [str(legacy_log("a-tutorial-3nodes")), str(legacy_log("b-heterogeneous-5nodes"))]
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                           HealthCheck.function_scoped_fixture])
+
+
+def _json(result) -> str:
+    return dumps(result_to_dict(result))
+
+
+def chunked(path: str, jobs: int, min_bytes: int):
+    """(merged result or None, why, the parts) for the file split ``jobs`` ways, each part in this process."""
+    chunks = plan_chunks(path, jobs, min_bytes)
+    assert chunks, f"{path} was not split"
+    parts = [analyze_chunk(path, 0, chunk) for chunk in chunks]
+    merged, why = merge(path, 0, parts)
+    return (combine([merged]) if merged is not None else None), why, parts
+
+
+def test_markers_cover_every_node_and_cycle_statement():
+    """The byte search for node lines and cycle starts must find every shape the parsers know."""
+    for route in DISPATCH:
+        text = (route.prefix or "") + " ".join(c.strip() for c in route.contains) + (route.endswith or "")
+        if route.rule.startswith("node_"):
+            assert any(m in text for m in NODE_MARKERS), route
+        if route.rule in ("attempt", "dequeue"):
+            assert any(m in text for m in CYCLE_MARKERS), route
+    for message, statement in STATEMENTS.items():
+        if statement.kind in ("node_added", "node_deleted"):
+            assert any(m in message for m in NODE_MARKERS), message
+        if statement.kind in ("dequeue", "attempt_start"):
+            assert any(m in message for m in CYCLE_MARKERS), message
+
+
+@pytest.mark.parametrize("path", SPLITTABLE, ids=lambda p: p.rsplit("/", 2)[-2])
+@pytest.mark.parametrize("jobs,min_bytes", [(2, 1000), (5, 1000), (16, 200)])
+def test_every_lab_run_split_equals_one_pass(path, jobs, min_bytes):
+    result, why, parts = chunked(path, jobs, min_bytes)
+    assert why is None and result is not None
+    assert len(parts) >= 2
+    assert _json(result) == _json(analyze_paths([path]))
+
+
+def test_a_cycle_start_lands_on_a_boundary_and_later_lines_are_claimed():
+    """The legacy lab run binds asynchronously: a part reads past its end to finish its last attempt."""
+    path = str(legacy_log("b-heterogeneous-5nodes"))
+    _, _, parts = chunked(path, 8, 1000)
+    assert all(p.overrun_lines >= 1 for p in parts[:-1])
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    for part in parts[1:]:
+        assert any(m in lines[part.chunk.first_line - 1] for m in CYCLE_MARKERS)
+
+
+def test_1_19_json_bind_lines_without_pod_fall_back_to_one_pass(monkeypatch):
+    path = str(LAB / "v1.19.1-three-nodes-json" / "v1.19.1-three-nodes-json.log")
+    result, why, _ = chunked(path, 4, 500)
+    assert result is None and "without its pod" in why
+    monkeypatch.setenv("SCHEDLOG_MIN_CHUNK_BYTES", "500")
+    assert _json(analyze_many([path], jobs=3)) == _json(analyze_paths([path]))
+
+
+def test_engine_splits_one_file_over_the_pool(monkeypatch):
+    """Through the engine: parts run in worker processes and this one, results travel pickled."""
+    monkeypatch.setenv("SCHEDLOG_MIN_CHUNK_BYTES", "2000")
+    paths = SPLITTABLE[:3]
+    assert _json(analyze_many(paths, jobs=3)) == _json(analyze_paths(paths))
+
+
+@pytest.mark.parametrize("era,fmt", [("1.14", "text"), ("1.21", "json"), ("1.30", "text")])
+def test_generated_logs_split_equals_one_pass(tmp_path, era, fmt):
+    path = tmp_path / f"synth-{era}-{fmt}.log"
+    with open(path, "w", encoding="utf-8") as fh:
+        write_log(fh, era, 30, pods=40, fmt=fmt, seed=7)
+    result, why, parts = chunked(str(path), 6, 20_000)
+    assert why is None and len(parts) >= 3
+    assert _json(result) == _json(analyze_paths([str(path)]))
+
+
+def test_notes_from_every_part_add_up_to_one_pass(tmp_path):
+    """Repairs, repeated records and clock trouble spread over parts give one pass's notes."""
+    lines = read_lines(legacy_log("b-heterogeneous-5nodes"))
+    n = len(lines)
+    lines[n // 5] += b"\r"
+    lines[n // 2] = lines[n // 2][:30] + b"\xff\xfe" + lines[n // 2][32:]
+    lines.insert(3 * n // 4, lines[3 * n // 4 - 2])  # a repeated record late in the file
+    lines[4 * n // 5] += b"\r"
+    path = tmp_path / "damaged.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    one = analyze_paths([str(path)])
+    assert any("CRLF" in note for note in one.notes) and any("invalid UTF-8" in note for note in one.notes)
+    result, why, _ = chunked(str(path), 6, 2000)
+    assert why is None
+    assert result.notes == one.notes
+    assert _json(result) == _json(one)
+
+
+def test_two_processes_in_one_file_fall_back(tmp_path):
+    clean = read_lines(framework_log("v1.30.6-five-nodes"))
+    path = tmp_path / "replicas.log"
+    path.write_bytes(interleave(clean, with_pid(clean, 4242), [i % 3 == 0 for i in range(2 * len(clean))]))
+    result, why, _ = chunked(str(path), 4, 2000)
+    assert result is None and "several scheduler processes" in why
+
+
+def test_compressed_small_or_single_process_inputs_are_not_split(tmp_path):
+    path = SPLITTABLE[0]
+    gz = tmp_path / "log.gz"
+    with open(path, "rb") as src, gzip.open(gz, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    assert plan_chunks(str(gz), 4, 100) is None
+    assert plan_chunks(path, 1, 100) is None
+    assert plan_chunks(path, 4, 10**9) is None
+    assert plan_chunks("-", 4, 100) is None
+
+
+@SETTINGS
+@given(data=st.data(), which=st.sampled_from(SPLITTABLE), jobs=st.integers(2, 9))
+def test_damaged_logs_split_equal_one_pass_or_fall_back(tmp_path, data, which, jobs):
+    damaged = data.draw(damaged_logs(read_lines(which)))
+    path = tmp_path / "damaged.log"
+    path.write_bytes(damaged.data)
+    chunks = plan_chunks(str(path), jobs, 800)
+    if not chunks:
+        return
+    merged, why = merge(str(path), 0, [analyze_chunk(str(path), 0, c) for c in chunks])
+    if merged is None:
+        assert why
+        event(f"read in one pass: {why.split(':')[0]}")
+        return
+    event("split")
+    assert _json(combine([merged])) == _json(analyze_paths([str(path)]))

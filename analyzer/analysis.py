@@ -62,12 +62,11 @@ def analyze(paths: str | Path | Sequence[str | Path], k8s_version: str | None = 
     ``jobs``/``engine``/``scheduler`` spread several inputs over worker processes or a Dask cluster;
     the result is the same as one sequential pass.
     """
-    from .engine import analyze_many
-    from .reconcile import reconcile_result
+    from .engine import analyze_reconciled
 
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    result = analyze_many([str(p) for p in paths], jobs=jobs, engine=engine, scheduler=scheduler,
-                          progress=progress)
-    result = reconcile_result(result, k8s_version=k8s_version, config_path=str(config) if config else None)
+    result, _weights = analyze_reconciled([str(p) for p in paths], jobs=jobs, engine=engine, scheduler=scheduler,
+                                          progress=progress, k8s_version=k8s_version,
+                                          config=str(config) if config else None)
     return Analysis(result)

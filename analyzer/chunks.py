@@ -20,14 +20,19 @@ import mmap
 import os
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
+from .gctuning import fewer_collections
 from .model import Attempt
 from .parse.events import Event
 from .parse.lines import RECENT_RECORDS, FormatFeatures, LineParser, ParserMarks
-from .pipeline import LineTally, PartialResult, count_verdict, fewer_collections, merge_features
+from .pipeline import LineTally, PartialResult, count_verdict, iter_events, merge_features
 from .read.sources import Repairs, iter_lines_from
 from .read.wrappers import unwrap_lines
-from .reconstruct.assembler import Assembler, freeze
+from .reconstruct.assembler import CONFIG_KINDS, Assembler, freeze
+
+if TYPE_CHECKING:
+    from .reconcile.scores import ScoringContext
 
 ENV_MIN_BYTES = "SCHEDLOG_MIN_CHUNK_BYTES"
 MIN_CHUNK_BYTES = 32 * 1024 * 1024  # smaller parts cost more in priming than they save
@@ -40,6 +45,7 @@ NODE_MARKERS = ("Add event for node", "add event for node", "Delete event for no
 # The first part is read in the calling process, which need not pickle and unpickle its result: a
 # slightly larger share keeps it from waiting for the workers (those two steps cost ~5 % of a part).
 FIRST_SHARE = 1.08
+PREAMBLE_LINES = 200_000  # the head read to plan the reconciliation stops here at the latest
 _COUNT_BLOCK = 16 * 1024 * 1024
 _NOT_SPLIT = (b"\x1f\x8b", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")  # gzip, UTF-8 / UTF-16 byte-order marks
 
@@ -188,10 +194,37 @@ def _lines_back(mm: mmap.mmap, offset: int, lines: int) -> tuple[int, int]:
 
 
 # -- one part (worker process) ----------------------------------------------------------------------
-def analyze_chunk(path: str, input_index: int, chunk: Chunk) -> ChunkResult:
-    """Read, parse and reconstruct one part of a file, finishing the attempts that start in it."""
+def analyze_chunk(path: str, input_index: int, chunk: Chunk, context: ScoringContext | None = None
+                  ) -> ChunkResult:
+    """Read, parse and reconstruct one part of a file, finishing the attempts that start in it
+    (and reconcile them under ``context``, when the caller knows the version and weights already)."""
     with fewer_collections():
-        return _analyze_chunk(path, input_index, chunk)
+        result = _analyze_chunk(path, input_index, chunk)
+        if context is not None:
+            from .reconcile import reconcile_attempt
+
+            result.attempts = [(seq, started, reconcile_attempt(attempt, context))
+                               for seq, started, attempt in result.attempts]
+        return result
+
+
+def preamble(path: str, index: int) -> PartialResult:
+    """What the head of a log says (version, config dump, and the format of its first full cycle):
+    enough to plan the reconciliation before the parts are read. Logs without a version line are
+    told by their line shapes, so the head runs to the start of the second cycle (or PREAMBLE_LINES)."""
+    tally, features = LineTally(), FormatFeatures()
+    config = []
+    cycles = 0
+    for event in iter_events([path], tally, features, first_index=index):
+        if event.kind == "dequeue" or (event.kind == "attempt_start" and features.kinds["dequeue"] == 0):
+            cycles += 1
+            if cycles == 2:
+                break
+        if event.kind in CONFIG_KINDS:
+            config.append(event)
+        if tally.total >= PREAMBLE_LINES:
+            break
+    return PartialResult(index, path, tally, features, [], config)
 
 
 def _analyze_chunk(path: str, input_index: int, chunk: Chunk) -> ChunkResult:

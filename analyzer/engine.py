@@ -8,19 +8,23 @@ every core; parts that cannot reproduce one pass exactly are dropped and the fil
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
 import pickle
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .chunks import Chunk, analyze_chunk, merge, plan_chunks
+from .chunks import Chunk, analyze_chunk, merge, plan_chunks, preamble
+from .gctuning import collector_off, fewer_collections
 from .model import AnalysisResult
 from .pipeline import PartialResult, analyze_input, analyze_paths, combine
 from .read.sources import check_input
+
+if TYPE_CHECKING:
+    from .reconcile.scores import ScoringContext
+    from .reconcile.weights import WeightSource
 
 log = logging.getLogger(__name__)
 
@@ -41,32 +45,38 @@ def _packed(work: Callable[..., object], *args: object) -> bytes:
     (as the pool would) took six times as long as with it off.
     """
     result = work(*args)
-    gc.disable()
-    try:
+    with collector_off():
         return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-    finally:
-        gc.enable()
 
 
 def _unpacked(future: Future) -> object:
     data = future.result()
-    gc.disable()
-    try:
+    with collector_off():
         return pickle.loads(data)
-    finally:
-        gc.enable()
+
+
+def _whole_input(path: str, index: int, context: ScoringContext | None = None) -> PartialResult:
+    """One input analyzed on its own (reconciled under ``context`` when given)."""
+    part = analyze_input(path, index)
+    if context is not None:
+        from .reconcile import reconcile_attempt
+
+        with fewer_collections():
+            part.attempts = [(seq, reconcile_attempt(attempt, context)) for seq, attempt in part.attempts]
+    return part
 
 
 def _local(paths: Sequence[str], plans: Sequence[list[Chunk] | None], jobs: int,
-           progress: Callable[[int, int], None] | None = None) -> list[PartialResult]:
+           progress: Callable[[int, int], None] | None = None, context: ScoringContext | None = None
+           ) -> list[PartialResult]:
     """Whole inputs and parts of large ones (``plans``) over ``jobs`` processes, this one included;
-    parts are merged per input, in order."""
+    parts are merged per input, in order. With ``context`` every attempt comes back reconciled."""
     work: list[tuple[int, Callable[..., Any], tuple]] = []
     for index, (path, chunks) in enumerate(zip(paths, plans, strict=True)):
         if chunks is None:
-            work.append((index, analyze_input, (path, index)))
+            work.append((index, _whole_input, (path, index, context)))
         else:
-            work += [(index, analyze_chunk, (path, index, chunk)) for chunk in chunks]
+            work += [(index, analyze_chunk, (path, index, chunk, context)) for chunk in chunks]
     results: dict[int, list[Any]] = {}
     with ProcessPoolExecutor(max_workers=max(jobs - 1, 1)) as pool:
         futures = [pool.submit(_packed, run, *args) for _, run, args in work[1:]]
@@ -85,7 +95,7 @@ def _local(paths: Sequence[str], plans: Sequence[list[Chunk] | None], jobs: int,
         merged, why = merge(path, index, got)
         if merged is None:
             log.info("%s: read in one pass, its parts would differ (%s)", path, why)
-            merged = analyze_input(path, index)
+            merged = _whole_input(path, index, context)
         partials.append(merged)
     return partials
 
@@ -131,3 +141,34 @@ def analyze_many(paths: Sequence[str], jobs: int = 1, engine: Engine | str = Eng
     if len(paths) == 1 and plans[0] is None:
         return combine([analyze_input(paths[0], 0, progress)])
     return combine(_local(paths, plans, jobs, progress))
+
+
+def analyze_reconciled(paths: Sequence[str], jobs: int = 1, engine: Engine | str = Engine.local,
+                       scheduler: str | None = None, progress: Callable[[int, int], None] | None = None,
+                       k8s_version: str | None = None, config: str | None = None
+                       ) -> tuple[AnalysisResult, WeightSource]:
+    """Analyze and reconcile: the result and the weights applied.
+
+    Locally with several jobs the workers reconcile too, under the version and weights the first
+    input states before its first cycle; when the whole log turns out to say otherwise (no version
+    line up front, a restart with another config) the attempts are read again and reconciled here.
+    Raises VersionError / ConfigError for a bad --k8s-version / --config.
+    """
+    from .reconcile import apply_plan, plan, reconcile_with_weights
+
+    if Engine(engine) is not Engine.local or jobs <= 1 or "-" in paths:
+        return reconcile_with_weights(analyze_many(paths, jobs, engine, scheduler, progress), k8s_version, config)
+    for path in paths:
+        check_input(path)
+    plans = [plan_chunks(path, jobs) for path in paths]
+    if len(paths) == 1 and plans[0] is None:
+        return reconcile_with_weights(combine([analyze_input(paths[0], 0, progress)]), k8s_version, config)
+    ahead = plan(combine([preamble(paths[0], 0)]), k8s_version, config).context
+    result = combine(_local(paths, plans, jobs, progress, ahead))
+    final = plan(result, k8s_version, config)
+    if ahead is not None and final.context == ahead:
+        return apply_plan(result, final), final.weights
+    if ahead is not None:
+        log.info("reconciled again: the whole log states another version or weights than its start")
+        result = combine(_local(paths, plans, jobs, progress))
+    return reconcile_with_weights(result, k8s_version, config)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from strategies import damaged_logs, interleave, read_lines, with_pid
 
 from analyzer.chunks import CYCLE_MARKERS, NODE_MARKERS, analyze_chunk, merge, plan_chunks
-from analyzer.engine import analyze_many
+from analyzer.engine import analyze_many, analyze_reconciled
 from analyzer.parse.printf import DISPATCH
 from analyzer.parse.structured import STATEMENTS
 from analyzer.pipeline import analyze_paths, combine
@@ -155,3 +155,48 @@ def test_damaged_logs_split_equal_one_pass_or_fall_back(tmp_path, data, which, j
         return
     event("split")
     assert _json(combine([merged])) == _json(analyze_paths([str(path)]))
+
+
+ALL_LAB = SPLITTABLE + [str(LAB / "v1.19.1-three-nodes-json" / "v1.19.1-three-nodes-json.log")]
+
+
+@pytest.mark.parametrize("path", ALL_LAB, ids=lambda p: p.rsplit("/", 2)[-2])
+def test_workers_reconcile_to_the_same_json(monkeypatch, path):
+    """Reconciled in the workers under the plan the log's head gives = reconciled after one pass."""
+    monkeypatch.setenv("SCHEDLOG_MIN_CHUNK_BYTES", "1500")
+    one, one_weights = analyze_reconciled([path], jobs=1)
+    many, many_weights = analyze_reconciled([path], jobs=3)
+    assert one.format.k8s_version is not None and any(a.discrepancies or a.nodes for a in one.attempts)
+    assert _json(many) == _json(one)
+    assert many_weights == one_weights
+
+
+def test_a_head_that_misleads_the_plan_is_reconciled_again(monkeypatch, caplog):
+    """When the whole log states another version than its head, the workers' reconciling is redone."""
+    import analyzer.engine as engine
+    from analyzer.chunks import preamble
+
+    other = str(framework_log("v1.21.0-pre-three-nodes"))
+    monkeypatch.setattr(engine, "preamble", lambda path, index: preamble(other, index))
+    monkeypatch.setenv("SCHEDLOG_MIN_CHUNK_BYTES", "1500")
+    path = str(framework_log("v1.30.6-five-nodes"))
+    with caplog.at_level("INFO", logger="analyzer.engine"):
+        many, _ = analyze_reconciled([path], jobs=2)
+    assert "reconciled again" in caplog.text
+    one, _ = analyze_reconciled([path], jobs=1)
+    assert one.format.k8s_version.startswith("v1.30")
+    assert _json(many) == _json(one)
+
+
+def test_cli_jobs_give_the_same_check_output(monkeypatch):
+    from typer.testing import CliRunner
+
+    from analyzer.cli import app
+
+    monkeypatch.setenv("SCHEDLOG_MIN_CHUNK_BYTES", "1500")
+    path = str(legacy_log("b-heterogeneous-5nodes"))
+    runner = CliRunner()
+    one = runner.invoke(app, ["--jobs", "1", "check", "-o", "json", path])
+    two = runner.invoke(app, ["--jobs", "2", "check", "-o", "json", path])
+    assert one.exit_code == two.exit_code == 0
+    assert one.stdout == two.stdout and '"hidden' in one.stdout

@@ -20,9 +20,8 @@ from .common import (
     QuietOpt,
     VersionOpt,
     fail,
-    load,
+    load_with_weights,
     print_json,
-    reconciled_with_weights,
     write,
 )
 
@@ -36,7 +35,7 @@ SOURCE_WORDS = {"user": "given with --k8s-version", "logged": "printed in the lo
 def _reconciled(logs: list[str], quiet: bool, k8s_version: str | None, config: str | None
                 ) -> tuple[AnalysisResult, WeightSource]:
     """Load and reconcile, or exit 2 with a one-line reason."""
-    return reconciled_with_weights(load(logs, quiet), k8s_version, config)
+    return load_with_weights(logs, quiet, k8s_version, config)
 
 
 def _header(result: AnalysisResult, weights: WeightSource) -> str:

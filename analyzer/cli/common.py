@@ -7,14 +7,17 @@ import sys
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
-from ..engine import Engine, EngineError, analyze_many
+from ..engine import Engine, EngineError, analyze_many, analyze_reconciled
 from ..model import AnalysisResult
 from ..read.sources import InputError
+
+if TYPE_CHECKING:
+    from ..reconcile.weights import WeightSource
 
 EXIT_OK, EXIT_DISCREPANCY, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_CODES_HELP = "Exit codes: 0 ok, 1 unexplained discrepancies (check) or a mismatch (verify), 2 bad input."
@@ -74,10 +77,37 @@ def progress_for(paths: list[str], quiet: bool):
 def load(paths: list[str], quiet: bool = False, *, reconcile: bool = False, k8s_version: str | None = None,
          config: str | None = None) -> AnalysisResult:
     """Analyze the logs (and reconcile them with the reference scoring), or exit 2 with a one-line reason."""
+    if reconcile:
+        return load_with_weights(paths, quiet, k8s_version, config)[0]
+    result = _run(paths, quiet, lambda progress: analyze_many(
+        paths, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler, progress=progress))
+    require_log_lines(result, paths)
+    return result
+
+
+def load_with_weights(paths: list[str], quiet: bool, k8s_version: str | None, config: str | None
+                      ) -> tuple[AnalysisResult, WeightSource]:
+    """Analyze and reconcile (the workers reconcile too), with the weights applied; or exit 2."""
+    from ..reconcile.version import VersionError
+    from ..scoring.config import ConfigError
+
+    def run(progress):
+        try:
+            return analyze_reconciled(paths, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler,
+                                      progress=progress, k8s_version=k8s_version, config=config)
+        except (VersionError, ConfigError) as exc:
+            fail(str(exc))
+
+    result, weights = _run(paths, quiet, run)
+    require_log_lines(result, paths)
+    return result, weights
+
+
+def _run(paths: list[str], quiet: bool, work):
+    """Run ``work(progress)``; bad inputs and engine trouble exit 2 with one line."""
     progress = progress_for(paths, quiet)
     try:
-        result = analyze_many(paths, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler,
-                              progress=progress)
+        out = work(progress)
     except InputError as exc:
         fail(str(exc))
     except EngineError as exc:
@@ -86,10 +116,7 @@ def load(paths: list[str], quiet: bool = False, *, reconcile: bool = False, k8s_
         fail(f"{exc.filename or paths[0]}: {exc.strerror or exc}")
     if progress is not None:
         stderr.print("\r", end="")
-    require_log_lines(result, paths)
-    if reconcile:
-        result = reconciled(result, k8s_version, config)
-    return result
+    return out
 
 
 def require_log_lines(result: AnalysisResult, paths: list[str]) -> None:
@@ -103,23 +130,6 @@ def require_log_lines(result: AnalysisResult, paths: list[str]) -> None:
     if meaningful == 0:
         fail(f"{', '.join(paths)}: no kube-scheduler log lines found "
              f"({lines.unrecognized} unrecognized lines){why}")
-
-
-def reconciled(result: AnalysisResult, k8s_version: str | None, config: str | None) -> AnalysisResult:
-    """The result reconciled with the reference scoring; a bad version or config file exits 2."""
-    return reconciled_with_weights(result, k8s_version, config)[0]
-
-
-def reconciled_with_weights(result: AnalysisResult, k8s_version: str | None, config: str | None):
-    """Like reconciled, also returning the weights applied (reconcile.WeightSource)."""
-    from ..reconcile import reconcile_with_weights
-    from ..reconcile.version import VersionError
-    from ..scoring.config import ConfigError
-
-    try:
-        return reconcile_with_weights(result, k8s_version=k8s_version, config_path=config)
-    except (VersionError, ConfigError) as exc:
-        fail(str(exc))
 
 
 def _one_line(text: str) -> str:

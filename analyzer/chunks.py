@@ -60,6 +60,7 @@ class Chunk:
     end_line: int | None  # the next part's first line; None for the last part
     warm_offset: int  # the lines from here to ``offset`` prime the parser's memory
     warm_first_line: int
+    node_lines: tuple[bytes, ...] = ()  # the node add/delete lines before ``offset``, in file order
 
 
 @dataclass
@@ -85,23 +86,29 @@ def min_chunk_bytes() -> int:
 
 
 # -- planning (main process) ------------------------------------------------------------------------
-def plan_chunks(path: str, jobs: int, min_bytes: int | None = None) -> list[Chunk] | None:
+def plan_chunks(path: str, jobs: int, min_bytes: int | None = None, max_bytes: int | None = None
+                ) -> list[Chunk] | None:
     """The parts to read ``path`` in on ``jobs`` workers, or None when it is not worth or not safe to split.
 
-    Only plain uncompressed files are split (gzip streams and pipes cannot be entered in the middle).
+    One part per job, at least ``min_bytes`` each; with ``max_bytes`` (streaming, to bound memory)
+    as many more as keep each part under it. Only plain uncompressed files are split (gzip streams
+    and pipes cannot be entered in the middle).
     """
     min_bytes = min_bytes or min_chunk_bytes()
     if jobs < 2 or path == "-":
         return None
     try:
         size = os.path.getsize(path)
-        if size < 2 * min_bytes:
+        parts = min(jobs, size // min_bytes)
+        if max_bytes:
+            parts = max(parts, -(-size // max_bytes))
+        if parts < 2:
             return None
         with open(path, "rb") as fh:
             if fh.read(4).startswith(_NOT_SPLIT):
                 return None
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                return _chunks(mm, size, min(jobs, size // min_bytes))
+                return _chunks(mm, size, parts)
     except (OSError, ValueError):
         return None
 
@@ -120,12 +127,29 @@ def _chunks(mm: mmap.mmap, size: int, parts: int) -> list[Chunk] | None:
         line += _count_newlines(mm, done, start)
         numbers.append(line)
         done = start
+    node_lines = _node_lines(mm, starts[-1])
     chunks = []
     for i, (start, number) in enumerate(zip(starts, numbers, strict=True)):
         warm_offset, warm_lines = _lines_back(mm, start, RECENT_RECORDS + 64) if i else (0, 0)
         end_line = numbers[i + 1] if i + 1 < len(numbers) else None
-        chunks.append(Chunk(i, start, number, end_line, warm_offset, number - warm_lines))
+        before = tuple(line for offset, line in node_lines if offset < start)
+        chunks.append(Chunk(i, start, number, end_line, warm_offset, number - warm_lines, before))
     return chunks
+
+
+def _node_lines(mm: mmap.mmap, end: int) -> list[tuple[int, bytes]]:
+    """Every line before ``end`` that may add or remove a node (a byte search: one pass per marker)."""
+    starts: set[int] = set()
+    for marker in NODE_MARKERS:
+        needle, pos = marker.encode(), 0
+        while (hit := mm.find(needle, pos, end)) >= 0:
+            starts.add(mm.rfind(b"\n", 0, hit) + 1)
+            pos = hit + len(needle)
+    out = []
+    for start in sorted(starts):
+        stop = mm.find(b"\n", start)
+        out.append((start, mm[start:stop if stop >= 0 else len(mm)]))
+    return out
 
 
 def _cycle_start_near(mm: mmap.mmap, target: int, floor: int) -> int | None:
@@ -231,7 +255,7 @@ def _analyze_chunk(path: str, input_index: int, chunk: Chunk) -> ChunkResult:
     tally, features, repairs = LineTally(), FormatFeatures(), Repairs()
     parser, assembler = LineParser(features), Assembler()
     if chunk.index:
-        _prime_cluster(path, input_index, chunk.offset, assembler)
+        _prime_cluster(input_index, chunk.node_lines, assembler)
         _warm_up(parser, path, input_index, chunk)
     result = ChunkResult(chunk, tally, features, ParserMarks(), repairs, [], [])
     lines = unwrap_lines(iter_lines_from(path, input_index, chunk.offset, chunk.first_line, repairs,
@@ -313,20 +337,12 @@ def _overrun(parser: LineParser, assembler: Assembler, first, lines, result: Chu
             return
 
 
-def _prime_cluster(path: str, input_index: int, offset: int, assembler: Assembler) -> None:
-    """Feed the node add/delete lines before ``offset`` so inference sees the cache one pass would see."""
+def _prime_cluster(input_index: int, node_lines: tuple[bytes, ...], assembler: Assembler) -> None:
+    """Feed the node add/delete lines before the part so inference sees the cache one pass would see."""
     from .read.wrappers import LogicalLine
 
-    starts: set[int] = set()
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        for marker in NODE_MARKERS:
-            needle, pos = marker.encode(), 0
-            while (hit := mm.find(needle, pos, offset)) >= 0:
-                starts.add(mm.rfind(b"\n", 0, hit) + 1)
-                pos = hit + len(needle)
-        texts = [(s, mm[s:mm.find(b"\n", s) if mm.find(b"\n", s) >= 0 else len(mm)]) for s in sorted(starts)]
     parser = LineParser()
-    for _, raw in texts:
+    for raw in node_lines:
         for verdict in parser.classify(LogicalLine(input_index, 0, raw.decode("utf-8", "replace"))):
             event = verdict.event
             if event is not None and event.kind in ("node_added", "node_deleted"):
@@ -348,36 +364,55 @@ def _warm_up(parser: LineParser, path: str, input_index: int, chunk: Chunk) -> N
 
 
 # -- merging (main process) -------------------------------------------------------------------------
-def merge(path: str, input_index: int, parts: list[ChunkResult]) -> tuple[PartialResult | None, str | None]:
-    """(the parts of one file as the PartialResult one pass gives, None) or (None, why they cannot be)."""
-    parts = sorted(parts, key=lambda p: p.chunk.index)
-    reasons = [reason for p in parts for reason in p.inexact]
-    if reasons:
-        return None, reasons[0]
-    tally, features, marks, repairs = LineTally(), FormatFeatures(), ParserMarks(), Repairs()
-    attempts: list[Attempt] = []
-    config_events: list[Event] = []
-    claimed: set[int] = set()
-    for part in parts:
-        tally.merge(part.tally)
-        merge_features(features, part.features)
-        marks.merge(part.marks)
-        repairs.merge(part.repairs)
-        config_events += part.config_events
+class PartMerger:
+    """Merge the parts of one file in order, handing on each part's attempts as it is added."""
+
+    def __init__(self, path: str, input_index: int) -> None:
+        self.path, self.index = path, input_index
+        self.tally, self.features, self.marks, self.repairs = LineTally(), FormatFeatures(), ParserMarks(), Repairs()
+        self.config_events: list[Event] = []
+        self._claimed: set[int] = set()
+        self._numbers: Counter = Counter()
+        self.handed_on = 0
+
+    def add(self, part: ChunkResult) -> tuple[list[Attempt] | None, str | None]:
+        """(this part's attempts as one pass gives them, None), or (None, why the parts cannot be merged)."""
+        if part.inexact:
+            return None, part.inexact[0]
+        out = []
         for _, started, attempt in sorted(part.attempts, key=lambda item: item[0]):
-            if attempt.span.first_line in claimed:
+            if attempt.span.first_line in self._claimed:
                 if started:  # one pass folded this cycle start into an earlier part's attempt
                     return None, f"line {attempt.span.first_line}: a cycle start continues an earlier cycle"
                 continue  # opened for a line an earlier part routed to its own attempt
-            attempts.append(attempt)
-        claimed |= part.claims
-    features.notes += [(input_index, note) for note in marks.notes()]
-    tally.notes += repairs.notes(path)
-    numbers: Counter = Counter()
-    numbered = []
-    for seq, attempt in enumerate(attempts):
-        numbers[attempt.pod] += 1
-        if attempt.attempt != numbers[attempt.pod]:
-            attempt = replace(attempt, attempt=numbers[attempt.pod])
-        numbered.append((seq, attempt))
-    return PartialResult(input_index, path, tally, features, numbered, config_events), None
+            self._numbers[attempt.pod] += 1
+            if attempt.attempt != self._numbers[attempt.pod]:
+                attempt = replace(attempt, attempt=self._numbers[attempt.pod])
+            out.append(attempt)
+        self._claimed |= part.claims
+        self.tally.merge(part.tally)
+        merge_features(self.features, part.features)
+        self.marks.merge(part.marks)
+        self.repairs.merge(part.repairs)
+        self.config_events += part.config_events
+        self.handed_on += len(out)
+        return out, None
+
+    def finish(self, attempts: list[Attempt] | None = None) -> PartialResult:
+        """The file's PartialResult (its notes complete), holding ``attempts`` when given."""
+        self.features.notes += [(self.index, note) for note in self.marks.notes()]
+        self.tally.notes += self.repairs.notes(self.path)
+        numbered = list(enumerate(attempts or []))
+        return PartialResult(self.index, self.path, self.tally, self.features, numbered, self.config_events)
+
+
+def merge(path: str, input_index: int, parts: list[ChunkResult]) -> tuple[PartialResult | None, str | None]:
+    """(the parts of one file as the PartialResult one pass gives, None) or (None, why they cannot be)."""
+    merger = PartMerger(path, input_index)
+    attempts: list[Attempt] = []
+    for part in sorted(parts, key=lambda p: p.chunk.index):
+        got, why = merger.add(part)
+        if got is None:
+            return None, why
+        attempts += got
+    return merger.finish(attempts), None

@@ -38,7 +38,7 @@ class EngineError(Exception):
     """The engine could not run (e.g. dask is not installed or the scheduler is unreachable)."""
 
 
-def _packed(work: Callable[..., object], *args: object) -> bytes:
+def packed(work: Callable[..., object], *args: object) -> bytes:
     """Run ``work`` in a worker and pickle its result there, with the collector off.
 
     Results are hundreds of thousands of small objects: unpickling them with the collector on
@@ -49,7 +49,7 @@ def _packed(work: Callable[..., object], *args: object) -> bytes:
         return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _unpacked(future: Future) -> object:
+def unpacked(future: Future) -> object:
     data = future.result()
     with collector_off():
         return pickle.loads(data)
@@ -79,10 +79,10 @@ def _local(paths: Sequence[str], plans: Sequence[list[Chunk] | None], jobs: int,
             work += [(index, analyze_chunk, (path, index, chunk, context)) for chunk in chunks]
     results: dict[int, list[Any]] = {}
     with ProcessPoolExecutor(max_workers=max(jobs - 1, 1)) as pool:
-        futures = [pool.submit(_packed, run, *args) for _, run, args in work[1:]]
+        futures = [pool.submit(packed, run, *args) for _, run, args in work[1:]]
         index, run, args = work[0]
         done = [run(*args)]  # this process takes the first share while the workers run
-        for (index, _, _), result in zip(work, itertools.chain(done, map(_unpacked, futures)), strict=True):
+        for (index, _, _), result in zip(work, itertools.chain(done, map(unpacked, futures)), strict=True):
             results.setdefault(index, []).append(result)
             if progress is not None:
                 progress(index, sum(r.tally.total for r in results[index]))

@@ -4,66 +4,140 @@
 consumers that do not need them all at once (exports, counts) iterate an ``AttemptStream`` instead:
 each attempt is handed on as soon as it is final and every earlier-started attempt has been handed
 on, reconciled with the version and weights the log has stated by then (normally its first lines).
+
+With ``jobs`` > 1 a large plain file is read in parts (``chunks``) of at most ``PART_BYTES`` by a
+process pool, a few parts ahead of the consumer, so memory stays bounded by those parts; the
+attempts come out exactly as one pass gives them (a part that cannot say so makes the rest of the
+file be read in one pass, skipping the attempts already handed on).
 """
 
 from __future__ import annotations
 
 import heapq
-from collections import Counter
+import itertools
+import logging
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
+from .chunks import PartMerger, analyze_chunk, plan_chunks, preamble
 from .model import AnalysisResult, Attempt
 from .parse.lines import FormatFeatures
 from .pipeline import LineTally, PartialResult, combine, iter_events
 from .read.sources import check_input
 from .reconstruct.assembler import Assembler, assemble
 
+log = logging.getLogger(__name__)
+PART_BYTES = 32 * 1024 * 1024  # a part's attempts are held until handed on: this bounds memory
+
 
 class AttemptStream:
     """Iterate once for the attempts; ``header()`` then gives the format, line accounting and config."""
 
     def __init__(self, paths: Sequence[str], reconcile: bool = True, k8s_version: str | None = None,
-                 config: str | None = None, progress: Callable[[int, int], None] | None = None) -> None:
+                 config: str | None = None, progress: Callable[[int, int], None] | None = None,
+                 jobs: int = 1, part_bytes: int = PART_BYTES) -> None:
         for path in paths:
             check_input(path)
         self.paths = list(paths)
         self.reconcile, self.k8s_version, self.config = reconcile, k8s_version, config
         self.progress = progress
+        self.jobs, self.part_bytes = jobs, part_bytes
         self._partials: list[PartialResult] = []
         self._plan = None
 
     def __iter__(self) -> Iterator[Attempt]:
         seen_per_pod: Counter = Counter()  # attempt numbers continue across inputs, as in one pass
+        if self.reconcile and self.paths and self.paths[0] != "-":
+            self._plan_from(combine([preamble(self.paths[0], 0)]))
         for index, path in enumerate(self.paths):
-            part = PartialResult(index, path, LineTally(), FormatFeatures(), [], [])
-            assembler = Assembler()
-            self._partials.append(part)
-            events = iter_events([path], part.tally, part.features, self.progress, first_index=index)
-            waiting: list[tuple[int, Attempt]] = []  # final, but an earlier-started attempt is still open
             in_this_input: Counter = Counter()
-            for seq, attempt in assemble(events, assembler):
-                heapq.heappush(waiting, (seq, attempt))
-                lowest_open = assembler.min_open_seq()
-                while waiting and (lowest_open is None or waiting[0][0] < lowest_open):
-                    yield self._finish(heapq.heappop(waiting)[1], assembler, part, seen_per_pod, in_this_input)
-            while waiting:
-                yield self._finish(heapq.heappop(waiting)[1], assembler, part, seen_per_pod, in_this_input)
-            part.config_events = assembler.config_events
+            chunks = plan_chunks(path, self.jobs, max_bytes=self.part_bytes) if self.jobs > 1 else None
+            if chunks:
+                yield from self._parts(index, path, chunks, seen_per_pod, in_this_input)
+            else:
+                yield from self._one_pass(index, path, seen_per_pod, in_this_input)
             seen_per_pod.update(in_this_input)
 
-    def _finish(self, attempt: Attempt, assembler: Assembler, part: PartialResult, seen_per_pod: Counter,
-                in_this_input: Counter) -> Attempt:
+    def _one_pass(self, index: int, path: str, seen_per_pod: Counter, in_this_input: Counter,
+                  skip: int = 0) -> Iterator[Attempt]:
+        """One input read in this process; the first ``skip`` attempts were handed on already."""
+        part = PartialResult(index, path, LineTally(), FormatFeatures(), [], [])
+        assembler = Assembler()
+        self._partials.append(part)
+        events = iter_events([path], part.tally, part.features, self.progress, first_index=index)
+        waiting: list[tuple[int, Attempt]] = []  # final, but an earlier-started attempt is still open
+
+        def hand_on(attempt: Attempt) -> Iterator[Attempt]:
+            nonlocal skip
+            if skip:
+                skip -= 1
+                in_this_input[attempt.pod] += 1
+                return
+            yield self._finish(attempt, assembler, part, seen_per_pod, in_this_input)
+
+        for seq, attempt in assemble(events, assembler):
+            heapq.heappush(waiting, (seq, attempt))
+            lowest_open = assembler.min_open_seq()
+            while waiting and (lowest_open is None or waiting[0][0] < lowest_open):
+                yield from hand_on(heapq.heappop(waiting)[1])
+        while waiting:
+            yield from hand_on(heapq.heappop(waiting)[1])
+        part.config_events = assembler.config_events
+
+    def _parts(self, index: int, path: str, chunks: list, seen_per_pod: Counter, in_this_input: Counter
+               ) -> Iterator[Attempt]:
+        """One input read in parts by a process pool, a few parts ahead, merged in order."""
+        from .engine import packed, unpacked
+
+        if self.reconcile and self._plan is None:  # after stdin that had no attempt
+            self._plan_from(combine([*self._partials, preamble(path, index)]))
+        context = self._plan.context if self.reconcile and self._plan is not None else None
+        merger = PartMerger(path, index)
+        with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+            pending: deque = deque()
+            todo = iter(chunks)
+            for chunk in itertools.islice(todo, self.jobs + 1):
+                pending.append(pool.submit(packed, analyze_chunk, path, index, chunk, context))
+            while pending:
+                part = unpacked(pending.popleft())
+                chunk = next(todo, None)
+                if chunk is not None:
+                    pending.append(pool.submit(packed, analyze_chunk, path, index, chunk, context))
+                attempts, why = merger.add(part)
+                if attempts is None:
+                    log.info("%s: read in one pass from the start, its parts would differ (%s)", path, why)
+                    for future in pending:
+                        future.cancel()
+                    yield from self._one_pass(index, path, seen_per_pod, in_this_input, skip=merger.handed_on)
+                    return
+                if self.progress is not None:
+                    self.progress(index, merger.tally.total)
+                for attempt in attempts:
+                    yield self._number(attempt, seen_per_pod, in_this_input)
+        self._partials.append(merger.finish())
+
+    def _number(self, attempt: Attempt, seen_per_pod: Counter, in_this_input: Counter) -> Attempt:
+        """The attempt numbered after the same pod's attempts in earlier inputs."""
         in_this_input[attempt.pod] += 1
         if seen_per_pod[attempt.pod]:
             attempt = replace(attempt, attempt=attempt.attempt + seen_per_pod[attempt.pod])
+        return attempt
+
+    def _plan_from(self, head: AnalysisResult) -> None:
+        from .reconcile import plan
+
+        self._plan = plan(head, self.k8s_version, self.config)
+
+    def _finish(self, attempt: Attempt, assembler: Assembler, part: PartialResult, seen_per_pod: Counter,
+                in_this_input: Counter) -> Attempt:
+        attempt = self._number(attempt, seen_per_pod, in_this_input)
         if not self.reconcile:
             return attempt
-        if self._plan is None:  # the version and weights as the log has stated them so far
+        if self._plan is None:  # stdin: the version and weights as the log has stated them so far
             part.config_events = assembler.config_events
-            from .reconcile import plan
-
-            self._plan = plan(combine(self._partials), self.k8s_version, self.config)
+            self._plan_from(combine(self._partials))
         if self._plan.context is None:
             return attempt
         from .reconcile import reconcile_attempt

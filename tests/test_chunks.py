@@ -17,7 +17,8 @@ from analyzer.engine import analyze_many, analyze_reconciled
 from analyzer.parse.printf import DISPATCH
 from analyzer.parse.structured import STATEMENTS
 from analyzer.pipeline import analyze_paths, combine
-from analyzer.report.jsonout import dumps, result_to_dict
+from analyzer.report.jsonout import attempt_to_dict, dumps, result_to_dict
+from analyzer.stream import AttemptStream
 from analyzer.synth import write_log
 
 pytestmark = needs_shared
@@ -200,3 +201,37 @@ def test_cli_jobs_give_the_same_check_output(monkeypatch):
     two = runner.invoke(app, ["--jobs", "2", "check", "-o", "json", path])
     assert one.exit_code == two.exit_code == 0
     assert one.stdout == two.stdout and '"hidden' in one.stdout
+
+
+@pytest.mark.parametrize("path", ALL_LAB, ids=lambda p: p.rsplit("/", 2)[-2])
+def test_streaming_in_parts_equals_streaming_in_one_pass(path):
+    """export's stream: parts read by a pool a few ahead, attempts handed on in one pass's order."""
+    one = AttemptStream([path])
+    one_attempts = [attempt_to_dict(a) for a in one]
+    many = AttemptStream([path], jobs=3, part_bytes=2500)
+    assert len(plan_chunks(path, 3, max_bytes=2500) or ()) >= 2
+    assert [attempt_to_dict(a) for a in many] == one_attempts
+    assert _json(many.header()) == _json(one.header())
+
+
+def test_streaming_several_inputs_in_parts_numbers_attempts_across_them():
+    paths = SPLITTABLE[:2] + SPLITTABLE[:1]
+    one = [attempt_to_dict(a) for a in AttemptStream(paths)]
+    assert [attempt_to_dict(a) for a in AttemptStream(paths, jobs=2, part_bytes=3000)] == one
+    assert max(a["attempt"] for a in one) >= 2
+
+
+def test_streaming_falls_back_midway_without_repeating_attempts(tmp_path, caplog):
+    """Two processes interleaved in a later part: the rest is read in one pass, nothing handed on twice."""
+    first = read_lines(framework_log("v1.30.6-five-nodes"))
+    later = interleave(first, with_pid(first, 777), [i % 2 == 0 for i in range(2 * len(first))])
+    path = tmp_path / "replicas-later.log"
+    path.write_bytes(b"\n".join(first) + b"\n" + later)
+    single = AttemptStream([str(path)])
+    one = [attempt_to_dict(a) for a in single]
+    with caplog.at_level("INFO", logger="analyzer.stream"):
+        many = AttemptStream([str(path)], jobs=2, part_bytes=8000)
+        streamed = [attempt_to_dict(a) for a in many]
+    assert "read in one pass from the start" in caplog.text
+    assert streamed == one and len(one) >= 10
+    assert _json(many.header()) == _json(single.header())

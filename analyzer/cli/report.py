@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..model import AnalysisResult
-from .common import LogsArg, QuietOpt, fail, load, progress_for, require_log_lines, stderr
+from .common import RUN, LogsArg, QuietOpt, fail, load, progress_for, require_log_lines, stderr
 
 
 class ExportFormat(StrEnum):
@@ -74,7 +74,8 @@ def export(logs: LogsArg,
            quiet: QuietOpt = False) -> None:
     """Write the tables attempts/nodes/scores/discrepancies (a file each) as CSV, Parquet or JSON Lines.
 
-    The log is streamed: attempts are written as they are rebuilt, so memory stays flat on huge logs.
+    The log is streamed: attempts are written as they are rebuilt, so memory stays flat on huge logs
+    (with --jobs N a large file is read in parts by N workers, a few parts ahead of the writer).
     """
     from ..frames import export_attempts
     from ..read.sources import InputError
@@ -83,7 +84,7 @@ def export(logs: LogsArg,
     from ..stream import AttemptStream
 
     try:
-        stream = AttemptStream(logs, progress=progress_for(logs, quiet))
+        stream = AttemptStream(logs, progress=progress_for(logs, quiet), jobs=RUN.jobs)
     except InputError as exc:
         fail(str(exc))
     directory = _writable_dir(out)

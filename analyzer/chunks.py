@@ -16,7 +16,6 @@ caller reads the file in one pass: the parts only ever give the result one pass 
 
 from __future__ import annotations
 
-import mmap
 import os
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -107,13 +106,12 @@ def plan_chunks(path: str, jobs: int, min_bytes: int | None = None, max_bytes: i
         with open(path, "rb") as fh:
             if fh.read(4).startswith(_NOT_SPLIT):
                 return None
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                return _chunks(mm, size, parts)
+            return _chunks(_FileBytes(fh.fileno(), size), size, parts)
     except (OSError, ValueError):
         return None
 
 
-def _chunks(mm: mmap.mmap, size: int, parts: int) -> list[Chunk] | None:
+def _chunks(mm: _FileBytes, size: int, parts: int) -> list[Chunk] | None:
     starts = [0]
     share = size / (parts - 1 + FIRST_SHARE)  # the first part is read by the calling process itself
     for i in range(1, parts):
@@ -137,7 +135,7 @@ def _chunks(mm: mmap.mmap, size: int, parts: int) -> list[Chunk] | None:
     return chunks
 
 
-def _node_lines(mm: mmap.mmap, end: int) -> list[tuple[int, bytes]]:
+def _node_lines(mm: _FileBytes, end: int) -> list[tuple[int, bytes]]:
     """Every line before ``end`` that may add or remove a node (a byte search: one pass per marker)."""
     starts: set[int] = set()
     for marker in NODE_MARKERS:
@@ -152,7 +150,7 @@ def _node_lines(mm: mmap.mmap, end: int) -> list[tuple[int, bytes]]:
     return out
 
 
-def _cycle_start_near(mm: mmap.mmap, target: int, floor: int) -> int | None:
+def _cycle_start_near(mm: _FileBytes, target: int, floor: int) -> int | None:
     """The offset of the first cycle-start line at or after ``target``, else of the last one after ``floor``."""
     pos = target
     while (hit := _find_marker(mm, pos, len(mm), forward=True)) is not None:
@@ -169,7 +167,7 @@ def _cycle_start_near(mm: mmap.mmap, target: int, floor: int) -> int | None:
     return None
 
 
-def _find_marker(mm: mmap.mmap, lo: int, hi: int, forward: bool) -> int | None:
+def _find_marker(mm: _FileBytes, lo: int, hi: int, forward: bool) -> int | None:
     """The nearest occurrence of any cycle marker in [lo, hi): the first when ``forward``, else the last."""
     if forward:
         hits = [h for h in (mm.find(m.encode(), lo, hi) for m in CYCLE_MARKERS) if h >= 0]
@@ -178,7 +176,7 @@ def _find_marker(mm: mmap.mmap, lo: int, hi: int, forward: bool) -> int | None:
     return max(hits) if hits else None
 
 
-def _cycle_line_start(mm: mmap.mmap, hit: int) -> int | None:
+def _cycle_line_start(mm: _FileBytes, hit: int) -> int | None:
     """Where the cycle that the marker at ``hit`` belongs to starts (its dequeue line when there is one),
     or None when that line only mentions a marker."""
     start = mm.rfind(b"\n", 0, hit) + 1
@@ -201,20 +199,68 @@ def _begins_cycle(text: str) -> bool:
     return any(v.event is not None and v.event.kind in ("dequeue", "attempt_start") for v in verdicts)
 
 
-def _count_newlines(mm: mmap.mmap, start: int, end: int) -> int:
+def _count_newlines(mm: _FileBytes, start: int, end: int) -> int:
     count = 0
     for block in range(start, end, _COUNT_BLOCK):
         count += mm[block:min(block + _COUNT_BLOCK, end)].count(b"\n")
     return count
 
 
-def _lines_back(mm: mmap.mmap, offset: int, lines: int) -> tuple[int, int]:
+def _lines_back(mm: _FileBytes, offset: int, lines: int) -> tuple[int, int]:
     """(offset, count): the start of the line ``lines`` lines before ``offset`` (or of the file)."""
-    pos, count = offset, 0
-    while count < lines and pos > 0:
-        pos = mm.rfind(b"\n", 0, pos - 1) + 1
-        count += 1
-    return pos, count
+    count, hi = 0, offset - 1  # the line end just before ``offset`` closes the first line back
+    while hi > 0:
+        lo = max(0, hi - _FileBytes.BLOCK)
+        block = mm[lo:hi]
+        n = block.count(b"\n")
+        if count + n >= lines:
+            pos = len(block)
+            for _ in range(lines - count):
+                pos = block.rfind(b"\n", 0, pos)
+            return lo + pos + 1, lines
+        count, hi = count + n, lo
+    return 0, count + 1 if offset > 0 else 0
+
+
+class _FileBytes:
+    """mmap-like reading of a file (slices, find, rfind) by pread, without mapping it: the pages of
+    a mapped file that a scan touches count as the process's resident memory."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.fd, self.size = fd, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, span: slice) -> bytes:
+        start, stop = max(span.start or 0, 0), min(self.size if span.stop is None else span.stop, self.size)
+        return os.pread(self.fd, stop - start, start) if stop > start else b""
+
+    def find(self, needle: bytes, start: int = 0, end: int | None = None) -> int:
+        """The first offset in [start, end) where ``needle`` lies wholly inside, or -1."""
+        end = self.size if end is None else min(end, self.size)
+        pos = start
+        while pos < end:
+            block = self[pos:min(pos + self.BLOCK + len(needle) - 1, end)]
+            hit = block.find(needle)
+            if hit >= 0:
+                return pos + hit
+            pos += self.BLOCK
+        return -1
+
+    def rfind(self, needle: bytes, start: int = 0, end: int | None = None) -> int:
+        """The last offset in [start, end) where ``needle`` lies wholly inside, or -1."""
+        end = self.size if end is None else min(end, self.size)
+        pos = end
+        while pos > start:
+            lo = max(start, pos - self.BLOCK)
+            hit = self[lo:min(pos + len(needle) - 1, end)].rfind(needle)
+            if hit >= 0:
+                return lo + hit
+            pos = lo
+        return -1
 
 
 # -- one part (worker process) ----------------------------------------------------------------------

@@ -29,7 +29,7 @@ from .read.sources import check_input
 from .reconstruct.assembler import Assembler, assemble
 
 log = logging.getLogger(__name__)
-PART_BYTES = 32 * 1024 * 1024  # a part's attempts are held until handed on: this bounds memory
+PART_BYTES = 8 * 1024 * 1024  # a part's attempts are held until handed on: this bounds memory (~85 MB)
 
 
 class AttemptStream:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .reconcile.scores import ScoringContext
 
 ENV_MIN_BYTES = "SCHEDLOG_MIN_CHUNK_BYTES"
-MIN_CHUNK_BYTES = 32 * 1024 * 1024  # smaller parts cost more in priming than they save
+MIN_CHUNK_BYTES = 4 * 1024 * 1024  # smaller parts cost more in starting workers and priming than they save
 # The first line of a cycle: the dequeue line where the log has it, else the cycle-start line.
 CYCLE_MARKERS = ("About to try and schedule pod", "Attempting to schedule pod")
 # Every line that adds a node to or removes one from the scheduler's cache contains one of these

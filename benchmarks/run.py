@@ -6,7 +6,12 @@
 
 Logs are generated once into --dir (default /tmp/schedlog-bench) with analyzer.synth and reused.
 Each measurement runs in its own process, started by a probe process that reads the measurement's
-peak RSS with getrusage(RUSAGE_CHILDREN); times cover the work only, not interpreter start-up.
+peak RSS with getrusage(RUSAGE_CHILDREN): the largest single process (the measurement or one of its
+pool workers), not their sum; times cover the work only, not interpreter start-up.
+
+Rows: baseline (one compiled regex searched per line), extraction (the same regex, groups read and
+summed), schedlog (full analysis held in one result: parse, rebuild, reconcile), stream (the same,
+attempts handed on as they are final; what export runs), and both again on all cores.
 """
 
 from __future__ import annotations
@@ -88,24 +93,26 @@ def work_extract(era: str, fmt: str, path: str) -> dict:
     return {"seconds": time.perf_counter() - start, "lines": lines, "matches": matches, "keys": len(per_key)}
 
 
-def work_stream(path: str) -> dict:
-    """schedlog's streaming analysis (analyzer.stream): every attempt rebuilt and reconciled, none kept."""
+def work_stream(path: str, jobs: str = "1") -> dict:
+    """schedlog's streaming analysis (analyzer.stream): every attempt rebuilt and reconciled, none kept;
+    with jobs > 1 the file is read in parts by a process pool, a few parts ahead."""
     from analyzer.stream import AttemptStream
 
     start = time.perf_counter()
-    stream = AttemptStream([path])
+    stream = AttemptStream([path], jobs=int(jobs))
     attempts = sum(1 for _ in stream)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "lines": stream.header().lines.total, "attempts": attempts}
 
 
-def work_analyze(path: str) -> dict:
-    """schedlog's full analysis (read, unwrap, classify, parse, reconstruct) of one file."""
+def work_analyze(path: str, jobs: str = "1") -> dict:
+    """schedlog's full analysis, held in one result: read, unwrap, classify, parse, reconstruct, reconcile
+    (what check, explain and report run); with jobs > 1 the file is split over a process pool."""
+    from analyzer.engine import analyze_reconciled
     from analyzer.parse import fastpath
-    from analyzer.pipeline import analyze_paths
 
     start = time.perf_counter()
-    result = analyze_paths([path])
+    result, _weights = analyze_reconciled([path], jobs=int(jobs))
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
@@ -138,15 +145,18 @@ def generate(directory: Path, era: str, fmt: str, size_mb: int, nodes: int, seed
     return path
 
 
-def measure(path: Path, era: str, fmt: str, with_lark: bool) -> dict[str, dict]:
-    """Baseline, fast path and (optionally) lark-only runs over one file, each in its own probe process."""
-    env = dict(os.environ)
+def measure(path: Path, era: str, fmt: str, with_lark: bool, cores: int) -> dict[str, dict]:
+    """Baselines and schedlog runs over one file, each in its own probe process."""
+    env = dict(os.environ, SCHEDLOG_PARSER="fast")
     runs = {"baseline": probe_in_probe(["baseline", era, fmt, str(path)], env),
             "extraction": probe_in_probe(["extract", era, fmt, str(path)], env)}
-    runs["schedlog"] = probe_in_probe(["analyze", str(path)], dict(env, SCHEDLOG_PARSER="fast"))
-    runs["schedlog-stream"] = probe_in_probe(["stream", str(path)], dict(env, SCHEDLOG_PARSER="fast"))
+    runs["schedlog"] = probe_in_probe(["analyze", str(path), "1"], env)
+    runs["stream"] = probe_in_probe(["stream", str(path), "1"], env)
+    if cores > 1:
+        runs[f"schedlog-{cores}cores"] = probe_in_probe(["analyze", str(path), str(cores)], env)
+        runs[f"stream-{cores}cores"] = probe_in_probe(["stream", str(path), str(cores)], env)
     if with_lark:
-        runs["schedlog-lark"] = probe_in_probe(["analyze", str(path)], dict(env, SCHEDLOG_PARSER="lark"))
+        runs["schedlog-lark"] = probe_in_probe(["analyze", str(path), "1"], dict(env, SCHEDLOG_PARSER="lark"))
     size = path.stat().st_size
     for run in runs.values():
         run["mb_per_s"] = size / MB / run["seconds"]
@@ -175,8 +185,11 @@ def report_rows(era: str, fmt: str, size_mb: int, runs: dict[str, dict]) -> list
         extra = ""
         if name == "schedlog" and "schedlog-lark" in runs:
             extra = f"  fast/lark {runs['schedlog-lark']['seconds'] / run['seconds']:.1f}x"
+        if name.endswith("cores"):
+            one = runs[name.split("-")[0]]
+            extra = f"  vs 1 core {one['seconds'] / run['seconds']:.2f}x"
         rows.append(
-            f"{era:5} {fmt:5} {size_mb:5d}MB  {name:14} {run['seconds']:8.2f}s {run['mb_per_s']:8.2f} MB/s "
+            f"{era:5} {fmt:5} {size_mb:5d}MB  {name:17} {run['seconds']:8.2f}s {run['mb_per_s']:8.2f} MB/s "
             f"{run['lines_per_s']:10.0f} lines/s  peak {run['peak_rss_mb']:7.1f} MB  "
             f"vs baseline {run['mb_per_s'] / base:6.3f}x  vs extraction {run['mb_per_s'] / extraction:6.3f}x{extra}"
         )
@@ -204,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--dir", default="/tmp/schedlog-bench")
     ap.add_argument("--lark-max-mb", type=int, default=100, help="skip the lark-only run above this size")
+    ap.add_argument("--cores", type=int, default=os.cpu_count() or 1,
+                    help="also run on this many cores (default: all; 1 to skip)")
     ap.add_argument("--json", help="also write every measurement to this JSON file")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s] + ([1000] if args.full else [])
@@ -214,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
                 if (era, fmt) not in BASELINE:
                     continue
                 path = generate(Path(args.dir), era, fmt, size, args.nodes, args.seed)
-                runs = measure(path, era, fmt, with_lark=size <= args.lark_max_mb)
+                runs = measure(path, era, fmt, with_lark=size <= args.lark_max_mb, cores=args.cores)
                 for row in report_rows(era, fmt, size, runs):
                     print(row, flush=True)
                 results.append(

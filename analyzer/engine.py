@@ -16,9 +16,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from .chunks import Chunk, analyze_chunk, merge, plan_chunks, preamble
 from .gctuning import collector_off, fewer_collections
 from .model import AnalysisResult
+from .parts import Chunk, analyze_chunk, merge, plan_chunks, preamble
 from .pipeline import PartialResult, analyze_input, analyze_paths, combine
 from .read.sources import check_input
 

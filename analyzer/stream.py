@@ -14,16 +14,16 @@ file be read in one pass, skipping the attempts already handed on).
 from __future__ import annotations
 
 import heapq
-import itertools
 import logging
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 
-from .chunks import PartMerger, analyze_chunk, plan_chunks, preamble
+from .engine import packed, unpacked
 from .model import AnalysisResult, Attempt
 from .parse.lines import FormatFeatures
+from .parts import ChunkResult, PartMerger, analyze_chunk, plan_chunks, preamble
 from .pipeline import LineTally, PartialResult, combine, iter_events
 from .read.sources import check_input
 from .reconstruct.assembler import Assembler, assemble
@@ -88,28 +88,19 @@ class AttemptStream:
 
     def _parts(self, index: int, path: str, chunks: list, seen_per_pod: Counter, in_this_input: Counter
                ) -> Iterator[Attempt]:
-        """One input read in parts by a process pool, a few parts ahead, merged in order."""
-        from .engine import packed, unpacked
-
+        """One input read in parts, merged in order: every ``jobs``-th part in this process (no pickling),
+        the others by ``jobs - 1`` pool workers that run a few parts ahead."""
         if self.reconcile and self._plan is None:  # after stdin that had no attempt
             self._plan_from(combine([*self._partials, preamble(path, index)]))
         context = self._plan.context if self.reconcile and self._plan is not None else None
         merger = PartMerger(path, index)
-        with ProcessPoolExecutor(max_workers=self.jobs) as pool:
-            pending: deque = deque()
-            todo = iter(chunks)
-            for chunk in itertools.islice(todo, self.jobs + 1):
-                pending.append(pool.submit(packed, analyze_chunk, path, index, chunk, context))
-            while pending:
-                part = unpacked(pending.popleft())
-                chunk = next(todo, None)
-                if chunk is not None:
-                    pending.append(pool.submit(packed, analyze_chunk, path, index, chunk, context))
+        with ProcessPoolExecutor(max_workers=max(self.jobs - 1, 1)) as pool:
+            parts = _PartQueue(pool, path, index, chunks, context, self.jobs)
+            for part in parts:
                 attempts, why = merger.add(part)
                 if attempts is None:
                     log.info("%s: read in one pass from the start, its parts would differ (%s)", path, why)
-                    for future in pending:
-                        future.cancel()
+                    parts.cancel()
                     yield from self._one_pass(index, path, seen_per_pod, in_this_input, skip=merger.handed_on)
                     return
                 if self.progress is not None:
@@ -152,3 +143,32 @@ class AttemptStream:
 
             result = apply_plan(result, self._plan)
         return result
+
+
+class _PartQueue:
+    """The parts of one file in order: every ``jobs``-th read in this process (no pickling for it), the
+    rest by the pool, which keeps ``jobs + 1`` parts in flight ahead of the one handed on."""
+
+    def __init__(self, pool: ProcessPoolExecutor, path: str, index: int, chunks: list, context, jobs: int) -> None:
+        self.pool, self.path, self.index, self.chunks, self.context = pool, path, index, chunks, context
+        self.own = {i for i in range(len(chunks)) if jobs > 1 and i % jobs == 0}
+        self.ahead = jobs + 1
+        self.futures: dict[int, Future] = {}
+        self._next = 0  # the next part to consider submitting
+
+    def _submit(self) -> None:
+        while self._next < len(self.chunks) and len(self.futures) < self.ahead:
+            i, self._next = self._next, self._next + 1
+            if i not in self.own:
+                self.futures[i] = self.pool.submit(packed, analyze_chunk, self.path, self.index, self.chunks[i],
+                                                   self.context)
+
+    def __iter__(self) -> Iterator[ChunkResult]:
+        for i, chunk in enumerate(self.chunks):
+            self._submit()
+            yield (analyze_chunk(self.path, self.index, chunk, self.context) if i in self.own
+                   else unpacked(self.futures.pop(i)))
+
+    def cancel(self) -> None:
+        for future in self.futures.values():
+            future.cancel()

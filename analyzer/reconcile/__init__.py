@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..gctuning import fewer_collections
 from ..model import AnalysisResult, Attempt, FormatInfo, Score
 from ..scoring.versions import canonical_plugin_name, profile_for
 from .checks import incomplete_check, ranking_checks
@@ -86,7 +87,9 @@ def reconcile_with_weights(result: AnalysisResult, k8s_version: str | None = Non
     p = plan(result, k8s_version, config_path)
     if p.context is None:
         return apply_plan(result, p), p.weights
-    return apply_plan(result, p, tuple(reconcile_attempt(a, p.context) for a in result.attempts)), p.weights
+    with fewer_collections():
+        attempts = tuple(reconcile_attempt(a, p.context) for a in result.attempts)
+    return apply_plan(result, p, attempts), p.weights
 
 
 def unexplained(result: AnalysisResult) -> list[tuple[Attempt, Discrepancy]]:

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from strategies import damaged_logs, interleave, read_lines, with_pid
 
-from analyzer.chunks import CYCLE_MARKERS, NODE_MARKERS, analyze_chunk, merge, plan_chunks
 from analyzer.engine import analyze_many, analyze_reconciled
 from analyzer.parse.printf import DISPATCH
 from analyzer.parse.structured import STATEMENTS
+from analyzer.parts import CYCLE_MARKERS, NODE_MARKERS, analyze_chunk, merge, plan_chunks
 from analyzer.pipeline import analyze_paths, combine
 from analyzer.report.jsonout import attempt_to_dict, dumps, result_to_dict
 from analyzer.stream import AttemptStream
@@ -175,7 +175,7 @@ def test_workers_reconcile_to_the_same_json(monkeypatch, path):
 def test_a_head_that_misleads_the_plan_is_reconciled_again(monkeypatch, caplog):
     """When the whole log states another version than its head, the workers' reconciling is redone."""
     import analyzer.engine as engine
-    from analyzer.chunks import preamble
+    from analyzer.parts import preamble
 
     other = str(framework_log("v1.21.0-pre-three-nodes"))
     monkeypatch.setattr(engine, "preamble", lambda path, index: preamble(other, index))
@@ -235,3 +235,30 @@ def test_streaming_falls_back_midway_without_repeating_attempts(tmp_path, caplog
     assert "read in one pass from the start" in caplog.text
     assert streamed == one and len(one) >= 10
     assert _json(many.header()) == _json(single.header())
+
+
+def test_pread_reader_finds_what_mmap_finds():
+    """Planning reads by pread; its find/rfind/slices and line counting agree with mmap's on a real log."""
+    import mmap
+    import random
+
+    from analyzer.parts.plan import _FileBytes, _lines_back
+
+    path = legacy_log("b-heterogeneous-5nodes")
+    rng = random.Random(5)
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        data = _FileBytes(fh.fileno(), len(mm))
+        data.BLOCK = 997  # many block edges
+        for _ in range(2000):
+            a = rng.randrange(len(mm))
+            b = rng.randrange(a, len(mm) + 1)
+            needle = rng.choice([b"\n", b"About to", b"NodeTree", b"no such text", b"Score"])
+            assert data.find(needle, a, b) == mm.find(needle, a, b)
+            assert data.rfind(needle, a, b) == mm.rfind(needle, a, b)
+            assert data[a:b] == mm[a:b]
+        starts = [0] + [i + 1 for i in range(len(mm) - 1) if mm[i] == 10]
+        for _ in range(300):
+            offset, back = rng.choice(starts), rng.randrange(0, 400)
+            k = starts.index(offset)
+            want = (starts[max(0, k - back)], min(back, k))
+            assert _lines_back(data, offset, back) == want

@@ -1,0 +1,67 @@
+"""Merge the parts of one file, in order, into the result one pass gives (or say why they cannot be)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+from ..model import Attempt
+from ..parse.events import Event
+from ..parse.lines import FormatFeatures, ParserMarks
+from ..pipeline import LineTally, PartialResult, merge_features
+from ..read.sources import Repairs
+from .worker import ChunkResult
+
+
+class PartMerger:
+    """Merge the parts of one file in order, handing on each part's attempts as it is added."""
+
+    def __init__(self, path: str, input_index: int) -> None:
+        self.path, self.index = path, input_index
+        self.tally, self.features, self.marks, self.repairs = LineTally(), FormatFeatures(), ParserMarks(), Repairs()
+        self.config_events: list[Event] = []
+        self._claimed: set[int] = set()
+        self._numbers: Counter = Counter()
+        self.handed_on = 0
+
+    def add(self, part: ChunkResult) -> tuple[list[Attempt] | None, str | None]:
+        """(this part's attempts as one pass gives them, None), or (None, why the parts cannot be merged)."""
+        if part.inexact:
+            return None, part.inexact[0]
+        out = []
+        for _, started, attempt in sorted(part.attempts, key=lambda item: item[0]):
+            if attempt.span.first_line in self._claimed:
+                if started:  # one pass folded this cycle start into an earlier part's attempt
+                    return None, f"line {attempt.span.first_line}: a cycle start continues an earlier cycle"
+                continue  # opened for a line an earlier part routed to its own attempt
+            self._numbers[attempt.pod] += 1
+            if attempt.attempt != self._numbers[attempt.pod]:
+                attempt = replace(attempt, attempt=self._numbers[attempt.pod])
+            out.append(attempt)
+        self._claimed |= part.claims
+        self.tally.merge(part.tally)
+        merge_features(self.features, part.features)
+        self.marks.merge(part.marks)
+        self.repairs.merge(part.repairs)
+        self.config_events += part.config_events
+        self.handed_on += len(out)
+        return out, None
+
+    def finish(self, attempts: list[Attempt] | None = None) -> PartialResult:
+        """The file's PartialResult (its notes complete), holding ``attempts`` when given."""
+        self.features.notes += [(self.index, note) for note in self.marks.notes()]
+        self.tally.notes += self.repairs.notes(self.path)
+        numbered = list(enumerate(attempts or []))
+        return PartialResult(self.index, self.path, self.tally, self.features, numbered, self.config_events)
+
+
+def merge(path: str, input_index: int, parts: list[ChunkResult]) -> tuple[PartialResult | None, str | None]:
+    """(the parts of one file as the PartialResult one pass gives, None) or (None, why they cannot be)."""
+    merger = PartMerger(path, input_index)
+    attempts: list[Attempt] = []
+    for part in sorted(parts, key=lambda p: p.chunk.index):
+        got, why = merger.add(part)
+        if got is None:
+            return None, why
+        attempts += got
+    return merger.finish(attempts), None

@@ -1,0 +1,179 @@
+"""Read one part of a file in a worker: prime, read its lines, then finish its attempts past its end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..gctuning import fewer_collections
+from ..model import Attempt
+from ..parse.events import Event
+from ..parse.lines import FormatFeatures, LineParser, ParserMarks
+from ..pipeline import LineTally, PartialResult, count_verdict, iter_events
+from ..read.sources import Repairs, iter_lines_from
+from ..read.wrappers import LogicalLine, unwrap_lines
+from ..reconcile import reconcile_attempt
+from ..reconstruct.assembler import CONFIG_KINDS, Assembler, freeze
+from .plan import CYCLE_MARKERS, NODE_MARKERS, Chunk
+
+if TYPE_CHECKING:
+    from ..reconcile.scores import ScoringContext
+
+PREAMBLE_LINES = 200_000  # the head read to plan the reconciliation stops here at the latest
+
+
+@dataclass
+class ChunkResult:
+    """What one worker found in its part; picklable."""
+
+    chunk: Chunk
+    tally: LineTally
+    features: FormatFeatures
+    marks: ParserMarks
+    repairs: Repairs
+    attempts: list[tuple[int, bool, Attempt]]  # (start sequence, cycle start seen, attempt)
+    config_events: list[Event]
+    claims: set[int] = field(default_factory=set)  # later parts' line numbers routed to this part's attempts
+    inexact: list[str] = field(default_factory=list)  # why the parts would not add up to one pass
+    overrun_lines: int = 0  # lines read past the part's end
+
+
+def analyze_chunk(path: str, input_index: int, chunk: Chunk, context: ScoringContext | None = None
+                  ) -> ChunkResult:
+    """Read, parse and reconstruct one part of a file, finishing the attempts that start in it
+    (and reconcile them under ``context``, when the caller knows the version and weights already)."""
+    with fewer_collections():
+        result = _analyze_chunk(path, input_index, chunk)
+        if context is not None:
+            result.attempts = [(seq, started, reconcile_attempt(attempt, context))
+                               for seq, started, attempt in result.attempts]
+        return result
+
+
+def preamble(path: str, index: int) -> PartialResult:
+    """What the head of a log says (version, config dump, and the format of its first full cycle):
+    enough to plan the reconciliation before the parts are read. Logs without a version line are
+    told by their line shapes, so the head runs to the start of the second cycle (or PREAMBLE_LINES)."""
+    tally, features = LineTally(), FormatFeatures()
+    config = []
+    cycles = 0
+    for event in iter_events([path], tally, features, first_index=index):
+        if event.kind == "dequeue" or (event.kind == "attempt_start" and features.kinds["dequeue"] == 0):
+            cycles += 1
+            if cycles == 2:
+                break
+        if event.kind in CONFIG_KINDS:
+            config.append(event)
+        if tally.total >= PREAMBLE_LINES:
+            break
+    return PartialResult(index, path, tally, features, [], config)
+
+
+def _analyze_chunk(path: str, input_index: int, chunk: Chunk) -> ChunkResult:
+    tally, features, repairs = LineTally(), FormatFeatures(), Repairs()
+    parser, assembler = LineParser(features), Assembler()
+    if chunk.index:
+        _prime_cluster(input_index, chunk.node_lines, assembler)
+        _warm_up(parser, path, input_index, chunk)
+    result = ChunkResult(chunk, tally, features, ParserMarks(), repairs, [], [])
+    lines = unwrap_lines(iter_lines_from(path, input_index, chunk.offset, chunk.first_line, repairs,
+                                         count_until=chunk.end_line))
+    end = chunk.end_line
+    for logical in lines:
+        if end is not None and logical.number >= end:
+            result.marks = parser.marks()
+            _overrun(parser, assembler, logical, lines, result)
+            break
+        tally.damaged += logical.damaged
+        tally.total += 1 + logical.joined
+        for verdict in parser.classify(logical):
+            count_verdict(tally, verdict, logical)
+            if verdict.event is not None:
+                _feed(assembler, verdict.event, result, owned=None)
+    else:
+        for verdict in parser.finish(notes=False):
+            if verdict.event is not None:
+                _feed(assembler, verdict.event, result, owned=None)
+        result.marks = parser.marks()
+        for draft in assembler.finish():
+            _keep(assembler, draft, result, owned=None)
+    result.config_events = [e for e in assembler.config_events
+                            if e.line >= chunk.first_line and (end is None or e.line < end)]
+    if assembler.renames:
+        result.inexact.append("a pod's namespace was learned after its bare name")
+    if len({attempt.stream for _, _, attempt in result.attempts}) > 1:
+        result.inexact.append("several scheduler processes write to this file")
+    if any(w != "none" for w in features.wrappers):
+        result.inexact.append("wrapped lines (container runtime or kubectl)")
+    return result
+
+
+def _feed(assembler: Assembler, event: Event, result: ChunkResult, owned: int | None) -> None:
+    if event.kind == "bound" and event.pod is None:
+        result.inexact.append("a bind line without its pod (1.19 JSON)")
+    for draft in assembler.feed(event):
+        _keep(assembler, draft, result, owned)
+    last = assembler.last_draft
+    if owned is not None and last is not None and last.seq <= owned:
+        result.claims.add(event.line)
+
+
+def _keep(assembler: Assembler, draft, result: ChunkResult, owned: int | None) -> None:
+    if owned is None or draft.seq <= owned:
+        result.attempts.append((draft.seq, draft.started, freeze(draft, assembler.cluster_nodes(draft.stream))))
+
+
+def _overrun(parser: LineParser, assembler: Assembler, first, lines, result: ChunkResult) -> None:
+    """Past the part's end: follow the lines that can still change this part's open attempts.
+
+    While a stream's running cycle is this part's, every line is parsed (``Host X => Score N`` names
+    no pod); after that only lines naming an open attempt's pod, cycle starts and node lines.
+    """
+    owned = assembler._seq
+    parser.features = FormatFeatures()  # the next part counts these lines
+    always = CYCLE_MARKERS + NODE_MARKERS
+    streams = assembler._streams.values()
+
+    def watch() -> tuple[bool, tuple[str, ...]]:
+        running = any(s.current is not None and s.current.seq <= owned for s in streams)
+        return running, tuple({d.name for s in streams for d in s.open if d.seq <= owned})
+
+    running, names = watch()
+    logical = first
+    while names:
+        text = logical.text
+        if running or any(n in text for n in names) or any(m in text for m in always):
+            for verdict in parser.classify(logical):
+                if verdict.event is not None:
+                    _feed(assembler, verdict.event, result, owned)
+            running, names = watch()
+        result.overrun_lines += 1
+        logical = next(lines, None)
+        if logical is None:
+            for draft in assembler.finish():
+                _keep(assembler, draft, result, owned)
+            return
+
+
+def _prime_cluster(input_index: int, node_lines: tuple[bytes, ...], assembler: Assembler) -> None:
+    """Feed the node add/delete lines before the part so inference sees the cache one pass would see."""
+    parser = LineParser()
+    for raw in node_lines:
+        for verdict in parser.classify(LogicalLine(input_index, 0, raw.decode("utf-8", "replace"))):
+            event = verdict.event
+            if event is not None and event.kind in ("node_added", "node_deleted"):
+                list(assembler.feed(event))
+
+
+def _warm_up(parser: LineParser, path: str, input_index: int, chunk: Chunk) -> None:
+    """Run the lines just before the part through the parser, for its memory only (counted elsewhere)."""
+    features, parser.features = parser.features, FormatFeatures()
+    lines = unwrap_lines(iter_lines_from(path, input_index, chunk.warm_offset, chunk.warm_first_line, Repairs(),
+                                         count_until=chunk.warm_first_line))
+    for logical in lines:
+        if logical.number >= chunk.first_line:
+            break
+        for _ in parser.classify(logical):
+            pass
+    parser.features = features
+    parser.clear_marks()

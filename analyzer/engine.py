@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 import pickle
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from enum import StrEnum
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .gctuning import collector_off, fewer_collections
 from .model import AnalysisResult
 from .parts import Chunk, analyze_chunk, merge, plan_chunks, preamble
-from .pipeline import PartialResult, analyze_input, analyze_paths, combine
+from .pipeline import LineTally, PartialResult, Progress, ProgressFn, analyze_input, analyze_paths, combine
 from .read.sources import check_input
 
 if TYPE_CHECKING:
@@ -66,8 +67,17 @@ def _whole_input(path: str, index: int, context: ScoringContext | None = None) -
     return part
 
 
+def _progress_of(index: int, done: list[Any]) -> Progress:
+    """Progress over the finished parts (or the whole input) of one input."""
+    tally, kinds = LineTally(), Counter()
+    for part in done:
+        tally.merge(part.tally)
+        kinds.update(part.features.kinds)
+    return Progress(index, tally.total, tally.chars, max(kinds["dequeue"], kinds["attempt_start"]))
+
+
 def _local(paths: Sequence[str], plans: Sequence[list[Chunk] | None], jobs: int,
-           progress: Callable[[int, int], None] | None = None, context: ScoringContext | None = None
+           progress: ProgressFn | None = None, context: ScoringContext | None = None
            ) -> list[PartialResult]:
     """Whole inputs and parts of large ones (``plans``) over ``jobs`` processes, this one included;
     parts are merged per input, in order. With ``context`` every attempt comes back reconciled."""
@@ -85,7 +95,7 @@ def _local(paths: Sequence[str], plans: Sequence[list[Chunk] | None], jobs: int,
         for (index, _, _), result in zip(work, itertools.chain(done, map(unpacked, futures)), strict=True):
             results.setdefault(index, []).append(result)
             if progress is not None:
-                progress(index, sum(r.tally.total for r in results[index]))
+                progress(_progress_of(index, results[index]))
     partials = []
     for index, path in enumerate(paths):
         got = results[index]
@@ -125,7 +135,7 @@ def _dask(paths: Sequence[str], jobs: int, scheduler: str | None) -> list[Partia
 
 
 def analyze_many(paths: Sequence[str], jobs: int = 1, engine: Engine | str = Engine.local,
-                 scheduler: str | None = None, progress: Callable[[int, int], None] | None = None
+                 scheduler: str | None = None, progress: ProgressFn | None = None
                  ) -> AnalysisResult:
     """Analyze inputs with ``jobs`` workers. One input, stdin, or jobs=1 runs in this process."""
     engine = Engine(engine)
@@ -144,14 +154,15 @@ def analyze_many(paths: Sequence[str], jobs: int = 1, engine: Engine | str = Eng
 
 
 def analyze_reconciled(paths: Sequence[str], jobs: int = 1, engine: Engine | str = Engine.local,
-                       scheduler: str | None = None, progress: Callable[[int, int], None] | None = None,
+                       scheduler: str | None = None, progress: ProgressFn | None = None,
                        k8s_version: str | None = None, config: str | None = None
                        ) -> tuple[AnalysisResult, WeightSource]:
     """Analyze and reconcile: the result and the weights applied.
 
-    Locally with several jobs the workers reconcile too, under the version and weights the first
-    input states before its first cycle; when the whole log turns out to say otherwise (no version
-    line up front, a restart with another config) the attempts are read again and reconciled here.
+    Locally with several jobs the workers reconcile too, under the version and weights the head of
+    the first input states (``parts.preamble``: up to its second cycle); when the whole log turns
+    out to say otherwise (a restart with another config, a format told only later) the attempts are
+    read again and reconciled here.
     Raises VersionError / ConfigError for a bad --k8s-version / --config.
     """
     from .reconcile import apply_plan, plan, reconcile_with_weights

@@ -30,6 +30,7 @@ class LineTally:
     samples: list[tuple[int, int, str]] = field(default_factory=list)
     damaged: int = 0
     notes: list[str] = field(default_factory=list)
+    chars: int = 0  # characters read, line ends included (bytes, for ASCII logs): for progress only
 
     def freeze(self) -> LineCounts:
         return LineCounts(total=self.total, parsed=self.buckets[PARSED], ignored=self.buckets[IGNORED],
@@ -44,10 +45,28 @@ class LineTally:
         self.samples.extend(other.samples[: MAX_UNRECOGNIZED_SAMPLES - len(self.samples)])
         self.damaged += other.damaged
         self.notes.extend(other.notes)
+        self.chars += other.chars
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the reading of one input has come, for a progress line."""
+
+    index: int  # which input
+    lines: int
+    chars: int  # characters read (bytes, for ASCII logs)
+    cycles: int  # scheduling cycles started
+
+    @classmethod
+    def of(cls, index: int, tally: LineTally, features: FormatFeatures) -> Progress:
+        return cls(index, tally.total, tally.chars, max(features.kinds["dequeue"], features.kinds["attempt_start"]))
+
+
+ProgressFn = Callable[[Progress], None]
 
 
 def iter_events(paths: Sequence[str], tally: LineTally, features: FormatFeatures,
-                progress: Callable[[int, int], None] | None = None, first_index: int = 0) -> Iterator[Event]:
+                progress: ProgressFn | None = None, first_index: int = 0) -> Iterator[Event]:
     """Every scheduler event of every input, in input order, while keeping the line accounting."""
     for index, path in enumerate(paths, start=first_index):
         parser = LineParser(features)
@@ -56,12 +75,13 @@ def iter_events(paths: Sequence[str], tally: LineTally, features: FormatFeatures
             tally.damaged += logical.damaged
             folded = 1 + logical.joined
             tally.total += folded
+            tally.chars += len(logical.text) + folded
             for verdict in parser.classify(logical):
                 count_verdict(tally, verdict, logical)
                 if verdict.event is not None:
                     yield verdict.event
             if progress is not None and tally.total % 50000 == 0:
-                progress(index, tally.total)
+                progress(Progress.of(index, tally, features))
         for verdict in parser.finish():
             if verdict.event is not None:
                 yield verdict.event
@@ -91,7 +111,7 @@ class PartialResult:
     config_events: list[Event]
 
 
-def analyze_input(path: str, index: int = 0, progress: Callable[[int, int], None] | None = None
+def analyze_input(path: str, index: int = 0, progress: ProgressFn | None = None
                   ) -> PartialResult:
     """Read, parse and reconstruct one input; ``index`` is its position among all inputs."""
     tally = LineTally()
@@ -144,7 +164,7 @@ def combine(partials: Sequence[PartialResult]) -> AnalysisResult:
                           config=config, notes=tuple(tally.notes) + parse_notes)
 
 
-def analyze_paths(paths: Sequence[str], progress: Callable[[int, int], None] | None = None
+def analyze_paths(paths: Sequence[str], progress: ProgressFn | None = None
                   ) -> AnalysisResult:
     """Read, parse and reconstruct the given logs ('-' is stdin). Raises InputError for bad inputs."""
     for path in paths:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 
@@ -24,7 +24,7 @@ from .engine import packed, unpacked
 from .model import AnalysisResult, Attempt
 from .parse.lines import FormatFeatures
 from .parts import ChunkResult, PartMerger, analyze_chunk, plan_chunks, preamble
-from .pipeline import LineTally, PartialResult, combine, iter_events
+from .pipeline import LineTally, PartialResult, Progress, ProgressFn, combine, iter_events
 from .read.sources import check_input
 from .reconstruct.assembler import Assembler, assemble
 
@@ -36,7 +36,7 @@ class AttemptStream:
     """Iterate once for the attempts; ``header()`` then gives the format, line accounting and config."""
 
     def __init__(self, paths: Sequence[str], reconcile: bool = True, k8s_version: str | None = None,
-                 config: str | None = None, progress: Callable[[int, int], None] | None = None,
+                 config: str | None = None, progress: ProgressFn | None = None,
                  jobs: int = 1, part_bytes: int = PART_BYTES) -> None:
         for path in paths:
             check_input(path)
@@ -104,7 +104,7 @@ class AttemptStream:
                     yield from self._one_pass(index, path, seen_per_pod, in_this_input, skip=merger.handed_on)
                     return
                 if self.progress is not None:
-                    self.progress(index, merger.tally.total)
+                    self.progress(Progress.of(index, merger.tally, merger.features))
                 for attempt in attempts:
                     yield self._number(attempt, seen_per_pod, in_this_input)
         self._partials.append(merger.finish())

@@ -21,11 +21,11 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def run_options(
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes for several inputs "
-                                      "(default: all cores); one input runs in this process.")]
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processes to use (default: all cores): "
+                                      "one per input, and a large plain file is read in parts; the "
+                                      "output is the same as with --jobs 1.")]
     = os.cpu_count() or 1,
     engine: Annotated[Engine, typer.Option(help="local (a process pool) or dask (a Dask cluster, for the "
                                            "logs of many clusters).")] = Engine.local,

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from ..engine import Engine, EngineError, analyze_many, analyze_reconciled
 from ..model import AnalysisResult
+from ..pipeline import Progress
 from ..read.sources import InputError
 
 if TYPE_CHECKING:
@@ -62,15 +63,20 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
 
 
 def progress_for(paths: list[str], quiet: bool):
-    """A progress line on stderr (lines read, lines/s) for long runs; None when quiet or not a terminal."""
+    """A progress line on stderr (share of the file read, lines/s, cycles found) for long runs;
+    None when quiet or not a terminal."""
     if quiet or not sys.stderr.isatty():
         return None
     started = time.monotonic()
+    sizes = [os.path.getsize(p) if p != "-" and os.path.isfile(p) else 0 for p in paths]
 
-    def report(index: int, lines: int) -> None:
-        rate = lines / max(time.monotonic() - started, 1e-6)
-        stderr.print(f"\r{paths[index]}: {lines:,} lines, {rate:,.0f} lines/s", end="", markup=False,
-                     highlight=False)
+    def report(at: Progress) -> None:
+        rate = at.lines / max(time.monotonic() - started, 1e-6)
+        size = sizes[at.index] if at.index < len(sizes) else 0
+        share = f"{at.chars / 1e6:,.0f}/{size / 1e6:,.0f} MB" if size and not paths[at.index].endswith(".gz") \
+            else f"{at.chars / 1e6:,.0f} MB"
+        stderr.print(f"\r{paths[at.index]}: {share}, {at.lines:,} lines, {rate:,.0f} lines/s, "
+                     f"{at.cycles:,} cycles", end="", markup=False, highlight=False)
     return report
 
 

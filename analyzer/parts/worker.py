@@ -86,11 +86,14 @@ def _analyze_chunk(path: str, input_index: int, chunk: Chunk) -> ChunkResult:
             break
         tally.damaged += logical.damaged
         tally.total += 1 + logical.joined
+        tally.chars += len(logical.text) + 1 + logical.joined
         for verdict in parser.classify(logical):
             count_verdict(tally, verdict, logical)
             if verdict.event is not None:
                 _feed(assembler, verdict.event, result, owned=None)
     else:
+        if end is not None:
+            result.inexact.append("the file ended before this part did (it changed while it was read)")
         for verdict in parser.finish(notes=False):
             if verdict.event is not None:
                 _feed(assembler, verdict.event, result, owned=None)
@@ -109,7 +112,7 @@ def _analyze_chunk(path: str, input_index: int, chunk: Chunk) -> ChunkResult:
 
 
 def _feed(assembler: Assembler, event: Event, result: ChunkResult, owned: int | None) -> None:
-    if event.kind == "bound" and event.pod is None:
+    if event.kind == "bound" and event.pod is None and not result.inexact:
         result.inexact.append("a bind line without its pod (1.19 JSON)")
     for draft in assembler.feed(event):
         _keep(assembler, draft, result, owned)

@@ -1,0 +1,52 @@
+"""The progress line: share of the file read, lines, lines/s and cycles found, on a terminal only."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from analyzer.pipeline import Progress, analyze_paths
+
+HEAD = "I1128 16:{t}   12407 {file}] {msg}\n"
+
+
+def _log(tmp_path, cycles: int, filler: int):
+    lines = []
+    for i in range(cycles):
+        for j in range(filler + 1):
+            n = len(lines)
+            t = f"{n // 60_000_000:02d}:{n // 1_000_000 % 60:02d}.{n % 1_000_000:06d}"
+            msg = f'"About to try and schedule pod" pod="ns/p{i}"' if j == 0 else "Listing and watching *v1.Node"
+            lines.append(HEAD.format(t=t, file="reflector.go:243", msg=msg))
+    path = tmp_path / "progress.log"
+    path.write_text("".join(lines))
+    return path
+
+
+def test_progress_reports_lines_characters_and_cycles(tmp_path):
+    path = _log(tmp_path, cycles=12, filler=9000)
+    seen: list[Progress] = []
+    result = analyze_paths([str(path)], progress=seen.append)
+    assert [p.lines for p in seen] == [50_000, 100_000]
+    with open(path, "rb") as fh:
+        first = b"".join(fh.readline() for _ in range(100_000))
+    assert seen[-1].chars == len(first)
+    assert seen[0].cycles == 6 and seen[1].cycles == 12  # a cycle starts every 9001 lines
+    assert result.lines.total == 12 * 9001 and result.lines.unrecognized == 0
+
+
+def test_progress_line_on_a_terminal_only(tmp_path, monkeypatch):
+    from analyzer.cli import common
+
+    path = _log(tmp_path, cycles=1, filler=10)
+    out = io.StringIO()
+    monkeypatch.setattr(common, "stderr", Console(file=out, width=200))
+    monkeypatch.setattr(common.sys.stderr, "isatty", lambda: False, raising=False)
+    assert common.progress_for([str(path)], quiet=False) is None
+    monkeypatch.setattr(common.sys.stderr, "isatty", lambda: True, raising=False)
+    assert common.progress_for([str(path)], quiet=True) is None
+    report = common.progress_for([str(path)], quiet=False)
+    report(Progress(0, 50_000, 2_000_000, 7))
+    text = out.getvalue()
+    assert f"{path}: 2/0 MB, 50,000 lines" in text and "7 cycles" in text and "lines/s" in text

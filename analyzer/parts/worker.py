@@ -132,14 +132,12 @@ def _overrun(parser: LineParser, assembler: Assembler, first, lines, result: Chu
     While a stream's running cycle is this part's, every line is parsed (``Host X => Score N`` names
     no pod); after that only lines naming an open attempt's pod, cycle starts and node lines.
     """
-    owned = assembler._seq
+    owned = assembler.started_count
     parser.features = FormatFeatures()  # the next part counts these lines
     always = CYCLE_MARKERS + NODE_MARKERS
-    streams = assembler._streams.values()
 
     def watch() -> tuple[bool, tuple[str, ...]]:
-        running = any(s.current is not None and s.current.seq <= owned for s in streams)
-        return running, tuple({d.name for s in streams for d in s.open if d.seq <= owned})
+        return assembler.runs_cycle_from(owned), tuple(assembler.open_pod_names(owned))
 
     running, names = watch()
     logical = first

@@ -226,6 +226,19 @@ class Assembler:
         """The lowest start sequence number of an attempt still open (None when none is)."""
         return min((d.seq for st in self._streams.values() for d in st.open), default=None)
 
+    @property
+    def started_count(self) -> int:
+        """How many attempts were started so far (the start sequence number of the latest)."""
+        return self._seq
+
+    def open_pod_names(self, up_to_seq: int) -> set[str]:
+        """The bare pod names of the attempts still open that started at or before ``up_to_seq``."""
+        return {d.name for st in self._streams.values() for d in st.open if d.seq <= up_to_seq}
+
+    def runs_cycle_from(self, up_to_seq: int) -> bool:
+        """True when some stream's running cycle started at or before ``up_to_seq``."""
+        return any(st.current is not None and st.current.seq <= up_to_seq for st in self._streams.values())
+
     def cluster_nodes(self, stream: str) -> list[str]:
         """The nodes the scheduler's cache held in this stream (from node add/delete lines)."""
         known = self._streams.get(stream)

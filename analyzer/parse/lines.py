@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -114,7 +114,7 @@ class LineParser:
         self._block_line = 0  # where that value started
         self._printf_open = False  # the previous record was printf text and may continue
         self._config: Event | None = None  # a component-config record still collecting lines
-        self._recent: dict[tuple, None] = {}  # recent record lines, oldest first
+        self._recent: OrderedDict[tuple, None] = OrderedDict()  # recent record lines, oldest first
         self._duplicate = False  # the current record repeats an earlier one (its continuation too)
         self._duplicates: list[int] = []  # line numbers of repeated records
         self._unclosed: list[int] = []  # lines where a multi-line value never got its closing '>'
@@ -204,7 +204,7 @@ class LineParser:
             return True
         self._recent[key] = None
         if len(self._recent) > RECENT_RECORDS:
-            del self._recent[next(iter(self._recent))]
+            self._recent.popitem(last=False)
         return False
 
     # -- records ------------------------------------------------------------------------------

@@ -110,7 +110,8 @@ def unwrap_lines(lines: Iterable) -> Iterator[LogicalLine]:
                            fields.get("PREFIX_TARGET"), phys.damaged)
         tag = fields.get("CRI_TAG")
         if tag is None:
-            yield from _abandon(pending, list(pending))  # a partial run interrupted by an unwrapped line
+            if pending:  # a partial run interrupted by an unwrapped line
+                yield from _abandon(pending, list(pending))
             yield line
             continue
         key = (line.source, fields.get("STREAM"))

@@ -30,6 +30,8 @@ from .failure import parse_failure
 from .names import canonical_name, plugin_from_logger
 
 OBS, DER, INF = Provenance.OBSERVED.value, Provenance.DERIVED.value, Provenance.INFERRED.value
+# enum members looked up once: attribute access on an Enum class is slow and these run per line
+_UNKNOWN, _FAILED, _PASSED, _OBSERVED = Outcome.UNKNOWN, FilterVerdict.FAILED, FilterVerdict.PASSED, Provenance.OBSERVED
 # Legacy MatchInterPodAffinity pass lines: the last predicate, so the node passed every predicate.
 CONFIG_KINDS = frozenset({"version", "provider", "priorities", "plugins_config", "component_config"})
 _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-affinity constraints satisfied",
@@ -206,14 +208,13 @@ class Assembler:
             draft.touch(event)
         yield from self._ready(stream)
 
-    def _ready(self, stream: _Stream) -> Iterator[_AttemptDraft]:
-        keep = []
-        for draft in stream.open:
-            if draft is not stream.current and draft.outcome is not Outcome.UNKNOWN:
-                yield draft
-            else:
-                keep.append(draft)
-        stream.open = keep
+    def _ready(self, stream: _Stream) -> list[_AttemptDraft]:
+        """The stream's attempts that are final now (outcome known, no longer the running cycle)."""
+        current = stream.current
+        ready = [d for d in stream.open if d is not current and d.outcome is not _UNKNOWN]
+        if ready:
+            stream.open = [d for d in stream.open if d is current or d.outcome is _UNKNOWN]
+        return ready
 
     def finish(self) -> Iterator[_AttemptDraft]:
         """Hand on every attempt still open when the input ends."""
@@ -284,8 +285,8 @@ class Assembler:
     def _scored_node(self, draft: _AttemptDraft, node_name: str) -> _NodeDraft:
         draft.scored = True
         node = draft.node(node_name)
-        if node.filter is not FilterVerdict.FAILED:
-            node.filter, node.filter_provenance = FilterVerdict.PASSED, Provenance.OBSERVED
+        if node.filter is not _FAILED:
+            node.filter, node.filter_provenance = _PASSED, _OBSERVED
         return node
 
     def _node_line(self, stream: _Stream, event: Event) -> tuple[_AttemptDraft | None, _NodeDraft | None]:

@@ -71,6 +71,19 @@ def frozen_map(data: Mapping | None = None) -> Mapping:
     return shared
 
 
+def evolve(obj, **changes):
+    """``dataclasses.replace`` for this module's frozen dataclasses, without re-running ``__init__``.
+
+    They have no ``__post_init__`` and no slots, so copying the instance dict is the same thing, three
+    to four times faster; reconcile calls it for every score of every attempt.
+    """
+    new = object.__new__(type(obj))
+    state = new.__dict__
+    state.update(obj.__dict__)
+    state.update(changes)
+    return new
+
+
 @dataclass(frozen=True)
 class ResourceInputs:
     """Inputs a resource-allocation line prints: allocatable and requested amounts per resource.

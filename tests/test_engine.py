@@ -37,3 +37,20 @@ def test_dask_local_cluster_equals_one_pass():
     pytest.importorskip("dask.distributed", reason="the dask engine needs dask[distributed]")
     paths = _inputs()[:4]
     assert _json(analyze_many(paths, jobs=2, engine="dask")) == _json(analyze_paths(paths))
+
+
+def test_evolve_equals_dataclasses_replace_on_model_objects():
+    """reconcile's fast copy-with-changes must give exactly what dataclasses.replace gives."""
+    import dataclasses
+
+    from analyzer.model import evolve
+
+    result = analyze_paths([str(legacy_log("b-heterogeneous-5nodes"))])
+    node = next(n for a in result.attempts for n in a.nodes if n.scores)
+    score = node.scores[0]
+    before = dataclasses.asdict(score)
+    assert evolve(score, weight=7, normalized=3) == dataclasses.replace(score, weight=7, normalized=3)
+    assert evolve(node, scores=()) == dataclasses.replace(node, scores=())
+    assert dataclasses.asdict(score) == before  # the original is untouched
+    assert not any(hasattr(cls, "__post_init__") or hasattr(cls, "__slots__")
+                   for cls in (type(score), type(node), type(result.attempts[0])))

@@ -122,8 +122,8 @@ class LineParser:
         self._input = 0
 
     # -- public -------------------------------------------------------------------------------
-    def classify(self, line: LogicalLine) -> Iterator[Classified]:
-        """Yield the verdict for this line; a finished component-config record may come first."""
+    def classify(self, line: LogicalLine) -> list[Classified]:
+        """The verdict for this line (a list: a finished component-config record may come first)."""
         self.features.wrappers[line.wrapper] += 1
         self._input = line.input
         folded = 1 + line.joined
@@ -132,37 +132,35 @@ class LineParser:
         if self._in_block:
             if KLOG_HEADER.match(stripped) is None:  # block lines: tab-indented YAML, ' >' at the end
                 self._in_block = stripped != ">"
-                yield self._continuation(text, folded)
-                return
+                return [self._continuation(text, folded)]
             if self._seen(line, stripped):  # the block's own header line, sent twice
                 self._duplicates.append(line.number)
-                yield Classified(IGNORED, "duplicate", lines=folded)
-                return
+                return [Classified(IGNORED, "duplicate", lines=folded)]
             self._in_block = False  # a new record: the value above lost its closing '>'
             self._unclosed.append(self._block_line)
         elif looks_like_record(stripped) and self._seen(line, stripped):
-            yield from self._flush_config()
+            out = self._flush_config()
             self._duplicate, self._printf_open = True, True  # its continuation lines are repeats too
             self._duplicates.append(line.number)
             if stripped.endswith("=<"):
                 self._in_block, self._block_line = True, line.number
-            yield Classified(IGNORED, "duplicate", lines=folded)
-            return
+            out.append(Classified(IGNORED, "duplicate", lines=folded))
+            return out
         verdict = self._classify_record(line, text)
         if verdict is None:  # a continuation of the previous record
-            yield self._continuation(text, folded)
-            return
+            return [self._continuation(text, folded)]
         self._duplicate = False
         if self._in_block:
             self._block_line = line.number
-        yield from self._flush_config()
+        out = self._flush_config()
         verdict.lines = folded
         if verdict.event is not None:
             self._locate(verdict.event, line)
             if verdict.event.kind == "component_config":
                 # hold the event until its continuation lines are collected; count the head line now
                 self._config, verdict.event = verdict.event, None
-        yield verdict
+        out.append(verdict)
+        return out
 
     def finish(self, notes: bool = True) -> Iterator[Classified]:
         """Flush a record still open at the end of the input, and leave notes on what was odd
@@ -345,7 +343,9 @@ class LineParser:
             existing = self._config.data.get("text") or ""
             self._config.data["text"] = existing + ("\n" if existing else "") + text
 
-    def _flush_config(self) -> Iterator[Classified]:
-        if self._config is not None:
-            event, self._config = self._config, None
-            yield Classified(PARSED, "component-config", event=event, lines=0)
+    def _flush_config(self) -> list[Classified]:
+        """The component-config record being collected, now complete ([] when there is none)."""
+        if self._config is None:
+            return []
+        event, self._config = self._config, None
+        return [Classified(PARSED, "component-config", event=event, lines=0)]

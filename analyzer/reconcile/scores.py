@@ -8,9 +8,9 @@ formula-mismatch, a weighted score the weight cannot produce is a weight-mismatc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from ..model import NodeResult, Provenance, Score, frozen_map
+from ..model import NodeResult, Provenance, Score, evolve, frozen_map
 from ..scoring.resources import recompute_resource_line
 from ..scoring.versions import VersionProfile
 from .discrepancy import FORMULA, WEIGHT, Discrepancy
@@ -104,8 +104,8 @@ def complete_score(score: Score, node: str, profile_name: str | None, ctx: Scori
             prov["recomputed"] = Provenance.RECOMPUTED.value
             if recomputed != score.inputs.score:
                 found.append(_formula_mismatch(score, node, recomputed, ctx))
-    done = replace(score, weight=w, normalized=normalized, weighted=weighted, recomputed=recomputed,
-                   provenance=frozen_map(prov))
+    done = evolve(score, weight=w, normalized=normalized, weighted=weighted, recomputed=recomputed,
+                  provenance=frozen_map(prov))
     return done, found
 
 
@@ -151,4 +151,4 @@ def complete_node(node: NodeResult, profile_name: str | None, ctx: ScoringContex
         done, issues = complete_score(s, node.node, profile_name, ctx)
         scores.append(done)
         found += issues
-    return replace(node, scores=tuple(scores)), found
+    return evolve(node, scores=tuple(scores)), found

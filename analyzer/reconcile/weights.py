@@ -45,6 +45,8 @@ class WeightSource:
     def weight_of(self, score: Score, profile: str | None) -> int | None:
         """A score's weight, matching the logged name, then the name that plugin has in this version."""
         weights = self.weights_for(profile)
+        if score.plugin in weights:  # the common case, without building the other names
+            return weights[score.plugin]
         names = [score.plugin, score.logged_as]
         names += [canonical_plugin_name(n, self.version) for n in list(names) if n]
         for name in names:

@@ -120,6 +120,7 @@ class LineParser:
         self._unclosed: list[int] = []  # lines where a multi-line value never got its closing '>'
         self._clock = ClockWatch()
         self._input = 0
+        self._stream_names: dict[tuple, str] = {}
 
     # -- public -------------------------------------------------------------------------------
     def classify(self, line: LogicalLine) -> list[Classified]:
@@ -146,7 +147,7 @@ class LineParser:
                 self._in_block, self._block_line = True, line.number
             out.append(Classified(IGNORED, "duplicate", lines=folded))
             return out
-        verdict = self._classify_record(line, text)
+        verdict = self._classify_record(line, stripped)
         if verdict is None:  # a continuation of the previous record
             return [self._continuation(text, folded)]
         self._duplicate = False
@@ -206,8 +207,7 @@ class LineParser:
         return False
 
     # -- records ------------------------------------------------------------------------------
-    def _classify_record(self, line: LogicalLine, text: str) -> Classified | None:
-        stripped = text.strip()
+    def _classify_record(self, line: LogicalLine, stripped: str) -> Classified | None:
         if not stripped:
             return Classified(IGNORED, "blank")
         if stripped in IGNORED_EXACT_LINES:
@@ -317,12 +317,11 @@ class LineParser:
             event.ts = klog_timestamp(*ts, year=year)
         else:
             event.ts = iso or (line.wrapper_ts.rstrip("Z") if line.wrapper_ts else None)
-        parts = [str(line.input)]
-        if line.source:
-            parts.append(line.source)
-        if pid:
-            parts.append(pid)
-        event.stream = ":".join(parts)
+        key = (line.input, line.source, pid)
+        stream = self._stream_names.get(key)
+        if stream is None:  # "input[:source][:pid]", built once per process seen
+            stream = self._stream_names[key] = ":".join([str(line.input), *(p for p in (line.source, pid) if p)])
+        event.stream = stream
         f = self.features
         f.kinds[event.kind] += 1
         f.pod_forms[event.pod_form] += 1

@@ -163,6 +163,12 @@ class LineParser:
         out.append(verdict)
         return out
 
+    def remember(self, line: LogicalLine) -> None:
+        """Keep the repeated-record window as ``classify`` would, for a line the caller skips."""
+        stripped = line.text.strip()
+        if looks_like_record(stripped):
+            self._seen(line, stripped)
+
     def finish(self, notes: bool = True) -> Iterator[Classified]:
         """Flush a record still open at the end of the input, and leave notes on what was odd
         (``notes=False``: only in ``marks()``, for a caller that merges the marks of several parts)."""

@@ -148,6 +148,8 @@ def _overrun(parser: LineParser, assembler: Assembler, first, lines, result: Chu
                 if verdict.event is not None:
                     _feed(assembler, verdict.event, result, owned)
             running, names = watch()
+        else:
+            parser.remember(logical)  # so a later repeat of it is told as one pass tells it
         result.overrun_lines += 1
         logical = next(lines, None)
         if logical is None:

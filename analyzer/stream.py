@@ -5,10 +5,10 @@ consumers that do not need them all at once (exports, counts) iterate an ``Attem
 each attempt is handed on as soon as it is final and every earlier-started attempt has been handed
 on, reconciled with the version and weights the log has stated by then (normally its first lines).
 
-With ``jobs`` > 1 a large plain file is read in parts (``chunks``) of at most ``PART_BYTES`` by a
-process pool, a few parts ahead of the consumer, so memory stays bounded by those parts; the
-attempts come out exactly as one pass gives them (a part that cannot say so makes the rest of the
-file be read in one pass, skipping the attempts already handed on).
+With ``jobs`` > 1 a large plain file is read in parts (``analyzer.parts``) of at most ``PART_BYTES``,
+by this process and a pool a few parts ahead of the consumer, so memory stays bounded by those
+parts; the attempts come out exactly as one pass gives them (a part that cannot say so makes the
+file be read again in one pass, skipping the attempts already handed on).
 """
 
 from __future__ import annotations
@@ -71,9 +71,8 @@ class AttemptStream:
 
         def hand_on(attempt: Attempt) -> Iterator[Attempt]:
             nonlocal skip
-            if skip:
+            if skip:  # handed on (and counted in in_this_input) by the parts already
                 skip -= 1
-                in_this_input[attempt.pod] += 1
                 return
             yield self._finish(attempt, assembler, part, seen_per_pod, in_this_input)
 

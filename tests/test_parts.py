@@ -235,6 +235,8 @@ def test_streaming_falls_back_midway_without_repeating_attempts(tmp_path, caplog
     assert "read in one pass from the start" in caplog.text
     assert streamed == one and len(one) >= 10
     assert _json(many.header()) == _json(single.header())
+    twice = [attempt_to_dict(a) for a in AttemptStream([str(path), str(path)])]  # numbers run on
+    assert [attempt_to_dict(a) for a in AttemptStream([str(path), str(path)], jobs=2, part_bytes=8000)] == twice
 
 
 def test_pread_reader_finds_what_mmap_finds():

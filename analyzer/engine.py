@@ -79,8 +79,8 @@ def _progress_of(index: int, done: list[Any]) -> Progress:
 def _local(paths: Sequence[str], plans: Sequence[list[Chunk] | None], jobs: int,
            progress: ProgressFn | None = None, context: ScoringContext | None = None
            ) -> list[PartialResult]:
-    """Whole inputs and parts of large ones (``plans``) over ``jobs`` processes, this one included;
-    parts are merged per input, in order. With ``context`` every attempt comes back reconciled."""
+    """Whole inputs and parts of large ones (``plans``) over ``jobs`` processes; parts are merged per
+    input, in order. With ``context`` every attempt comes back reconciled."""
     work: list[tuple[int, Callable[..., Any], tuple]] = []
     for index, (path, chunks) in enumerate(zip(paths, plans, strict=True)):
         if chunks is None:
@@ -88,10 +88,12 @@ def _local(paths: Sequence[str], plans: Sequence[list[Chunk] | None], jobs: int,
         else:
             work += [(index, analyze_chunk, (path, index, chunk, context)) for chunk in chunks]
     results: dict[int, list[Any]] = {}
-    with ProcessPoolExecutor(max_workers=max(jobs - 1, 1)) as pool:
-        futures = [pool.submit(packed, run, *args) for _, run, args in work[1:]]
-        index, run, args = work[0]
-        done = [run(*args)]  # this process takes the first share while the workers run
+    # no more items than jobs (one file in parts): this process reads the first one itself, sparing
+    # its pickling; more items (many files): a pool of ``jobs`` workers, so none waits on this process
+    here = 1 if len(work) <= jobs else 0
+    with ProcessPoolExecutor(max_workers=max(jobs - here, 1)) as pool:
+        futures = [pool.submit(packed, run, *args) for _, run, args in work[here:]]
+        done = [run(*args) for _, run, args in work[:here]]
         for (index, _, _), result in zip(work, itertools.chain(done, map(unpacked, futures)), strict=True):
             results.setdefault(index, []).append(result)
             if progress is not None:

@@ -18,7 +18,7 @@ MIN_CHUNK_BYTES = 4 * 1024 * 1024  # smaller parts cost more in starting workers
 # The first line of a cycle: the dequeue line where the log has it, else the cycle-start line.
 CYCLE_MARKERS = ("About to try and schedule pod", "Attempting to schedule pod")
 # Every line that adds a node to or removes one from the scheduler's cache contains one of these
-# (tests/test_chunks.py checks them against parse/printf.py DISPATCH and parse/structured.py STATEMENTS).
+# (tests/test_parts.py checks them against parse/printf.py DISPATCH and parse/structured.py STATEMENTS).
 NODE_MARKERS = ("Add event for node", "add event for node", "Delete event for node", "delete event for node",
                 "NodeTree")
 # The first part is read in the calling process, which need not pickle and unpickle its result: a
@@ -73,82 +73,82 @@ def plan_chunks(path: str, jobs: int, min_bytes: int | None = None, max_bytes: i
         return None
 
 
-def _chunks(mm: _FileBytes, size: int, parts: int) -> list[Chunk] | None:
+def _chunks(data: _FileBytes, size: int, parts: int) -> list[Chunk] | None:
     starts = [0]
     share = size / (parts - 1 + FIRST_SHARE)  # the first part is read by the calling process itself
     for i in range(1, parts):
-        start = _cycle_start_near(mm, int(share * (FIRST_SHARE + i - 1)), starts[-1])
+        start = _cycle_start_near(data, int(share * (FIRST_SHARE + i - 1)), starts[-1])
         if start is not None and start > starts[-1]:
             starts.append(start)
     if len(starts) < 2:
         return None
     numbers, line, done = [1], 1, 0
     for start in starts[1:]:
-        line += _count_newlines(mm, done, start)
+        line += _count_newlines(data, done, start)
         numbers.append(line)
         done = start
-    node_lines = _node_lines(mm, starts[-1])
+    node_lines = _node_lines(data, starts[-1])
     chunks = []
     for i, (start, number) in enumerate(zip(starts, numbers, strict=True)):
-        warm_offset, warm_lines = _lines_back(mm, start, RECENT_RECORDS + 64) if i else (0, 0)
+        warm_offset, warm_lines = _lines_back(data, start, RECENT_RECORDS + 64) if i else (0, 0)
         end_line = numbers[i + 1] if i + 1 < len(numbers) else None
         before = tuple(line for offset, line in node_lines if offset < start)
         chunks.append(Chunk(i, start, number, end_line, warm_offset, number - warm_lines, before))
     return chunks
 
 
-def _node_lines(mm: _FileBytes, end: int) -> list[tuple[int, bytes]]:
+def _node_lines(data: _FileBytes, end: int) -> list[tuple[int, bytes]]:
     """Every line before ``end`` that may add or remove a node (a byte search: one pass per marker)."""
     starts: set[int] = set()
     for marker in NODE_MARKERS:
         needle, pos = marker.encode(), 0
-        while (hit := mm.find(needle, pos, end)) >= 0:
-            starts.add(mm.rfind(b"\n", 0, hit) + 1)
+        while (hit := data.find(needle, pos, end)) >= 0:
+            starts.add(data.rfind(b"\n", 0, hit) + 1)
             pos = hit + len(needle)
     out = []
     for start in sorted(starts):
-        stop = mm.find(b"\n", start)
-        out.append((start, mm[start:stop if stop >= 0 else len(mm)]))
+        stop = data.find(b"\n", start)
+        out.append((start, data[start:stop if stop >= 0 else len(data)]))
     return out
 
 
-def _cycle_start_near(mm: _FileBytes, target: int, floor: int) -> int | None:
+def _cycle_start_near(data: _FileBytes, target: int, floor: int) -> int | None:
     """The offset of the first cycle-start line at or after ``target``, else of the last one after ``floor``."""
     pos = target
-    while (hit := _find_marker(mm, pos, len(mm), forward=True)) is not None:
-        start = _cycle_line_start(mm, hit)
+    while (hit := _find_marker(data, pos, len(data), forward=True)) is not None:
+        start = _cycle_line_start(data, hit)
         if start is not None and start >= target:
             return start
         pos = hit + 1
     pos = target
-    while (hit := _find_marker(mm, floor, pos, forward=False)) is not None:
-        start = _cycle_line_start(mm, hit)
+    while (hit := _find_marker(data, floor, pos, forward=False)) is not None:
+        start = _cycle_line_start(data, hit)
         if start is not None and floor < start <= target:
             return start
         pos = hit
     return None
 
 
-def _find_marker(mm: _FileBytes, lo: int, hi: int, forward: bool) -> int | None:
+def _find_marker(data: _FileBytes, lo: int, hi: int, forward: bool) -> int | None:
     """The nearest occurrence of any cycle marker in [lo, hi): the first when ``forward``, else the last."""
     if forward:
-        hits = [h for h in (mm.find(m.encode(), lo, hi) for m in CYCLE_MARKERS) if h >= 0]
+        hits = [h for h in (data.find(m.encode(), lo, hi) for m in CYCLE_MARKERS) if h >= 0]
         return min(hits) if hits else None
-    hits = [h for h in (mm.rfind(m.encode(), lo, hi) for m in CYCLE_MARKERS) if h >= 0]
+    hits = [h for h in (data.rfind(m.encode(), lo, hi) for m in CYCLE_MARKERS) if h >= 0]
     return max(hits) if hits else None
 
 
-def _cycle_line_start(mm: _FileBytes, hit: int) -> int | None:
+def _cycle_line_start(data: _FileBytes, hit: int) -> int | None:
     """Where the cycle that the marker at ``hit`` belongs to starts (its dequeue line when there is one),
     or None when that line only mentions a marker."""
-    start = mm.rfind(b"\n", 0, hit) + 1
-    end = mm.find(b"\n", hit)
-    line = mm[start:end if end >= 0 else len(mm)]
+    start = data.rfind(b"\n", 0, hit) + 1
+    end = data.find(b"\n", hit)
+    line = data[start:end if end >= 0 else len(data)]
     if not _begins_cycle(line.decode("utf-8", "replace")):
         return None
     if CYCLE_MARKERS[0].encode() not in line and start > 0:  # the dequeue line just before belongs to it
-        prev = mm.rfind(b"\n", 0, start - 1) + 1
-        if CYCLE_MARKERS[0].encode() in mm[prev:start]:
+        prev = data.rfind(b"\n", 0, start - 1) + 1
+        if CYCLE_MARKERS[0].encode() in data[prev:start]:
             start = prev
     return start
 
@@ -159,19 +159,19 @@ def _begins_cycle(text: str) -> bool:
     return any(v.event is not None and v.event.kind in ("dequeue", "attempt_start") for v in verdicts)
 
 
-def _count_newlines(mm: _FileBytes, start: int, end: int) -> int:
+def _count_newlines(data: _FileBytes, start: int, end: int) -> int:
     count = 0
     for block in range(start, end, _COUNT_BLOCK):
-        count += mm[block:min(block + _COUNT_BLOCK, end)].count(b"\n")
+        count += data[block:min(block + _COUNT_BLOCK, end)].count(b"\n")
     return count
 
 
-def _lines_back(mm: _FileBytes, offset: int, lines: int) -> tuple[int, int]:
+def _lines_back(data: _FileBytes, offset: int, lines: int) -> tuple[int, int]:
     """(offset, count): the start of the line ``lines`` lines before ``offset`` (or of the file)."""
     count, hi = 0, offset - 1  # the line end just before ``offset`` closes the first line back
     while hi > 0:
         lo = max(0, hi - _FileBytes.BLOCK)
-        block = mm[lo:hi]
+        block = data[lo:hi]
         n = block.count(b"\n")
         if count + n >= lines:
             pos = len(block)

@@ -59,8 +59,8 @@ def analyze(paths: str | Path | Sequence[str | Path], k8s_version: str | None = 
             scheduler: str | None = None) -> Analysis:
     """Analyze scheduler logs end to end. Raises analyzer.read.sources.InputError on bad input.
 
-    ``jobs``/``engine``/``scheduler`` spread several inputs over worker processes or a Dask cluster;
-    the result is the same as one sequential pass.
+    ``jobs``/``engine``/``scheduler`` spread several inputs over worker processes or a Dask cluster,
+    and (locally) read a large plain file in parts; the result is the same as one sequential pass.
     """
     from .engine import analyze_reconciled
 

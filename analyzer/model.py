@@ -8,8 +8,9 @@ is mutated in place.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from functools import cache
 
 
 class Provenance(StrEnum):
@@ -72,16 +73,24 @@ def frozen_map(data: Mapping | None = None) -> Mapping:
 
 
 def evolve(obj, **changes):
-    """``dataclasses.replace`` for this module's frozen dataclasses, without re-running ``__init__``.
+    """``dataclasses.replace`` for this module's frozen dataclasses, without its per-call introspection.
 
-    They have no ``__post_init__`` and no slots, so copying the instance dict is the same thing, three
-    to four times faster; reconcile calls it for every score of every attempt.
+    They have no ``__post_init__``, so setting each field on a new instance is the same thing, about
+    twice as fast; reconcile calls it for every score of every attempt. (Copying ``__dict__`` would be
+    faster still but gives every object a materialized dict: 18 % more memory for a held result.)
     """
     new = object.__new__(type(obj))
-    state = new.__dict__
-    state.update(obj.__dict__)
-    state.update(changes)
+    for name in _field_names(type(obj)):
+        _setattr(new, name, changes[name] if name in changes else getattr(obj, name))
     return new
+
+
+_setattr = object.__setattr__
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 @dataclass(frozen=True)

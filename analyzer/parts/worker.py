@@ -176,7 +176,6 @@ def _warm_up(parser: LineParser, path: str, input_index: int, chunk: Chunk) -> N
     for logical in lines:
         if logical.number >= chunk.first_line:
             break
-        for _ in parser.classify(logical):
-            pass
+        parser.classify(logical)  # the verdicts are the previous part's; only the parser's memory is kept
     parser.features = features
     parser.clear_marks()

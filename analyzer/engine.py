@@ -73,7 +73,7 @@ def _progress_of(index: int, done: list[Any]) -> Progress:
     for part in done:
         tally.merge(part.tally)
         kinds.update(part.features.kinds)
-    return Progress(index, tally.total, tally.chars, max(kinds["dequeue"], kinds["attempt_start"]))
+    return Progress.of(index, tally, kinds)
 
 
 def _local(paths: Sequence[str], plans: Sequence[list[Chunk] | None], jobs: int,
@@ -136,6 +136,13 @@ def _dask(paths: Sequence[str], jobs: int, scheduler: str | None) -> list[Partia
             cluster.close()
 
 
+def _split_plans(paths: Sequence[str], jobs: int) -> list[list[Chunk] | None] | None:
+    """Each input's parts for the local pool (None: read whole); None when the only input is read
+    whole, so this process reads it without a pool."""
+    plans = [plan_chunks(path, jobs) for path in paths]
+    return None if len(paths) == 1 and plans[0] is None else plans
+
+
 def analyze_many(paths: Sequence[str], jobs: int = 1, engine: Engine | str = Engine.local,
                  scheduler: str | None = None, progress: ProgressFn | None = None
                  ) -> AnalysisResult:
@@ -149,8 +156,8 @@ def analyze_many(paths: Sequence[str], jobs: int = 1, engine: Engine | str = Eng
         raise EngineError("stdin ('-') cannot be sent to dask workers; give file paths")
     if engine is Engine.dask:
         return combine(_dask(paths, max(jobs, 1), scheduler))
-    plans = [plan_chunks(path, jobs) for path in paths]
-    if len(paths) == 1 and plans[0] is None:
+    plans = _split_plans(paths, jobs)
+    if plans is None:
         return combine([analyze_input(paths[0], 0, progress)])
     return combine(_local(paths, plans, jobs, progress))
 
@@ -173,8 +180,8 @@ def analyze_reconciled(paths: Sequence[str], jobs: int = 1, engine: Engine | str
         return reconcile_with_weights(analyze_many(paths, jobs, engine, scheduler, progress), k8s_version, config)
     for path in paths:
         check_input(path)
-    plans = [plan_chunks(path, jobs) for path in paths]
-    if len(paths) == 1 and plans[0] is None:
+    plans = _split_plans(paths, jobs)
+    if plans is None:
         return reconcile_with_weights(combine([analyze_input(paths[0], 0, progress)]), k8s_version, config)
     ahead = plan(combine([preamble(paths[0], 0)]), k8s_version, config).context
     result = combine(_local(paths, plans, jobs, progress, ahead))

@@ -47,6 +47,13 @@ class LineTally:
         self.notes.extend(other.notes)
         self.chars += other.chars
 
+    def count_line(self, logical) -> None:
+        """Account one logical line read (and the CRI fragments folded into it) before its verdict."""
+        folded = 1 + logical.joined
+        self.total += folded
+        self.damaged += logical.damaged
+        self.chars += len(logical.text) + folded
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -58,8 +65,9 @@ class Progress:
     cycles: int  # scheduling cycles started
 
     @classmethod
-    def of(cls, index: int, tally: LineTally, features: FormatFeatures) -> Progress:
-        return cls(index, tally.total, tally.chars, max(features.kinds["dequeue"], features.kinds["attempt_start"]))
+    def of(cls, index: int, tally: LineTally, kinds: Counter) -> Progress:
+        """From the line accounting and the event kinds counted so far (``FormatFeatures.kinds``)."""
+        return cls(index, tally.total, tally.chars, max(kinds["dequeue"], kinds["attempt_start"]))
 
 
 ProgressFn = Callable[[Progress], None]
@@ -72,16 +80,13 @@ def iter_events(paths: Sequence[str], tally: LineTally, features: FormatFeatures
         parser = LineParser(features)
         physical = iter_physical_lines(path, index, tally.notes)
         for logical in unwrap_lines(physical):
-            tally.damaged += logical.damaged
-            folded = 1 + logical.joined
-            tally.total += folded
-            tally.chars += len(logical.text) + folded
+            tally.count_line(logical)
             for verdict in parser.classify(logical):
                 count_verdict(tally, verdict, logical)
                 if verdict.event is not None:
                     yield verdict.event
             if progress is not None and tally.total % 50000 == 0:
-                progress(Progress.of(index, tally, features))
+                progress(Progress.of(index, tally, features.kinds))
         for verdict in parser.finish():
             if verdict.event is not None:
                 yield verdict.event

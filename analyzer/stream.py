@@ -103,7 +103,7 @@ class AttemptStream:
                     yield from self._one_pass(index, path, seen_per_pod, in_this_input, skip=merger.handed_on)
                     return
                 if self.progress is not None:
-                    self.progress(Progress.of(index, merger.tally, merger.features))
+                    self.progress(Progress.of(index, merger.tally, merger.features.kinds))
                 for attempt in attempts:
                     yield self._number(attempt, seen_per_pod, in_this_input)
         self._partials.append(merger.finish())

@@ -84,9 +84,7 @@ def _analyze_chunk(path: str, input_index: int, chunk: Chunk) -> ChunkResult:
             result.marks = parser.marks()
             _overrun(parser, assembler, logical, lines, result)
             break
-        tally.damaged += logical.damaged
-        tally.total += 1 + logical.joined
-        tally.chars += len(logical.text) + 1 + logical.joined
+        tally.count_line(logical)
         for verdict in parser.classify(logical):
             count_verdict(tally, verdict, logical)
             if verdict.event is not None:

@@ -272,12 +272,14 @@ def test_balanced_stddev_three_resources():
     assert balanced_allocation(alloc, req, "1.30", resources=["cpu", "memory", "nvidia.com/gpu"]) == 76
 
 
-def test_zero_allocatable_resource_skipped_from_1_28():
+def test_zero_allocatable_resource_skipped_from_1_22():
+    # kubernetes#103169 (1.22); upstream tables: tests/data/upstream_scoring (bypass extended resource)
     alloc = {"cpu": 4000, "memory": 8589934592, "example.com/foo": 0}
     req = {"cpu": 1100, "memory": 2281701376, "example.com/foo": 0}
     w = {"cpu": 1, "memory": 1, "example.com/foo": 1}
     assert least_allocated(alloc, req, "1.30", w) == 72
-    assert least_allocated(alloc, req, "1.23", w) == 48  # (72 + 73 + 0) / 3
+    assert least_allocated(alloc, req, "1.22", w) == 72
+    assert least_allocated(alloc, req, "1.21", w) == 48  # (72 + 73 + 0) / 3
 
 
 def test_total_request_includes_capacity_1_10():

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import NodeResult, Provenance, Score, evolve, frozen_map
-from ..scoring.resources import recompute_resource_line
+from ..scoring.calculator import recompute_line
 from ..scoring.versions import VersionProfile
 from .discrepancy import FORMULA, WEIGHT, Discrepancy
 from .weights import EXTENDER_DEFAULT_WEIGHT, EXTENDER_PREFIX, WeightSource
@@ -99,7 +99,7 @@ def complete_score(score: Score, node: str, profile_name: str | None, ctx: Scori
             prov["weighted"] = _combine(prov.get("normalized"), wprov)
     recomputed = None
     if score.inputs is not None:
-        recomputed = recompute_resource_line(score.inputs, ctx.profile)
+        recomputed = recompute_line(score.inputs, ctx.profile)
         if recomputed is not None:
             prov["recomputed"] = Provenance.RECOMPUTED.value
             if recomputed != score.inputs.score:

@@ -31,6 +31,7 @@ MAX_UTILIZATION = 100  # RequestedToCapacityRatio utilization axis
 MAX_CUSTOM_PRIORITY_SCORE = 10  # RequestedToCapacityRatio shape scores are 0..10
 
 ProfileLike = VersionProfile | str | tuple[int, ...]
+Trace = list[str] | None  # a list to receive the arithmetic step by step, or None
 
 
 def go_div(a: int, b: int) -> int:
@@ -52,17 +53,29 @@ def _resource_order(weights: Mapping[str, int] | None, profile: VersionProfile) 
     return [(r, int(w)) for r, w in weights.items()]
 
 
-def _combine(per_resource: Iterable[tuple[int, int, int]], profile: VersionProfile) -> int:
-    """Weighted integer average of (score, weight, allocatable) triples, per the era's rule."""
+def _note(trace: Trace, line: str) -> None:
+    """Record one step of the arithmetic when the caller asked for it (``trace`` is a list)."""
+    if trace is not None:
+        trace.append(line)
+
+
+def _combine(per_resource: Iterable[tuple[str, int, int, int]], profile: VersionProfile, trace: Trace = None) -> int:
+    """Weighted integer average of (resource, score, weight, allocatable), per the era's rule."""
     node_score = weight_sum = 0
-    for score, weight, alloc in per_resource:
+    terms: list[str] = []
+    for name, score, weight, alloc in per_resource:
         if profile.skip_zero_allocatable and alloc == 0:
+            _note(trace, f"{name}: allocatable 0, left out")
             continue
         node_score += score * weight
         weight_sum += weight
+        terms.append(f"{score} x {weight}")
     if weight_sum == 0:
+        _note(trace, "no resource left: score 0")
         return 0
-    return go_div(node_score, weight_sum)
+    result = go_div(node_score, weight_sum)
+    _note(trace, f"({' + '.join(terms)}) / {weight_sum} = {result} (integer division)")
+    return result
 
 
 def least_requested_score(requested: int, capacity: int, max_score: int) -> int:
@@ -86,32 +99,45 @@ def most_requested_score(requested: int, capacity: int, max_score: int, rule: st
 def _per_resource_mean(
     allocatable: Mapping[str, int], requested: Mapping[str, int], profile: ProfileLike,
     weights: Mapping[str, int] | None, score_one: Callable[[int, int, VersionProfile], int],
+    formula: str, trace: Trace,
 ) -> int:
-    """Score each resource with ``score_one(requested, capacity, profile)`` and combine them as the era did."""
+    """Score each resource with ``score_one(requested, capacity, profile)`` and combine them as the era did.
+
+    ``formula`` (with {req}, {cap}, {max}) describes one resource's arithmetic in the trace.
+    """
     prof = _profile(profile)
-    return _combine(
-        ((score_one(requested.get(r, 0), allocatable.get(r, 0), prof), w, allocatable.get(r, 0))
-         for r, w in _resource_order(weights, prof)),
-        prof,
-    )
+    parts = []
+    for r, w in _resource_order(weights, prof):
+        req, cap = requested.get(r, 0), allocatable.get(r, 0)
+        one = score_one(req, cap, prof)
+        if cap:
+            _note(trace, f"{r}: {formula.format(req=req, cap=cap, max=prof.max_score)} = {one}")
+        parts.append((r, one, w, cap))
+    if prof.combine_rule == V.COMBINE_AVERAGE2:
+        _note(trace, "cpu and memory averaged with weight 1 each (before 1.19)")
+    return _combine(parts, prof, trace)
 
 
 def least_allocated(
     allocatable: Mapping[str, int], requested: Mapping[str, int], profile: ProfileLike,
-    weights: Mapping[str, int] | None = None,
+    weights: Mapping[str, int] | None = None, trace: Trace = None,
 ) -> int:
     """LeastRequestedPriority / NodeResourcesLeastAllocated / NodeResourcesFit LeastAllocated score."""
     return _per_resource_mean(allocatable, requested, profile, weights,
-                              lambda req, cap, prof: least_requested_score(req, cap, prof.max_score))
+                              lambda req, cap, prof: least_requested_score(req, cap, prof.max_score),
+                              "({cap} - {req}) x {max} / {cap}, 0 when requested > allocatable", trace)
 
 
 def most_allocated(
     allocatable: Mapping[str, int], requested: Mapping[str, int], profile: ProfileLike,
-    weights: Mapping[str, int] | None = None,
+    weights: Mapping[str, int] | None = None, trace: Trace = None,
 ) -> int:
     """MostRequestedPriority / NodeResourcesMostAllocated / NodeResourcesFit MostAllocated score."""
-    return _per_resource_mean(allocatable, requested, profile, weights,
-                              lambda req, cap, prof: most_requested_score(req, cap, prof.max_score, prof.most_rule))
+    prof = _profile(profile)
+    over = "0 when requested > allocatable" if prof.most_rule == V.MOST_ZERO_OVER else "requested capped at allocatable"
+    return _per_resource_mean(allocatable, requested, prof, weights,
+                              lambda req, cap, prof: most_requested_score(req, cap, prof.max_score, prof.most_rule),
+                              "{req} x {max} / {cap}, " + over, trace)
 
 
 def _fraction(requested: int, capacity: int) -> float:
@@ -121,9 +147,13 @@ def _fraction(requested: int, capacity: int) -> float:
     return float(requested) / float(capacity)
 
 
+class MissingInput(ValueError):
+    """The rule of this version needs an input the caller did not give (e.g. the pod's own requests)."""
+
+
 def balanced_allocation(
     allocatable: Mapping[str, int], requested: Mapping[str, int], profile: ProfileLike,
-    resources: Sequence[str] | None = None,
+    resources: Sequence[str] | None = None, trace: Trace = None, without: Mapping[str, int] | None = None,
 ) -> int:
     """BalancedResourceAllocation / NodeResourcesBalancedAllocation score.
 
@@ -132,27 +162,64 @@ def balanced_allocation(
     diff-capped (1.19.13-1.19.15, 1.20.9-1.20.11, 1.21.3-1.21.5): fractions capped at 1, no zero rule.
     stddev (1.22+): fractions (capped at 1) of every configured resource with allocatable > 0;
     std = |f0 - f1| / 2 for two, population std-dev for more, 0 for fewer; ``int((1 - std) * max)``.
+    stddev-delta (1.36+): ``max/2 + (max/2 + stddev score - stddev score of ``without``) / 2``, where
+    ``without`` is the node's requests without the incoming pod (MissingInput when not given).
     ``resources`` (stddev only) defaults to cpu, memory.
     """
     prof = _profile(profile)
     rule = prof.balanced_rule
     if rule in (V.BALANCED_DIFF_10MINUS, V.BALANCED_DIFF_LEGACY, V.BALANCED_DIFF_CAPPED):
-        cpu = _fraction(requested.get("cpu", 0), allocatable.get("cpu", 0))
-        mem = _fraction(requested.get("memory", 0), allocatable.get("memory", 0))
-        if rule == V.BALANCED_DIFF_CAPPED:
-            cpu, mem = min(cpu, 1.0), min(mem, 1.0)
-        elif cpu >= 1 or mem >= 1:
-            return 0
-        diff = abs(cpu - mem)
-        if rule == V.BALANCED_DIFF_10MINUS:
-            return int(10 - diff * 10)
-        return int((1 - diff) * float(prof.max_score))
+        return _balanced_diff(allocatable, requested, prof, trace)
     names = list(resources) if resources is not None else list(LEGACY_RESOURCES)
+    if rule == V.BALANCED_STDDEV_DELTA and without is None:
+        raise MissingInput(f"BalancedAllocation in {_label(prof)} compares the node with and without the pod: "
+                           "give the pod's own requests")
+    with_pod = _stddev_score(allocatable, requested, names, prof.max_score, trace, "with the pod")
+    if rule != V.BALANCED_STDDEV_DELTA or without is None:
+        return with_pod
+    without_pod = _stddev_score(allocatable, without, names, prof.max_score, trace, "without the pod")
+    half = prof.max_score // 2
+    result = half + go_div(half + with_pod - without_pod, 2)
+    _note(trace, f"{half} + ({half} + {with_pod} - {without_pod}) / 2 = {result} (PR #135573)")
+    return result
+
+
+def _label(prof: VersionProfile) -> str:
+    return "this version" if prof.version is None else f"{prof.version[0]}.{prof.version[1]}"
+
+
+def _balanced_diff(allocatable: Mapping[str, int], requested: Mapping[str, int], prof: VersionProfile,
+                   trace: Trace) -> int:
+    """The cpu/memory difference rules used up to 1.21 (see balanced_allocation)."""
+    rule = prof.balanced_rule
+    cpu = _fraction(requested.get("cpu", 0), allocatable.get("cpu", 0))
+    mem = _fraction(requested.get("memory", 0), allocatable.get("memory", 0))
+    _note(trace, f"cpu fraction {cpu:.4f}, memory fraction {mem:.4f} (1 when allocatable is 0)")
+    if rule == V.BALANCED_DIFF_CAPPED:
+        cpu, mem = min(cpu, 1.0), min(mem, 1.0)
+        _note(trace, "fractions capped at 1 (PR #102925 cherry-pick)")
+    elif cpu >= 1 or mem >= 1:
+        _note(trace, "a fraction is >= 1: score 0")
+        return 0
+    diff = abs(cpu - mem)
+    if rule == V.BALANCED_DIFF_10MINUS:
+        result = int(10 - diff * 10)
+        _note(trace, f"int(10 - {diff:.4f} x 10) = {result}")
+        return result
+    result = int((1 - diff) * float(prof.max_score))
+    _note(trace, f"int((1 - {diff:.4f}) x {prof.max_score}) = {result}")
+    return result
+
+
+def _stddev_score(allocatable: Mapping[str, int], requested: Mapping[str, int], names: Sequence[str],
+                  max_score: int, trace: Trace, label: str) -> int:
+    """``int((1 - std) * max)`` over the fractions (capped at 1) of the resources with allocatable > 0."""
     fractions: list[float] = []
     total = 0.0
     for r in names:
         alloc = allocatable.get(r, 0)
         if alloc == 0:
+            _note(trace, f"{r}: allocatable 0, left out")
             continue
         f = min(float(requested.get(r, 0)) / float(alloc), 1.0)
         total += f
@@ -166,7 +233,10 @@ def balanced_allocation(
         for f in fractions:
             acc = acc + (f - mean) * (f - mean)
         std = math.sqrt(acc / float(len(fractions)))
-    return int((1 - std) * float(prof.max_score))
+    result = int((1 - std) * float(max_score))
+    shown = ", ".join(f"{f:.4f}" for f in fractions)
+    _note(trace, f"{label}: fractions [{shown}] (capped at 1), std {std:.4f}, int((1 - std) x {max_score}) = {result}")
+    return result
 
 
 def broken_linear(shape: Sequence[tuple[int, int]], p: int) -> int:
@@ -180,41 +250,65 @@ def broken_linear(shape: Sequence[tuple[int, int]], p: int) -> int:
     return shape[-1][1]
 
 
+def utilization(requested: int, capacity: int, rule: str) -> int:
+    """RequestedToCapacityRatio utilisation 0-100: rounded up (<=1.21) or down (1.22+); 100 when cap is 0 or over."""
+    if capacity == 0 or requested > capacity:
+        return MAX_UTILIZATION
+    if rule == V.UTIL_FLOOR:
+        return go_div(requested * MAX_UTILIZATION, capacity)
+    return MAX_UTILIZATION - go_div((capacity - requested) * MAX_UTILIZATION, capacity)
+
+
 def requested_to_capacity_ratio(
     allocatable: Mapping[str, int], requested: Mapping[str, int], profile: ProfileLike,
-    shape: Sequence[tuple[int, int]], weights: Mapping[str, int] | None = None,
+    shape: Sequence[tuple[int, int]], weights: Mapping[str, int] | None = None, trace: Trace = None,
 ) -> int:
     """RequestedToCapacityRatio score for a user shape of (utilization 0-100, score 0-10) points.
 
-    Utilization = 100 - (cap - req) * 100 / cap (integer), 100 when cap is 0 or req > cap. Up to 1.16 the
-    shape is used on the 0-10 scale and cpu/memory are averaged with integer division; from 1.17 shape
-    scores are scaled by MaxNodeScore / 10, resources scoring 0 are left out of the weighted average and
-    the average is rounded half away from zero (math.Round). (inferred for 1.17-1.18.)
+    Utilisation: ``versions.UTIL_CEIL`` / ``UTIL_FLOOR``. Up to 1.16 the shape is used on the 0-10 scale,
+    from 1.17 its scores are scaled by MaxNodeScore / 10. Up to 1.15 cpu and memory are averaged with
+    integer division; from 1.16 the configured resources are averaged by weight, resources scoring 0 are
+    left out and the mean is rounded half away from zero (math.Round); from 1.22 resources with allocatable
+    0 are left out too.
     """
     prof = _profile(profile)
     scale = 1 if prof.legacy_priorities else prof.max_score // MAX_CUSTOM_PRIORITY_SCORE
     pts = [(int(u), int(s) * scale) for u, s in shape]
+    if scale != 1:
+        _note(trace, f"shape scores x {scale}: {pts}")
+    how = "req x 100 / cap, rounded down" if prof.rtcr_utilization == V.UTIL_FLOOR else \
+        "100 - (cap - req) x 100 / cap, i.e. rounded up"
 
-    def one(req: int, cap: int) -> int:
-        if cap == 0 or req > cap:
-            return broken_linear(pts, MAX_UTILIZATION)
-        return broken_linear(pts, MAX_UTILIZATION - go_div((cap - req) * MAX_UTILIZATION, cap))
+    def one(r: str) -> int:
+        req, cap = requested.get(r, 0), allocatable.get(r, 0)
+        u = utilization(req, cap, prof.rtcr_utilization)
+        s = broken_linear(pts, u)
+        _note(trace, f"{r}: utilisation {u} ({how}; 100 when allocatable is 0 or exceeded) -> shape {s}")
+        return s
 
-    if prof.legacy_priorities:
-        return go_div(sum(one(requested.get(r, 0), allocatable.get(r, 0)) for r in LEGACY_RESOURCES), 2)
+    if prof.rtcr_rule == V.RTCR_AVERAGE2:
+        total = one("cpu") + one("memory")
+        result = go_div(total, 2)
+        _note(trace, f"({total}) / 2 = {result} (cpu and memory only, before 1.16)")
+        return result
     node_score = weight_sum = 0
+    terms: list[str] = []
     for r, w in (weights or DEFAULT_RESOURCE_WEIGHTS).items():
-        cap = allocatable.get(r, 0)
-        if prof.skip_zero_allocatable and cap == 0:
+        if prof.skip_zero_allocatable and allocatable.get(r, 0) == 0:
+            _note(trace, f"{r}: allocatable 0, left out")
             continue
-        s = one(requested.get(r, 0), cap)
+        s = one(r)
         if s > 0:
             node_score += s * w
             weight_sum += w
+            terms.append(f"{s} x {w}")
     if weight_sum == 0:
+        _note(trace, "every resource scored 0 or was left out: score 0")
         return 0
     q = node_score / weight_sum
-    return int(math.floor(q + 0.5)) if q >= 0 else -int(math.floor(-q + 0.5))
+    result = int(math.floor(q + 0.5)) if q >= 0 else -int(math.floor(-q + 0.5))
+    _note(trace, f"round(({' + '.join(terms)}) / {weight_sum}) = {result} (zero scores left out)")
+    return result
 
 
 def true_requested(inputs: ResourceInputs, profile: ProfileLike) -> dict[str, int]:
@@ -232,24 +326,8 @@ def recompute_resource_line(
 ) -> int | None:
     """The score a resource line should print, from the amounts it prints; None when unknown.
 
-    The function is picked from the scorer name (``versions.scorer_kind``). ``weights`` are the configured
-    resource weights (default: weight 1 for every printed resource, which is what the default config
-    prints). RequestedToCapacityRatio needs the configured ``shape``; without it the result is None.
+    Kept here for existing callers; the work is ``calculator.recompute_line`` (the public calculator).
     """
-    kind = V.scorer_kind(inputs.scorer)
-    if kind is None:
-        return None
-    prof = _profile(version)
-    requested = true_requested(inputs, prof)
-    allocatable = dict(inputs.allocatable)
-    if weights is None:
-        weights = {r: 1 for r in allocatable} or dict(DEFAULT_RESOURCE_WEIGHTS)
-    if kind == "least":
-        return least_allocated(allocatable, requested, prof, weights)
-    if kind == "most":
-        return most_allocated(allocatable, requested, prof, weights)
-    if kind == "balanced":
-        return balanced_allocation(allocatable, requested, prof, resources=list(weights))
-    if shape is None:
-        return None
-    return requested_to_capacity_ratio(allocatable, requested, prof, shape, weights)
+    from analyzer.scoring.calculator import recompute_line  # the calculator builds on this module
+
+    return recompute_line(inputs, version, weights=weights, shape=shape)

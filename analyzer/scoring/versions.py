@@ -6,6 +6,7 @@ arithmetic modules (``resources``, ``normalize``) never compare version numbers 
 * ``ERAS``: one row per range of minor versions (1.3 ... 1.34) -> a ``VersionProfile``
   (score range, which lines are logged and whether they are weighted, formula variants, hidden
   components, extender scaling, resource-line style).
+* ``RULE_CHANGES``: single scoring rules that changed at one minor release (with the PR), applied on top.
 * ``PATCH_RULES``: the few changes that landed in patch releases (cherry-picks), applied on top.
 * ``DEFAULT_WEIGHTS``: default score weights per (config API, version range).
 * ``ALIASES``: the scorer name a resource line prints -> the priority / plugin that owns the score.
@@ -27,13 +28,14 @@ Version = tuple[int, int]
 """(major, minor), e.g. (1, 21)."""
 
 FIRST_KNOWN: Version = (1, 3)
-LAST_KNOWN: Version = (1, 34)
+LAST_KNOWN: Version = (1, 36)  # 1.36: the master branch when the rules below were last checked
 
 # Balanced-allocation formula variants (see resources.balanced_allocation).
 BALANCED_DIFF_10MINUS = "diff-10minus"  # <=1.9: int(10 - |cpuF - memF| * 10), 0 when any fraction >= 1
 BALANCED_DIFF_LEGACY = "diff-legacy"  # 1.10-1.21: int((1 - |cpuF - memF|) * max), 0 when any fraction >= 1
 BALANCED_DIFF_CAPPED = "diff-capped"  # 1.19.13-1.19.15 / 1.20.9-1.20.11 / 1.21.3-1.21.5: fractions capped at 1
 BALANCED_STDDEV = "stddev"  # >=1.22: int((1 - std(fractions capped at 1)) * max)
+BALANCED_STDDEV_DELTA = "stddev-delta"  # >=1.36: 50 + (50 + stddev score with pod - without pod) / 2
 
 # MostAllocated per-resource rule when requested > capacity.
 MOST_ZERO_OVER = "zero-over"  # score 0 for that resource
@@ -42,6 +44,12 @@ MOST_CAP = "cap"  # requested is first capped at capacity (PR #102925)
 # How the per-resource scores of Least/MostAllocated are combined.
 COMBINE_AVERAGE2 = "average2"  # <=1.18: (cpu + memory) / 2, the only two resources
 COMBINE_WEIGHTED = "weighted"  # >=1.19: sum(score_r * w_r) / sum(w_r) over configured resources
+
+# How RequestedToCapacityRatio combines resources and measures utilisation.
+RTCR_AVERAGE2 = "average2"  # <=1.15: (cpu + memory) / 2, integer division
+RTCR_WEIGHTED = "weighted"  # >=1.16: configured resources, zero scores left out, math.Round of the weighted mean
+UTIL_CEIL = "ceil"  # <=1.21: 100 - (cap - req) * 100 / cap, i.e. the percentage rounded up
+UTIL_FLOOR = "floor"  # >=1.22: req * 100 / cap, the percentage rounded down
 
 # Config API identifiers accepted by default_weights().
 API_LEGACY = "legacy"  # legacy priorities (algorithm provider / Policy), <=1.16
@@ -87,6 +95,10 @@ class VersionProfile:
     resource_line_style: str  # legacy-absolute | legacy-capacity | map | listing | listed
     total_request_includes_capacity: bool  # 1.10-1.11 bug: printed "total request" = requested + capacity
     prescore_skip_silent: bool  # a plugin whose PreScore returns Skip logs no score line and adds 0
+    unrequested_scalar_zero: bool = False  # a scalar resource the pod does not request counts as allocatable 0
+    rtcr_rule: str = RTCR_AVERAGE2
+    rtcr_utilization: str = UTIL_CEIL
+    balanced_skip_best_effort: bool = False  # BalancedAllocation PreScore skips pods requesting nothing
     hidden: tuple[HiddenComponent, ...] = ()
     default_api: str = API_LEGACY
     version: Version | None = None  # the version this profile was built for
@@ -212,12 +224,41 @@ ERAS: tuple[VersionProfile, ...] = (
         **{**_FRAMEWORK, "most_rule": MOST_CAP, "prescore_skip_silent": True},
     ),
     _row(
-        (1, 28), (1, 34), era="contextual-1.28", balanced_rule=BALANCED_STDDEV,
+        (1, 28), (1, 36), era="contextual-1.28", balanced_rule=BALANCED_STDDEV,
         resource_line_style="listed", default_api="v1",
-        notes=("resources with allocatable 0 are skipped in the weighted average (C1.28)",),
+        notes=("1.35-1.36 (master) follow this row plus RULE_CHANGES",),
         source="ref §8, §10.2 (C1.28, Ilatest); lab v1.30.6",
-        **{**_FRAMEWORK, "most_rule": MOST_CAP, "prescore_skip_silent": True, "skip_zero_allocatable": True},
+        **{**_FRAMEWORK, "most_rule": MOST_CAP, "prescore_skip_silent": True},
     ),
+)
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """One scoring rule that changed at a minor release, from that release on (``first``)."""
+
+    first: Version
+    changes: Mapping[str, object]
+    source: str
+
+
+# Found by checking the reference scorers against the scheduler's own unit-test tables
+# (tests/data/upstream_scoring, issue 16). Later rows win over earlier ones and over ERAS.
+RULE_CHANGES: tuple[RuleChange, ...] = (
+    RuleChange((1, 16), {"rtcr_rule": RTCR_WEIGHTED},
+               "PR #77688 (1.16): RequestedToCapacityRatio averages the configured resources (extended ones "
+               "included) by weight, leaves out zero scores, rounds half away from zero"),
+    RuleChange((1, 22), {"skip_zero_allocatable": True, "unrequested_scalar_zero": True},
+               "PR #103169 (1.22): a scalar resource the pod does not request gets allocatable 0 and, like "
+               "every resource with allocatable 0, is left out (1.22 keeps only non-zero entries, 1.23+ continue)"),
+    RuleChange((1, 22), {"rtcr_utilization": UTIL_FLOOR},
+               "PR #103089 (1.22): RequestedToCapacityRatio utilisation = requested * 100 / capacity"),
+    RuleChange((1, 33), {"balanced_skip_best_effort": True},
+               "PR #130260 (1.33): BalancedAllocation PreScore returns Skip for a pod requesting none of the "
+               "configured resources: no score line, nothing added"),
+    RuleChange((1, 36), {"balanced_rule": BALANCED_STDDEV_DELTA},
+               "PR #135573 (1.36, merged on master after 1.35 was cut): BalancedAllocation scores the change of "
+               "balance, 50 + (50 + score with the pod - score without it) / 2"),
 )
 
 
@@ -291,6 +332,12 @@ def profile_for(version: str | tuple[int, ...] | VersionProfile) -> VersionProfi
     row = next(r for r in ERAS if r.first <= minor_v <= r.last)
     changes: dict[str, object] = {}
     notes = list(row.notes)
+    for change in RULE_CHANGES:
+        if minor_v >= change.first:
+            changes.update(change.changes)
+    if (full[0], full[1]) > LAST_KNOWN:
+        notes.append(f"{full[0]}.{full[1]} is newer than the rules table: scored as the newest known rules "
+                     f"({LAST_KNOWN[0]}.{LAST_KNOWN[1]})")
     effective_patch = patch if patch is not None else 0
     for rule in PATCH_RULES:
         if rule.minor != minor_v[1] or effective_patch < rule.first_patch:
@@ -358,7 +405,8 @@ DEFAULT_WEIGHTS: tuple[WeightRow, ...] = (
     _w("v1beta2", (1, 22), (1, 22), _W_V1BETA2_122, "(inferred) v1beta2 in 1.22 still had NodePreferAvoidPods"),
     _w("v1beta2", (1, 23), (1, 27), _W_V1BETA2_123, "ref §11 (C1.23); lab README (1.23.9)"),
     _w("v1beta3", (1, 23), (1, 28), _W_MULTIPOINT, "ref §11 (C1.23); lab v1.23.9 frameworkPlugins (VolumeBinding 1)"),
-    _w("v1", (1, 25), (1, 34), _W_MULTIPOINT, "ref §11 (C1.28, Ilatest); lab v1.30.6 frameworkPlugins"),
+    _w("v1", (1, 25), (1, 36), _W_MULTIPOINT, "ref §11 (C1.28, Ilatest); lab v1.30.6 frameworkPlugins; 1.35-1.36 "
+       "(inferred) unchanged"),
 )
 
 # Which config API each version reads when no --config is given (and which one a bare API name

@@ -10,6 +10,7 @@ import typer
 from ..engine import Engine
 from . import check, inspect, regress, report
 from .common import EXIT_CODES_HELP, RUN
+from .score import register as register_score
 
 app = typer.Typer(
     name="schedlog",
@@ -42,6 +43,7 @@ app.command()(inspect.explain)
 regress.register(app)
 report.register(app)
 check.register(app)
+register_score(app)
 
 
 def main() -> None:

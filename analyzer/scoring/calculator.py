@@ -45,7 +45,7 @@ class Explained:
     score: int | None  # None: the plugin does not score this pod in this version
     max_score: int
     steps: tuple[str, ...]
-    rules: tuple[str, ...]
+    rules: tuple[str, ...]  # what the reader should know about the version's rules (patch level, newer than table)
 
 
 def plugin_kind(plugin: str) -> str:
@@ -89,8 +89,9 @@ def explain(
     result = _compute(plugin, prof, allocatable, requested, pod_requests, weights, shape, steps)
     shown = prof.version or (0, 0)
     label = f"{shown[0]}.{shown[1]}" + (f".{prof.patch}" if prof.patch is not None else "")
+    era_notes = next((r.notes for r in V.ERAS if r.era == prof.era), ())
     return Explained(PLUGIN_NAMES[plugin_kind(plugin)], label, result, prof.max_score, tuple(steps),
-                     tuple(n for n in prof.notes if n))
+                     tuple(n for n in prof.notes if n and n not in era_notes))
 
 
 def _profile(version: str | tuple[int, ...] | V.VersionProfile) -> V.VersionProfile:
@@ -126,9 +127,20 @@ def _compute(plugin, version, allocatable, requested, pod_requests, weights, sha
         return R.most_allocated(alloc, req, prof, w, trace)
     if kind == BALANCED:
         return _balanced(alloc, req, prof, pod, names, trace)
+    return R.requested_to_capacity_ratio(alloc, req, prof, _shape(shape), w, trace)
+
+
+def _shape(shape: Sequence[tuple[int, int]] | None) -> list[tuple[int, int]]:
+    """The shape points, checked as the scheduler's config validation does (utilisation 0-100, rising; score 0-10)."""
     if not shape:
         raise ScoreInputError("RequestedToCapacityRatio needs the configured shape, e.g. 0=10,100=0")
-    return R.requested_to_capacity_ratio(alloc, req, prof, [(int(u), int(s)) for u, s in shape], w, trace)
+    points = [(int(u), int(s)) for u, s in shape]
+    for i, (u, s) in enumerate(points):
+        if not 0 <= u <= R.MAX_UTILIZATION or not 0 <= s <= R.MAX_CUSTOM_PRIORITY_SCORE:
+            raise ScoreInputError(f"shape point {u}={s}: utilisation must be 0-100 and score 0-10")
+        if i and u <= points[i - 1][0]:
+            raise ScoreInputError("shape utilisation values must rise from one point to the next")
+    return points
 
 
 def _drop_unrequested_scalars(alloc: dict[str, int], req: dict[str, int], pod: Mapping[str, int],

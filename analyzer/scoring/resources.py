@@ -99,18 +99,21 @@ def most_requested_score(requested: int, capacity: int, max_score: int, rule: st
 def _per_resource_mean(
     allocatable: Mapping[str, int], requested: Mapping[str, int], profile: ProfileLike,
     weights: Mapping[str, int] | None, score_one: Callable[[int, int, VersionProfile], int],
-    formula: str, trace: Trace,
+    formula: str, over: str, trace: Trace,
 ) -> int:
     """Score each resource with ``score_one(requested, capacity, profile)`` and combine them as the era did.
 
-    ``formula`` (with {req}, {cap}, {max}) describes one resource's arithmetic in the trace.
+    ``formula`` (with {req}, {cap}, {max}) is one resource's arithmetic in the trace, ``over`` what happens
+    when the request exceeds the allocatable amount.
     """
     prof = _profile(profile)
     parts = []
     for r, w in _resource_order(weights, prof):
         req, cap = requested.get(r, 0), allocatable.get(r, 0)
         one = score_one(req, cap, prof)
-        if cap:
+        if cap and req > cap:
+            _note(trace, f"{r}: requested {req} > allocatable {cap}{over} -> {one}")
+        elif cap:
             _note(trace, f"{r}: {formula.format(req=req, cap=cap, max=prof.max_score)} = {one}")
         parts.append((r, one, w, cap))
     if prof.combine_rule == V.COMBINE_AVERAGE2:
@@ -125,7 +128,7 @@ def least_allocated(
     """LeastRequestedPriority / NodeResourcesLeastAllocated / NodeResourcesFit LeastAllocated score."""
     return _per_resource_mean(allocatable, requested, profile, weights,
                               lambda req, cap, prof: least_requested_score(req, cap, prof.max_score),
-                              "({cap} - {req}) x {max} / {cap}, 0 when requested > allocatable", trace)
+                              "({cap} - {req}) x {max} / {cap}", "", trace)
 
 
 def most_allocated(
@@ -134,10 +137,10 @@ def most_allocated(
 ) -> int:
     """MostRequestedPriority / NodeResourcesMostAllocated / NodeResourcesFit MostAllocated score."""
     prof = _profile(profile)
-    over = "0 when requested > allocatable" if prof.most_rule == V.MOST_ZERO_OVER else "requested capped at allocatable"
+    over = "" if prof.most_rule == V.MOST_ZERO_OVER else ", requested capped at allocatable (PR #102925)"
     return _per_resource_mean(allocatable, requested, prof, weights,
                               lambda req, cap, prof: most_requested_score(req, cap, prof.max_score, prof.most_rule),
-                              "{req} x {max} / {cap}, " + over, trace)
+                              "{req} x {max} / {cap}", over, trace)
 
 
 def _fraction(requested: int, capacity: int) -> float:

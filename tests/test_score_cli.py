@@ -28,7 +28,7 @@ def _amounts(values: dict[str, int]) -> str:
 def test_score_reproduces_logged_resource_lines(run_dir: str):
     logs = sorted((LAB / run_dir).glob("*.log"))
     lines = [ri for log in logs for _, _, ri in read_resource_lines(log)]
-    assert len(lines) > 20
+    assert len(lines) >= 6
     version = run_dir.split("-")[0]
     for ri in lines[:25]:
         res = run("--k8s-version", version, "--plugin", ri.scorer, "--allocatable", _amounts(ri.allocatable),

@@ -15,6 +15,7 @@ from ..scoring.versions import HiddenComponent, canonical_plugin_name
 from .discrepancy import HIDDEN, Discrepancy
 from .scores import ScoringContext
 
+BALANCED_PLUGIN = "NodeResourcesBalancedAllocation"  # skipped without a line for best-effort pods from 1.33
 AVOID_MARK = "PreferAvoid"  # binary components: full score, or 0 on a node that avoids the pod's controller
 
 
@@ -92,8 +93,13 @@ def candidates(attempt: Attempt, ctx: ScoringContext) -> list[HiddenComponent]:
 
 
 def unlogged(attempt: Attempt, ctx: ScoringContext, hidden: list[HiddenComponent]) -> list[tuple[str, int]]:
-    """(plugin, largest possible contribution) for weighted plugins with no line in this attempt."""
+    """(plugin, largest possible contribution) for weighted plugins with no line in this attempt.
+
+    From 1.33 BalancedAllocation skips best-effort pods (PR #130260): no line there means it added 0.
+    """
     shown = _shown_names(attempt, ctx.version) | {h.name for h in hidden}
+    if ctx.profile.balanced_skip_best_effort:
+        shown.add(BALANCED_PLUGIN)
     return [(n, w * ctx.profile.max_score) for n, w in ctx.weights.weights_for(attempt.profile).items()
             if n not in shown and w]
 

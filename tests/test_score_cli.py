@@ -94,3 +94,11 @@ def test_quantity_errors():
             parse_quantity(bad, "memory")
     with pytest.raises(QuantityError, match="RESOURCE=QUANTITY"):
         parse_amounts(["cpu"], "--allocatable")
+
+
+@needs_shared
+def test_check_says_when_a_version_is_newer_than_the_rules_table():
+    logs = [str(p) for p in sorted((LAB / "v1.30.6-five-nodes").glob("*.log"))]
+    newer = runner.invoke(app, ["check", "--k8s-version", "1.38.0", *logs])
+    assert "1.38 is newer than the rules table: scored as the newest known rules (1.36)" in newer.stdout
+    assert "newer than the rules table" not in runner.invoke(app, ["check", *logs]).stdout

@@ -10,6 +10,7 @@ from ..model import AnalysisResult
 from ..reconcile import KINDS, WeightSource, unexplained
 from ..reconcile.infer import Inference, infer_weights
 from ..reconcile.whatif import WhatIfError, parse_overrides, whatif
+from ..scoring.versions import newer_than_table
 from .common import (
     EXIT_DISCREPANCY,
     EXIT_OK,
@@ -42,8 +43,9 @@ def _header(result: AnalysisResult, weights: WeightSource) -> str:
     fmt = result.format
     if fmt.k8s_version is None:
         return "version unknown: nothing could be reconciled"
-    return (f"scored as Kubernetes {fmt.k8s_version} ({SOURCE_WORDS.get(fmt.version_source or '', '?')}); "
-            f"weights from {weights.origin} ({weights.provenance.value})")
+    newer = newer_than_table(fmt.k8s_version)
+    return (f"scored as Kubernetes {fmt.k8s_version} ({SOURCE_WORDS.get(fmt.version_source or '', '?')}"
+            f"{'; ' + newer if newer else ''}); weights from {weights.origin} ({weights.provenance.value})")
 
 
 def _grouped(result: AnalysisResult) -> dict[str, list[tuple[Any, Any]]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..model import NodeResult, Provenance, Score, evolve, frozen_map
 from ..scoring.calculator import recompute_line
-from ..scoring.versions import VersionProfile
+from ..scoring.versions import VersionProfile, newer_than_table
 from .discrepancy import FORMULA, WEIGHT, Discrepancy
 from .weights import EXTENDER_DEFAULT_WEIGHT, EXTENDER_PREFIX, WeightSource
 
@@ -35,7 +35,8 @@ class ScoringContext:
     def version_note(self) -> str:
         if self.version_source == "signature":
             return f" (scored as {self.version}, guessed from the log's format; pass --k8s-version to be sure)"
-        return ""
+        newer = newer_than_table(self.version)
+        return f" ({newer})" if newer else ""
 
 
 def _combine(*provs: str | None) -> str:

@@ -3,7 +3,7 @@
 Everything version-dependent that the reference scoring needs lives in the tables below, so the
 arithmetic modules (``resources``, ``normalize``) never compare version numbers themselves:
 
-* ``ERAS``: one row per range of minor versions (1.3 ... 1.34) -> a ``VersionProfile``
+* ``ERAS``: one row per range of minor versions (1.3 ... 1.36) -> a ``VersionProfile``
   (score range, which lines are logged and whether they are weighted, formula variants, hidden
   components, extender scaling, resource-line style).
 * ``RULE_CHANGES``: single scoring rules that changed at one minor release (with the PR), applied on top.
@@ -312,12 +312,23 @@ def parse_version(text: str | tuple[int, ...] | None) -> Version | None:
     return None if full is None else (full[0], full[1])
 
 
+def newer_than_table(version: str | tuple[int, ...] | None) -> str | None:
+    """The note for a version newer than the rules table ("scored as the newest known rules"), else None."""
+    v = parse_version(version)
+    if v is None or v <= LAST_KNOWN:
+        return None
+    return (f"{v[0]}.{v[1]} is newer than the rules table: scored as the newest known rules "
+            f"({LAST_KNOWN[0]}.{LAST_KNOWN[1]})")
+
+
 def _clamp(v: Version) -> Version:
     return max(FIRST_KNOWN, min(LAST_KNOWN, v))
 
 
 def profile_for(version: str | tuple[int, ...] | VersionProfile) -> VersionProfile:
-    """The scoring profile of a version; versions outside 1.3-1.34 get the nearest known era.
+    """The scoring profile of a version; versions outside 1.3-1.36 get the nearest known era.
+
+    A version newer than the table is scored with the newest known rules and says so (``newer_than_table``).
 
     Patch-level changes are applied only when the patch is given (``1.21.4``); ``1.21`` means 1.21.0.
     Raises ValueError when ``version`` cannot be read.
@@ -335,9 +346,9 @@ def profile_for(version: str | tuple[int, ...] | VersionProfile) -> VersionProfi
     for change in RULE_CHANGES:
         if minor_v >= change.first:
             changes.update(change.changes)
-    if (full[0], full[1]) > LAST_KNOWN:
-        notes.append(f"{full[0]}.{full[1]} is newer than the rules table: scored as the newest known rules "
-                     f"({LAST_KNOWN[0]}.{LAST_KNOWN[1]})")
+    newer = newer_than_table((full[0], full[1]))
+    if newer:
+        notes.append(newer)
     effective_patch = patch if patch is not None else 0
     for rule in PATCH_RULES:
         if rule.minor != minor_v[1] or effective_patch < rule.first_patch:

@@ -97,9 +97,9 @@ def test_balanced_scores_the_change_of_balance_in_1_36(without, pod, expected):
 
 
 def test_versions_past_the_table_say_so():
-    notes = explain("LeastAllocated", "1.40.2", {"cpu": 10}, {"cpu": 5}).rules
+    notes = explain("LeastAllocated", "1.40.2", {"cpu": 10}, {"cpu": 5}).notes
     assert any("newer than the rules table" in n and "1.36" in n for n in notes)
-    assert not any("newer than" in n for n in explain("LeastAllocated", "1.34", {"cpu": 10}, {"cpu": 5}).rules)
+    assert not any("newer than" in n for n in explain("LeastAllocated", "1.34", {"cpu": 10}, {"cpu": 5}).notes)
 
 
 def test_every_rule_change_cites_a_pull_request():

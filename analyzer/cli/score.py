@@ -40,7 +40,7 @@ def _render(e: Explained) -> str:
     else:
         head = f"{e.plugin}, Kubernetes {e.version} rules: score {e.score} (0-{e.max_score}, recomputed)"
     lines = [head, *(f"  {s}" for s in e.steps)]
-    lines += [f"note: {n}" for n in e.rules]
+    lines += [f"note: {n}" for n in e.notes]
     return "\n".join(lines) + "\n"
 
 
@@ -82,7 +82,7 @@ def score_cmd(
     if output == OutputFormat.json:
         print_json({
             "plugin": e.plugin, "k8s_version": e.version, "score": e.score, "scored": e.score is not None,
-            "max_score": e.max_score, "provenance": "recomputed", "steps": list(e.steps), "notes": list(e.rules),
+            "max_score": e.max_score, "provenance": "recomputed", "steps": list(e.steps), "notes": list(e.notes),
             "inputs": {"allocatable": alloc, "requested": req, "pod_requests": pod, "weights": weights,
                        "shape": [list(p) for p in points] or None},
         })

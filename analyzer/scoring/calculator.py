@@ -45,7 +45,7 @@ class Explained:
     score: int | None  # None: the plugin does not score this pod in this version
     max_score: int
     steps: tuple[str, ...]
-    rules: tuple[str, ...]  # what the reader should know about the version's rules (patch level, newer than table)
+    notes: tuple[str, ...]  # what the reader should know about the version's rules (patch level, newer than table)
 
 
 def plugin_kind(plugin: str) -> str:
@@ -110,7 +110,12 @@ def _amounts(what: str, values: Mapping[str, int] | None) -> dict[str, int]:
     return out
 
 
-def _compute(plugin, version, allocatable, requested, pod_requests, weights, shape, trace: R.Trace) -> int | None:
+def _compute(
+    plugin: str, version: str | tuple[int, ...] | V.VersionProfile, allocatable: Mapping[str, int],
+    requested: Mapping[str, int], pod_requests: Mapping[str, int] | None, weights: Mapping[str, int] | None,
+    shape: Sequence[tuple[int, int]] | None, trace: R.Trace,
+) -> int | None:
+    """score() and explain(): check the inputs, apply the rules that need the pod's requests, dispatch."""
     kind = plugin_kind(plugin)
     prof = _profile(version)
     alloc, req = _amounts("allocatable", allocatable), _amounts("requested", requested)

@@ -22,11 +22,11 @@ LEAST, MOST, BALANCED, RTCR = "least", "most", "balanced", "rtcr"
 PLUGIN_NAMES: Mapping[str, str] = {
     LEAST: "LeastAllocated", MOST: "MostAllocated", BALANCED: "BalancedAllocation", RTCR: "RequestedToCapacityRatio",
 }
-# Names accepted besides the logged scorer names of versions.SCORER_KINDS (compared case-insensitively).
-_EXTRA_NAMES: Mapping[str, str] = {
-    "least": LEAST, "most": MOST, "balanced": BALANCED, "rtcr": RTCR,
-    "leastallocated": LEAST, "mostallocated": MOST, "balancedallocation": BALANCED,
-    "requestedtocapacityratio": RTCR, "balancedresourceallocationpriority": BALANCED,
+# Every accepted name, folded (lower case, no spaces): the logged scorer names of versions.SCORER_KINDS
+# (legacy priorities included) and the short forms.
+_NAMES: Mapping[str, str] = {
+    **{name.lower().replace(" ", ""): kind for name, kind in V.SCORER_KINDS.items()},
+    "least": LEAST, "most": MOST, "balanced": BALANCED, "rtcr": RTCR, "balancedallocation": BALANCED,
 }
 # Resources the scheduler never treats as scalar (extended) resources.
 NATIVE_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
@@ -50,11 +50,7 @@ class Explained:
 
 def plugin_kind(plugin: str) -> str:
     """'least' | 'most' | 'balanced' | 'rtcr' for any current or legacy name; ScoreInputError otherwise."""
-    kind = V.scorer_kind(plugin) or _EXTRA_NAMES.get(plugin.strip().lower().replace(" ", ""))
-    if kind is None:
-        for logged, k in V.SCORER_KINDS.items():
-            if logged.lower() == plugin.strip().lower():
-                kind = k
+    kind = _NAMES.get(plugin.strip().strip('"').lower().replace(" ", ""))
     if kind is None:
         names = ", ".join(PLUGIN_NAMES.values())
         raise ScoreInputError(f"unknown plugin {plugin!r}: use one of {names} (or a legacy priority name)")

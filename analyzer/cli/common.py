@@ -228,7 +228,7 @@ def require_log_lines(result: AnalysisResult, paths: list[str]) -> None:
         fail(f"{', '.join(paths)}: empty input, no log lines{why}")
     if scheduler_line_count(result) == 0 and not result.attempts:
         fail(f"{', '.join(paths)}: not a kube-scheduler log: no kube-scheduler log lines found and no "
-             f"scheduling cycle in {lines.total:,} lines ({lines.unrecognized:,} unrecognized){why}")
+             f"scheduling cycle in {lines.total:,} lines ({lines.unrecognized:,} unrecognized)")
 
 
 def require_config(config: str | None) -> None:
@@ -283,11 +283,21 @@ def warn(message: str) -> None:
     stderr.print(f"schedlog: {_one_line(message)}", markup=False, highlight=False)
 
 
-def legacy_output_path(output: str | None, formats: tuple[str, ...], new_option: str) -> str | None:
-    """The file or folder of the old ``-o FILE``/``-o DIR`` spelling, with a one-line deprecation warning;
-    None when ``-o`` is absent or names one of this command's formats (-o is the output format now)."""
+def FormatOrLegacyOpt(formats: tuple[str, ...], new_option: str):  # noqa: N802 -- an Annotated type, like the others
+    """``-o/--output FORMAT`` for a command that writes files; the old ``-o FILE``/``-o DIR`` still works."""
+    return Annotated[str | None, typer.Option(
+        "--output", "-o", metavar="FORMAT",
+        help=f"{' or '.join(formats)} (the output format, as in every command). The old spelling -o PATH "
+             f"still works with a warning: use {new_option}.")]
+
+
+def resolve_out(out, output: str | None, formats: tuple[str, ...], new_option: str):
+    """Where to write: ``out``, or the path of the old ``-o PATH`` spelling (one-line deprecation warning on
+    stderr). ``-o`` naming one of the command's formats is the new spelling and changes nothing."""
     if output is None or output in formats:
-        return None
-    warn(f"-o {output}: giving the file or folder with -o is deprecated and will be removed; use "
-         f"{new_option} {output} (-o is the output format: {', '.join(formats)})")
+        return out
+    if out is not None:
+        fail(f"-o {output}: -o is the output format ({', '.join(formats)}); give the path once, with {new_option}")
+    warn(f"-o {output}: giving the path with -o is deprecated and will be removed; use {new_option} {output} "
+         f"(-o is the output format: {', '.join(formats)})")
     return output

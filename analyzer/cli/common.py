@@ -227,8 +227,8 @@ def require_log_lines(result: AnalysisResult, paths: list[str]) -> None:
     if lines.total == 0:
         fail(f"{', '.join(paths)}: empty input, no log lines{why}")
     if scheduler_line_count(result) == 0 and not result.attempts:
-        fail(f"{', '.join(paths)}: not a kube-scheduler log: no kube-scheduler log lines found and no "
-             f"scheduling cycle in {lines.total:,} lines ({lines.unrecognized:,} unrecognized)")
+        fail(f"{', '.join(paths)}: not a kube-scheduler log: no kube-scheduler log lines found "
+             f"({lines.unrecognized} unrecognized lines) and no scheduling cycle")
 
 
 def require_config(config: str | None) -> None:

@@ -129,8 +129,11 @@ class ProgressLine:
         size = self.sizes[at.index] if at.index < len(self.sizes) else 0
         share = f"{at.chars / 1e6:,.0f}/{size / 1e6:,.0f} MB" if size and not path.endswith(".gz") \
             else f"{at.chars / 1e6:,.0f} MB"
+        room = max(stderr.width - 1, 20)  # the line never wraps, so \r reaches its start
         text = f"{path}: {share}, {at.lines:,} lines, {rate:,.0f} lines/s, {at.cycles:,} cycles"
-        self._put(ERASE_LINE + text[:max(stderr.width - 1, 20)])  # never wraps, so \r reaches its start
+        if len(text) > room:  # a long path gives way to the numbers
+            text = f"{os.path.basename(path)}: {share}, {at.lines:,} lines, {rate:,.0f} lines/s, {at.cycles:,} cycles"
+        self._put(ERASE_LINE + text[:room])
         self.shown = True
         ProgressLine.active = self
 

@@ -39,22 +39,23 @@ def width_80(monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
 
 
+def _synth_log(tmp_path_factory, nodes: int) -> Path:
+    """A 1.30 text log of 3 pods on ``nodes`` nodes (1,000 nodes: about 5 MB)."""
+    path = tmp_path_factory.mktemp("synth") / f"{nodes}-nodes.log"
+    with path.open("w", encoding="utf-8") as out:
+        write_log(out, "1.30", nodes=nodes, pods=3, seed=7)
+    return path
+
+
 @pytest.fixture(scope="module")
 def big_log(tmp_path_factory) -> Path:
-    """A 1.30 text log of 3 pods on 1,000 nodes (about 5 MB)."""
-    path = tmp_path_factory.mktemp("scale") / "1000-nodes.log"
-    with path.open("w", encoding="utf-8") as out:
-        write_log(out, "1.30", nodes=1000, pods=3, seed=7)
-    return path
+    return _synth_log(tmp_path_factory, 1000)
 
 
 @pytest.fixture(scope="module")
 def small_log(tmp_path_factory) -> Path:
     """The same shapes on 20 nodes, for the YAML round trips (a 1,000-node YAML is slow to parse in Python)."""
-    path = tmp_path_factory.mktemp("small") / "20-nodes.log"
-    with path.open("w", encoding="utf-8") as out:
-        write_log(out, "1.30", nodes=20, pods=3, seed=7)
-    return path
+    return _synth_log(tmp_path_factory, 20)
 
 
 @pytest.fixture(scope="module")

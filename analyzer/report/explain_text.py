@@ -131,6 +131,10 @@ class _Page:
         self.ranked = rank_nodes(attempt)
         self.by_name = {r.node.node: r for r in self.ranked}
         self.hidden = {s.plugin for n in attempt.nodes for s in n.scores if s.hidden}
+        # the gap column counts from the winner's total; from the top total when the log names no winner
+        self.has_winner = attempt.winner in self.by_name
+        self.reference = self.by_name[attempt.winner].total if self.has_winner else \
+            self.ranked[0].total if self.ranked else None
 
     def say(self, text: str, indent: str = "  ") -> None:
         self.lines += _wrap(text, self.view.width, indent)
@@ -173,15 +177,15 @@ class _Page:
         else:
             varying.sort(key=lambda p: -(_spread(scored_nodes, p, self.hidden) or 0))  # the most decisive first
             columns_for, heads = varying, abbreviations(varying)
-        winner_total = self.by_name[self.attempt.winner].total if self.attempt.winner in self.by_name else None
+        reference = self.reference
         rows = []
         for r in shown:
             if r is None:
                 rows.append(["...", " ", " ", " "] + [" "] * len(columns_for))  # a gap in the ranking
                 continue
             mark = WINNER_MARK if r.node.node == self.attempt.winner else \
-                TIE_MARK if r.total is not None and r.total == winner_total else ""
-            gap = winner_total - r.total if winner_total is not None and r.total is not None else None
+                TIE_MARK if self.has_winner and r.total is not None and r.total == reference else ""
+            gap = reference - r.total if reference is not None and r.total is not None else None
             rows.append([_fmt(r.rank), f"{r.node.node} {mark}".rstrip(), _total_cell(r.node), _fmt(gap)]
                         + [_cell(r.node, p, self.hidden) for p in columns_for])
         fixed = [Column("rank", right=True), Column("node"), Column("total", right=True), Column("gap", right=True)]
@@ -222,7 +226,7 @@ class _Page:
         if rest:
             totals = [r.total for r in rest if r.total is not None]
             span = f"totals {min(totals)}-{max(totals)}" if totals else "no total logged"
-            self.say(f"{_plural(len(rest), 'more feasible node')} ({span}; --node NAME or --all shows them)")
+            self.say(f"{_plural(len(rest), 'more feasible node')} ({span}; --all shows them)")
         filtered = [n for n in a.nodes if not is_scored(n) and n.filter is FilterVerdict.FAILED]
         if filtered:
             how = Counter(n.filter_provenance.value if n.filter_provenance else "unknown" for n in filtered)
@@ -259,12 +263,12 @@ class _Page:
             self.say(f"same on every scored node: {', '.join(values)}")
         if dropped:
             self.say(f"not shown, too narrow: {', '.join(dropped)} (-o wide shows every plugin)")
-        marks = [f"{WINNER_MARK} chosen by the scheduler"]
-        if any(r is not None and r.total is not None and r.node.node != self.attempt.winner and r.total ==
-               (self.by_name[self.attempt.winner].total if self.attempt.winner in self.by_name else None)
-               for r in rows):
+        marks = [f"{WINNER_MARK} chosen by the scheduler"] if self.has_winner else []
+        if self.has_winner and any(r is not None and r.node.node != self.attempt.winner and r.total is not None
+                                   and r.total == self.reference for r in rows):
             marks.append(f"{TIE_MARK} tied with it")
-        marks.append("gap: points behind the winner")
+        marks.append("gap: points behind the winner" if self.has_winner else
+                     "gap: points behind the top total (the log names no winner)")
         cells = [_cell(r.node, p, self.hidden) for r in rows if r is not None for p in shown] + \
             [_total_cell(r.node) for r in rows if r is not None]
         if any(c.endswith(UNWEIGHTED_MARK) for c in cells):

@@ -7,7 +7,7 @@ import sys
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -286,7 +286,7 @@ def warn(message: str) -> None:
     stderr.print(f"schedlog: {_one_line(message)}", markup=False, highlight=False)
 
 
-def FormatOrLegacyOpt(formats: tuple[str, ...], new_option: str):  # noqa: N802 -- an Annotated type, like the others
+def output_format_option(formats: tuple[str, ...], new_option: str) -> Any:
     """``-o/--output FORMAT`` for a command that writes files; the old ``-o FILE``/``-o DIR`` still works."""
     return Annotated[str | None, typer.Option(
         "--output", "-o", metavar="FORMAT",
@@ -294,7 +294,11 @@ def FormatOrLegacyOpt(formats: tuple[str, ...], new_option: str):  # noqa: N802 
              f"still works with a warning: use {new_option}.")]
 
 
-def resolve_out(out, output: str | None, formats: tuple[str, ...], new_option: str):
+PathT = TypeVar("PathT", str, "os.PathLike[str]")
+
+
+def resolve_out(out: PathT | None, output: str | None, formats: tuple[str, ...], new_option: str
+                ) -> PathT | str | None:
     """Where to write: ``out``, or the path of the old ``-o PATH`` spelling (one-line deprecation warning on
     stderr). ``-o`` naming one of the command's formats is the new spelling and changes nothing."""
     if output is None or output in formats:

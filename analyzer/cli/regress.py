@@ -14,7 +14,6 @@ from .common import (
     EXIT_DISCREPANCY,
     EXIT_OK,
     ConfigOpt,
-    FormatOrLegacyOpt,
     LogsArg,
     OutputFormat,
     OutputOpt,
@@ -22,6 +21,7 @@ from .common import (
     VersionOpt,
     fail,
     load,
+    output_format_option,
     print_data,
     resolve_out,
     write,
@@ -57,7 +57,7 @@ SNAPSHOT_FORMATS = ("json",)
 def snapshot_cmd(logs: LogsArg,
                  out: Annotated[str | None, typer.Option("--out", metavar="FILE",
                                                           help="Write here (default: stdout).")] = None,
-                 output: FormatOrLegacyOpt(SNAPSHOT_FORMATS, "--out FILE") = None,
+                 output: output_format_option(SNAPSHOT_FORMATS, "--out FILE") = None,
                  k8s_version: VersionOpt = None, config: ConfigOpt = None, quiet: QuietOpt = False) -> None:
     """Write a stable summary of every decision (outcome, winner, totals, plugin scores, discrepancies)."""
     out = resolve_out(out, output, SNAPSHOT_FORMATS, "--out")

@@ -11,11 +11,11 @@ import typer
 from ..model import AnalysisResult
 from .common import (
     RUN,
-    FormatOrLegacyOpt,
     LogsArg,
     QuietOpt,
     fail,
     load,
+    output_format_option,
     progress_for,
     require_log_lines,
     resolve_out,
@@ -59,7 +59,7 @@ def report(logs: LogsArg,
            out: Annotated[Path | None, typer.Option("--out", metavar="FILE",
                                                     help="The HTML file to write [default: report.html].")]
            = None,
-           output: FormatOrLegacyOpt(REPORT_FORMATS, "--out FILE") = None,
+           output: output_format_option(REPORT_FORMATS, "--out FILE") = None,
            pod: PodOpt = None,
            png_dir: Annotated[Path | None, typer.Option("--png-dir", metavar="DIR",
                                                         help="Also write every chart as a PNG file here.")]
@@ -89,7 +89,7 @@ def export(logs: LogsArg,
                                                     help="Directory for the tables (required).")] = None,
            fmt: Annotated[ExportFormat | None, typer.Option(
                "--format", "-f", help="csv (default), parquet, or json (JSON Lines).")] = None,
-           output: FormatOrLegacyOpt(tuple(ExportFormat), "--out-dir DIR") = None,
+           output: output_format_option(tuple(ExportFormat), "--out-dir DIR") = None,
            quiet: QuietOpt = False) -> None:
     """Write the tables attempts/nodes/scores/discrepancies (a file each) as CSV, Parquet or JSON Lines.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -288,7 +288,7 @@ class _Page:
             self.lines.append("preemption:")
             self._histogram(failure.preemption_reasons)
 
-    def _histogram(self, reasons) -> None:
+    def _histogram(self, reasons: Mapping[str, int]) -> None:
         top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
         for reason, count in top[:MAX_REASONS]:
             self.say(f"  {count:>5,}  {reason}", indent=" " * 9)
@@ -307,7 +307,7 @@ class _Page:
         if len(notes) > MAX_NOTES:
             self.say(f"{_plural(len(notes) - MAX_NOTES, 'more check note')}: schedlog check lists them all")
 
-    def _note(self, d) -> str:
+    def _note(self, d: object) -> str:
         """The discrepancy's own sentence when short; else its kind, amount, nodes and attribution."""
         text = str(getattr(d, "explanation", d))
         if len(text) <= 2 * self.view.width or not hasattr(d, "kind"):

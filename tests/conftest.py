@@ -22,6 +22,27 @@ needs_shared = pytest.mark.skipif(
            "(CI has it; set SCHEDLOG_SHARED to point elsewhere)",
 )
 
+# Without ../shared every real-log test skips; their skip lines fold into one (see the hook below).
+SHARED_SKIP_SIGNS = ("../shared", "shared corpus", str(SHARED), "got empty parameter set")
+SHARED_SKIP_LINE = (f"real-log tests not run: the shared corpus is absent ({SHARED}); put ../shared beside the "
+                    "repo or set SCHEDLOG_SHARED")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Give every skip caused by a missing ../shared the same place and reason, so `pytest -ra` prints
+    one line with their count instead of one line per test."""
+    outcome = yield
+    report = outcome.get_result()
+    if LAB.is_dir() or not report.skipped or not isinstance(report.longrepr, tuple):
+        return
+    reason = str(report.longrepr[2])
+    if any(sign in reason for sign in SHARED_SKIP_SIGNS):
+        report.longrepr = (_HERE, None, SHARED_SKIP_LINE)  # no line number: pytest folds equal (path, reason)
+
+
+_HERE = os.path.relpath(__file__)
+
 FRAMEWORK_RUNS = sorted(p.name for p in LAB.iterdir() if p.is_dir() and p.name != "v1.14.1") \
     if LAB.is_dir() else []
 LEGACY_RUNS = sorted(p.name for p in (LAB / "v1.14.1").iterdir() if p.is_dir()) \

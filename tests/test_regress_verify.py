@@ -101,7 +101,7 @@ def test_missing_and_new_attempts(tmp_path):
     (["verify", RUN / "nodes.yaml", EXPECTED], "no kube-scheduler log lines found"),
     (["snapshot", "no-such.log"], "no-such.log"),
     (["snapshot", LOG, "--k8s-version", "9.99"], "--k8s-version '9.99'"),
-    (["snapshot", LOG, "-o", "/nonexistent-dir/x.json"], "/nonexistent-dir/x.json"),
+    (["snapshot", LOG, "--out", "/nonexistent-dir/x.json"], "/nonexistent-dir/x.json"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     res = run(*args)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from .. import __version__
 from ..engine import Engine
 from . import check, inspect, regress, report
 from .common import EXIT_CODES_HELP, RUN
@@ -22,6 +23,12 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"schedlog {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def run_options(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processes to use (default: all cores): "
@@ -32,6 +39,8 @@ def run_options(
                                            "logs of many clusters).")] = Engine.local,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (default: a local cluster "
                                                   "of --jobs workers).")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the schedlog version and exit.")] = False,
 ) -> None:
     """Options for every command: how many workers, and where they run."""
     RUN.jobs, RUN.engine, RUN.scheduler = jobs, engine, scheduler

@@ -22,7 +22,7 @@ from .common import (
     VersionOpt,
     fail,
     load_with_weights,
-    print_json,
+    print_data,
     write,
 )
 
@@ -86,8 +86,8 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
     open_items = unexplained(result)
     inference = infer_weights(result)
     code = EXIT_DISCREPANCY if open_items else EXIT_OK
-    if output is OutputFormat.json:
-        print_json({
+    if output.is_data:
+        print_data({
             "schema": "schedlog/v1", "inputs": list(result.inputs),
             "k8s_version": result.format.k8s_version, "version_source": result.format.version_source,
             "weights": {"origin": weights.origin, "provenance": weights.provenance.value,
@@ -98,7 +98,7 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
                               for k, v in groups.items()},
             "inferred_config": inference.to_dict(),
             "unexplained": len(open_items), "exit_code": code,
-        })
+        }, output)
         raise typer.Exit(code)
     lines = [_header(result, weights)] + ([] if groups else ["", "no discrepancies"])
     for kind, items in groups.items():
@@ -129,9 +129,9 @@ def whatif_cmd(logs: LogsArg, weight: WeightOpt, k8s_version: VersionOpt = None,
     except WhatIfError as exc:
         fail(str(exc))
     changed = [r for r in reranked if r.changed]
-    if output is OutputFormat.json:
-        print_json({"schema": "schedlog/v1", "weights": overrides, "attempts": len(reranked),
-                    "changed": [r.to_dict() for r in changed]})
+    if output.is_data:
+        print_data({"schema": "schedlog/v1", "weights": overrides, "attempts": len(reranked),
+                    "changed": [r.to_dict() for r in changed]}, output)
         return
     tried = ", ".join(f"{k}={v}" for k, v in overrides.items())
     lines = [f"re-ranked {len(reranked)} scored attempts with {tried}"]

@@ -21,7 +21,9 @@ from .common import (
     VersionOpt,
     fail,
     load,
-    print_json,
+    output_format_option,
+    print_data,
+    resolve_out,
     write,
 )
 
@@ -49,11 +51,16 @@ def _options(tolerance: list[str] | None,
         fail(str(exc))
 
 
+SNAPSHOT_FORMATS = ("json",)
+
+
 def snapshot_cmd(logs: LogsArg,
-                 out: Annotated[str | None, typer.Option("--out", "-o", metavar="FILE",
+                 out: Annotated[str | None, typer.Option("--out", metavar="FILE",
                                                           help="Write here (default: stdout).")] = None,
+                 output: output_format_option(SNAPSHOT_FORMATS, "--out FILE") = None,
                  k8s_version: VersionOpt = None, config: ConfigOpt = None, quiet: QuietOpt = False) -> None:
     """Write a stable summary of every decision (outcome, winner, totals, plugin scores, discrepancies)."""
+    out = resolve_out(out, output, SNAPSHOT_FORMATS, "--out")
     text = snapshot_text(log_snapshot(logs, quiet, k8s_version, config))
     if out is None or out == "-":
         write(text)
@@ -79,9 +86,9 @@ def verify(args: Annotated[list[str], typer.Argument(metavar="LOG... EXPECTED",
     except SnapshotError as exc:
         fail(str(exc))
     changes = compare(expected, log_snapshot(logs, quiet, k8s_version, config), tolerances, ignored)
-    if output is OutputFormat.json:
-        print_json({"schema": expected["schema"], "match": not changes,
-                    "changes": [c.to_dict() for c in changes]})
+    if output.is_data:
+        print_data({"schema": expected["schema"], "match": not changes,
+                    "changes": [c.to_dict() for c in changes]}, output)
     elif changes:
         write(render_changes(changes, expected_path, " ".join(logs)))
     else:
@@ -96,8 +103,8 @@ def diff(first: Annotated[str, typer.Argument(metavar="A", help="The first log."
     """Compare two logs of the same workload: moved winners, changed scores, plugins and weights."""
     tolerances, ignored = _options(tolerance, ignore)
     result = diff_snapshots(log_snapshot([first], quiet), log_snapshot([second], quiet), tolerances, ignored)
-    if output is OutputFormat.json:
-        print_json({"schema": "schedlog-diff/1", "a": first, "b": second, **result.to_dict()})
+    if output.is_data:
+        print_data({"schema": "schedlog-diff/1", "a": first, "b": second, **result.to_dict()}, output)
     else:
         write(render_diff(result, first, second))
     raise typer.Exit(EXIT_OK if result.same else EXIT_DISCREPANCY)

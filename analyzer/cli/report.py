@@ -9,7 +9,18 @@ from typing import Annotated
 import typer
 
 from ..model import AnalysisResult
-from .common import RUN, LogsArg, QuietOpt, fail, load, progress_for, require_log_lines, stderr
+from .common import (
+    RUN,
+    LogsArg,
+    QuietOpt,
+    fail,
+    load,
+    output_format_option,
+    progress_for,
+    require_log_lines,
+    resolve_out,
+    stderr,
+)
 
 
 class ExportFormat(StrEnum):
@@ -41,9 +52,14 @@ def _writable_dir(path: Path) -> Path:
     return path
 
 
+REPORT_FORMATS = ("html",)
+
+
 def report(logs: LogsArg,
-           out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", help="The HTML file to write.")]
-           = Path("report.html"),
+           out: Annotated[Path | None, typer.Option("--out", metavar="FILE",
+                                                    help="The HTML file to write [default: report.html].")]
+           = None,
+           output: output_format_option(REPORT_FORMATS, "--out FILE") = None,
            pod: PodOpt = None,
            png_dir: Annotated[Path | None, typer.Option("--png-dir", metavar="DIR",
                                                         help="Also write every chart as a PNG file here.")]
@@ -53,6 +69,7 @@ def report(logs: LogsArg,
     from ..report.html import write_html
     from ..report.png import write_pngs
 
+    out = Path(resolve_out(out, output, REPORT_FORMATS, "--out") or "report.html")
     result = analyzed(logs, quiet)
     _check_pod(result, pod)
     if out.is_dir():
@@ -68,9 +85,11 @@ def report(logs: LogsArg,
 
 
 def export(logs: LogsArg,
-           out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Directory for the tables.")],
-           fmt: Annotated[ExportFormat, typer.Option(
-               "--format", "-f", help="csv, parquet, or json (JSON Lines).")] = ExportFormat.csv,
+           out: Annotated[Path | None, typer.Option("--out-dir", "--out", metavar="DIR",
+                                                    help="Directory for the tables (required).")] = None,
+           fmt: Annotated[ExportFormat | None, typer.Option(
+               "--format", "-f", help="csv (default), parquet, or json (JSON Lines).")] = None,
+           output: output_format_option(tuple(ExportFormat), "--out-dir DIR") = None,
            quiet: QuietOpt = False) -> None:
     """Write the tables attempts/nodes/scores/discrepancies (a file each) as CSV, Parquet or JSON Lines.
 
@@ -83,8 +102,16 @@ def export(logs: LogsArg,
     from ..scoring.config import ConfigError
     from ..stream import AttemptStream
 
+    out = resolve_out(out, output, tuple(ExportFormat), "--out-dir")
+    if out is None:
+        fail("export needs the folder to write the tables in: --out-dir DIR")
+    out = Path(out)
+    if fmt is not None and output in tuple(ExportFormat) and fmt.value != output:
+        fail(f"-o {output} and --format {fmt.value} disagree; give the format once")
+    fmt = fmt or (ExportFormat(output) if output in tuple(ExportFormat) else ExportFormat.csv)
+    progress = progress_for(logs, quiet)
     try:
-        stream = AttemptStream(logs, progress=progress_for(logs, quiet), jobs=RUN.jobs)
+        stream = AttemptStream(logs, progress=progress, jobs=RUN.jobs)
     except InputError as exc:
         fail(str(exc))
     directory = _writable_dir(out)
@@ -94,6 +121,9 @@ def export(logs: LogsArg,
         fail(str(exc))
     except OSError as exc:
         fail(f"{out}: cannot write ({exc.strerror or exc})")
+    finally:
+        if progress is not None:
+            progress.clear()
     try:
         require_log_lines(stream.header(), logs)
     except typer.Exit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..model import Attempt, NodeResult, Score
@@ -88,3 +89,19 @@ def explanation_to_dict(exp: Explanation) -> dict:
             for loss in exp.losses
         ],
     }
+
+
+# "0/100 nodes are available: ..." -- a FitError message gives the feasible and evaluated node counts
+_NODES_AVAILABLE = re.compile(r"^(\d+)/(\d+) nodes are available")
+
+
+def node_counts(attempt: Attempt) -> tuple[int | None, int | None]:
+    """(evaluated, feasible) as the log gives them; for an unschedulable attempt that logs no counts,
+    derived from its '0/N nodes are available' message (the model's own fields stay as logged)."""
+    evaluated, feasible = attempt.evaluated_nodes, attempt.feasible_nodes
+    if evaluated is None and feasible is None and attempt.failure:
+        m = _NODES_AVAILABLE.match(attempt.failure.message)
+        if m:
+            return int(m[2]), int(m[1])
+        return attempt.failure.total_nodes, None
+    return evaluated, feasible

@@ -1,135 +1,91 @@
-"""Terminal renderings (rich tables) of summaries, attempt lists and per-attempt explanations."""
+"""Terminal renderings of the summary and the attempt list (explain: explain_text.py)."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from rich.console import Console
-from rich.table import Table
 
 from ..model import AnalysisResult, Attempt
-from .explain import contribution, explain_attempt
+from .explain import node_counts
+from .tables import Column, TableData, render_table
 
 
 def _fmt(value: object) -> str:
     return "-" if value is None else str(value)
 
 
-def render_summary(result: AnalysisResult, console: Console) -> None:
+def summary_table(result: AnalysisResult) -> TableData:
+    """What the log is and holds, one fact a row (key, value)."""
     fmt, lines = result.format, result.lines
     outcomes = Counter(a.outcome.value for a in result.attempts)
     pods = {a.pod for a in result.attempts}
-    table = Table(title="schedlog summary", show_header=False, box=None)
-    table.add_column("what", style="bold")
-    table.add_column("value")
-    table.add_row("inputs", ", ".join(result.inputs))
-    table.add_row("era", _fmt(fmt.era))
-    table.add_row("encoding / wrapper", f"{_fmt(fmt.encoding)} / {_fmt(fmt.wrapper)}")
     version = f"{fmt.k8s_version} ({fmt.version_source})" if fmt.k8s_version else "not logged"
-    table.add_row("kubernetes version", version)
-    table.add_row("lines", f"{lines.total} total: {lines.parsed} parsed, {lines.ignored} ignored, "
-                           f"{lines.unrecognized} unrecognized" + (f", {lines.damaged} damaged" if lines.damaged
-                                                                   else ""))
-    table.add_row("pods", str(len(pods)))
-    table.add_row("attempts", f"{len(result.attempts)}: " + ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())))
+    rows = [
+        ["inputs", ", ".join(result.inputs)],
+        ["era", _fmt(fmt.era)],
+        ["encoding / wrapper", f"{_fmt(fmt.encoding)} / {_fmt(fmt.wrapper)}"],
+        ["kubernetes version", version],
+        ["lines", f"{lines.total} total: {lines.parsed} parsed, {lines.ignored} ignored, "
+                  f"{lines.unrecognized} unrecognized" + (f", {lines.damaged} damaged" if lines.damaged else "")],
+        ["pods", str(len(pods))],
+        ["attempts", f"{len(result.attempts)}: " + ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items()))],
+    ]
     incomplete = sum(1 for a in result.attempts if not a.complete)
     if incomplete:
-        table.add_row("incomplete attempts", f"{incomplete} (cut by the start or end of the log)")
+        rows.append(["incomplete attempts", f"{incomplete} (cut by the start or end of the log)"])
     if result.config.weights:
-        table.add_row("weights (from the log)", ", ".join(f"{k}={v}" for k, v in sorted(result.config.weights.items())))
-    for note in result.notes:
-        table.add_row("note", note)
-    console.print(table)
+        rows.append(["weights (from the log)",
+                     ", ".join(f"{k}={v}" for k, v in sorted(result.config.weights.items()))])
+    rows += [["note", note] for note in result.notes]
+    return TableData([Column("what"), Column("value")], rows, title="schedlog summary")
 
 
-def render_unrecognized(result: AnalysisResult, console: Console) -> None:
+def render_summary(result: AnalysisResult, console: Console) -> None:
+    render_table(summary_table(result), console, headers=False)
+
+
+def render_unrecognized(result: AnalysisResult, console: Console, *, headers: bool = True) -> None:
     if not result.lines.unrecognized_samples:
         console.print("no unrecognized lines")
         return
-    table = Table(title=f"unrecognized lines ({result.lines.unrecognized})")
-    table.add_column("input")
-    table.add_column("line", justify="right")
-    table.add_column("text", overflow="fold")
+    table = TableData([Column("input"), Column("line", right=True), Column("text")],
+                      title=f"unrecognized lines ({result.lines.unrecognized})")
     for index, number, text in result.lines.unrecognized_samples:
-        table.add_row(result.inputs[index], str(number), text)
-    console.print(table)
+        table.rows.append([result.inputs[index], str(number), text])
+    render_table(table, console, headers=headers)
 
 
-def render_attempts(attempts: list[Attempt], console: Console) -> None:
-    table = Table(title=f"{len(attempts)} scheduling attempts")
-    for col in ("pod", "#", "started", "outcome", "node", "eval/feasible", "scored nodes", "note"):
-        table.add_column(col, justify="right" if col in ("#", "scored nodes") else "left")
+def evaluated_feasible(attempt: Attempt) -> str:
+    """evaluated/feasible as the log gives them; for an unschedulable attempt, from '0/N nodes are available'."""
+    evaluated, feasible = node_counts(attempt)
+    return f"{_fmt(evaluated)}/{_fmt(feasible)}"
+
+
+ATTEMPT_COLUMNS = [Column("pod"), Column("#", right=True), Column("outcome"), Column("node"),
+                   Column("eval/feasible", right=True), Column("scored", right=True, optional=True),
+                   Column("started", optional=True), Column("profile", wide=True),
+                   Column("lines", wide=True), Column("note", optional=True)]
+
+
+def attempts_table(attempts: list[Attempt], inputs: tuple[str, ...] | list[str] = ()) -> TableData:
+    """One row per attempt; pod and node names are never shortened."""
+    table = TableData(ATTEMPT_COLUMNS, title=f"{len(attempts)} scheduling attempts")
     for a in attempts:
         note = a.incomplete_reason or ""
         if a.failure:
             top = sorted(a.failure.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
             note = "; ".join(f"{n} {r}" for r, n in top) or a.failure.message
-        ef = f"{_fmt(a.evaluated_nodes)}/{_fmt(a.feasible_nodes)}"
-        table.add_row(a.pod, str(a.attempt), _fmt(a.started_at), a.outcome.value, _fmt(a.winner), ef,
-                      str(sum(1 for n in a.nodes if n.scores)), note[:120])
-    console.print(table)
+        where = ""
+        if a.span is not None:
+            name = inputs[a.span.input] if a.span.input < len(inputs) else str(a.span.input)
+            where = f"{name}:{a.span.first_line}-{a.span.last_line}"
+        table.rows.append([a.pod, str(a.attempt), a.outcome.value, _fmt(a.winner), evaluated_feasible(a),
+                           str(sum(1 for n in a.nodes if n.scores)), _fmt(a.started_at), _fmt(a.profile),
+                           where or "-", note])
+    return table
 
 
-def render_explain(attempt: Attempt, console: Console) -> None:
-    """One column per node, one row per plugin: scores as they add to the total, then the totals."""
-    plugins: list[str] = []
-    for node in attempt.nodes:
-        for s in node.scores:
-            if s.plugin not in plugins:
-                plugins.append(s.plugin)
-    title = f"{attempt.pod} attempt {attempt.attempt}: {attempt.outcome.value}"
-    if attempt.winner:
-        title += f" -> {attempt.winner}"
-    if not attempt.nodes:
-        console.print(f"{title}\n  the log names no node for this cycle (no score lines, no predicate lines)")
-    table = Table(title=title)
-    table.add_column("")
-    for node in attempt.nodes:
-        table.add_column(node.node + (" *winner*" if node.node == attempt.winner else ""), justify="right")
-    table.add_row("filter", *[n.filter.value + (f" ({n.filter_provenance.value})" if n.filter_provenance else "")
-                              for n in attempt.nodes])
-    hidden = {s.plugin for n in attempt.nodes for s in n.scores if s.hidden}
-    for p in plugins:
-        cells = []
-        for node in attempt.nodes:
-            s = node.score(p)
-            value = contribution(s) if s else None
-            cells.append(_fmt(value) + ("" if s is None or s.weighted is not None else "°"))
-        if p in hidden:
-            table.add_row(f"{p} (hidden, inferred)", *cells, style="italic dim")
-        else:
-            table.add_row(p, *cells)
-    table.add_row("total (logged)", *[_fmt(n.total_logged) for n in attempt.nodes], style="bold")
-    if any(n.total_recomputed is not None for n in attempt.nodes):
-        table.add_row("total (recomputed)", *[_fmt(n.total_recomputed) for n in attempt.nodes])
-    if attempt.nodes:
-        console.print(table)
-    if any(s.weighted is None for n in attempt.nodes for s in n.scores):
-        console.print("° logged before weighting (this log does not print the weight)")
-    if attempt.failure:
-        console.print(f"unschedulable: {attempt.failure.message}")
-        for reason, count in sorted(attempt.failure.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
-            console.print(f"  {count:>4}  {reason}")
-        if attempt.failure.preemption_reasons:
-            console.print("  preemption:")
-            for reason, count in sorted(attempt.failure.preemption_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
-                console.print(f"  {count:>4}  {reason}")
-    exp = explain_attempt(attempt)
-    if exp.winner and exp.losses:
-        console.print(f"winner {exp.winner} with {_fmt(exp.winner_total)}; runner-up {_fmt(exp.runner_up)} "
-                      f"by {_fmt(exp.margin)}")
-        if exp.tied_with:
-            console.print(f"tie with {', '.join(exp.tied_with)}: the scheduler picks among equal top scores "
-                          "at random")
-        for loss in exp.losses:
-            if loss.filtered_out:
-                node = attempt.node(loss.node)
-                how = node.filter_provenance.value if node and node.filter_provenance else "unknown"
-                console.print(f"  {loss.node}: did not pass filtering ({how})")
-                continue
-            behind = ", ".join(f"{p} -{v}" for p, v in loss.behind_on[:4]) or "no plugin difference logged"
-            console.print(f"  {loss.node}: {_fmt(loss.total)} ({'-' if loss.margin is None else -loss.margin:}) "
-                          f"behind on {behind}")
-    for d in attempt.discrepancies:
-        text = d.explanation if hasattr(d, "explanation") else str(d)
-        console.print(f"  discrepancy: {text}")
+def render_attempts(attempts: list[Attempt], console: Console, *, wide: bool = False, headers: bool = True,
+                    inputs: tuple[str, ...] | list[str] = ()) -> None:
+    render_table(attempts_table(attempts, inputs), console, wide=wide, headers=headers)

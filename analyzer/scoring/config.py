@@ -61,8 +61,10 @@ def load_config(path: str | Path, version: str | tuple[int, ...] | None = None) 
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config {p}: {exc.__class__.__name__}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {p}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read config {p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     return parse_config(text, version, source=str(p))
 
 

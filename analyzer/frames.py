@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 
 from .model import AnalysisResult, Attempt, NodeResult, Score
-from .report.explain import contribution, node_total
+from .report.explain import contribution
+from .report.ranking import ranks
 
 TABLES = ("attempts", "nodes", "scores", "discrepancies")
 CHUNK = 2000  # attempts per chunk when tables are built (and exported) incrementally
@@ -53,13 +54,6 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
     "attempts": ATTEMPT_COLUMNS, "nodes": NODE_COLUMNS, "scores": SCORE_COLUMNS,
     "discrepancies": DISCREPANCY_COLUMNS,
 }
-
-
-def ranks(attempt: Attempt) -> dict[str, int]:
-    """Competition rank (1 = best) of every node that has a total; ties share a rank."""
-    totals = {n.node: node_total(n) for n in attempt.nodes}
-    known = sorted(t for t in totals.values() if t is not None)
-    return {name: 1 + sum(1 for other in known if other > t) for name, t in totals.items() if t is not None}
 
 
 def _attempt_row(seq: int, a: Attempt) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from ..model import Attempt, FilterVerdict, NodeResult  # noqa: E402
-from .explain import contribution, explain_attempt, node_total  # noqa: E402
+from .explain import Explanation, contribution, explain_attempt, node_total  # noqa: E402
 
 DPI = 100
 RC = {
@@ -251,7 +251,7 @@ def heatmap_figure(attempts: Sequence[Attempt]) -> Figure | None:
     nodes = sorted({n.node for a in rows for n in a.nodes})[:MAX_HEATMAP_COLS]
     import numpy as np
 
-    from ..frames import ranks
+    from .ranking import ranks
 
     grid = np.full((len(rows), len(nodes)), np.nan)
     with rc_context(RC):
@@ -283,9 +283,12 @@ def heatmap_figure(attempts: Sequence[Attempt]) -> Figure | None:
     return fig
 
 
-def deciding_plugin(attempt: Attempt) -> str | None:
-    """The plugin that gave the winner its largest lead over the runner-up (TIE when they tied)."""
-    exp = explain_attempt(attempt)
+def deciding_plugin(attempt: Attempt, exp: Explanation | None = None) -> str | None:
+    """The plugin that gave the winner its largest lead over the runner-up (TIE when they tied).
+
+    ``exp`` is the attempt's explanation when the caller has it already (it costs a pass over the nodes).
+    """
+    exp = exp or explain_attempt(attempt)
     if exp.runner_up is None or exp.margin is None:
         return None
     if exp.margin == 0:
@@ -294,8 +297,10 @@ def deciding_plugin(attempt: Attempt) -> str | None:
     return loss.behind_on[0][0] if loss.behind_on else UNSEEN
 
 
-def deciders(attempts: Iterable[Attempt]) -> Counter:
-    return Counter(p for p in map(deciding_plugin, attempts) if p is not None)
+def deciders(attempts: Iterable[Attempt], explanations: dict[int, Explanation] | None = None) -> Counter:
+    """How many attempts each plugin decided; ``explanations`` by id(attempt) when already computed."""
+    known = explanations or {}
+    return Counter(p for p in (deciding_plugin(a, known.get(id(a))) for a in attempts) if p is not None)
 
 
 def deciders_figure(attempts: Sequence[Attempt]) -> Figure | None:

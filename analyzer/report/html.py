@@ -23,9 +23,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..model import AnalysisResult, Attempt, NodeResult, Score
 from . import charts
-from .explain import Loss, contribution, explain_attempt, node_total
+from .explain import Explanation, Loss, contribution, explain_attempt, node_total
 from .png import select
-from .ranking import heat_columns, rank_nodes, rest_summary
+from .ranking import heat_columns, rank_nodes, ranks, rest_summary
 from .svg import gap_chart, gap_rows
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -80,8 +80,7 @@ def _anchor(seq: int) -> str:
     return f"attempt-{seq}"
 
 
-def _row(seq: int, a: Attempt) -> dict[str, Any]:
-    exp = explain_attempt(a)
+def _row(seq: int, a: Attempt, exp: Explanation) -> dict[str, Any]:
     return {"seq": seq, "anchor": _anchor(seq), "pod": a.pod, "attempt": a.attempt,
             "outcome": a.outcome.value,
             "winner": a.winner, "total": exp.winner_total, "runner_up": exp.runner_up, "margin": exp.margin,
@@ -107,10 +106,7 @@ def _node_view(node: NodeResult, plugins: Sequence[str], rank: dict[str, int], w
             "cells": [_cell(node.score(p)) for p in plugins]}
 
 
-def _section(seq: int, a: Attempt, colors: dict[str, str]) -> dict[str, Any]:
-    from ..frames import ranks
-
-    exp = explain_attempt(a)
+def _section(seq: int, a: Attempt, exp: Explanation, colors: dict[str, str]) -> dict[str, Any]:
     plugins = list(dict.fromkeys(s.plugin for n in a.nodes for s in n.scores))
     hidden = sorted({s.plugin for n in a.nodes for s in n.scores if s.hidden})
     losses = {loss.node: loss for loss in exp.losses}
@@ -121,7 +117,7 @@ def _section(seq: int, a: Attempt, colors: dict[str, str]) -> dict[str, Any]:
     found = [_discrepancy_to_dict(d) for d in a.discrepancies]
     behind = [n for n in ranking.top if n.node in losses and node_total(n) is not None]
     return {
-        **_row(seq, a),
+        **_row(seq, a, exp),
         "started_at": a.started_at, "profile": a.profile, "stream": a.stream,
         "outcome_provenance": _value(a.outcome_provenance),
         "selected_node": a.selected_node, "bound_node": a.bound_node,
@@ -140,7 +136,6 @@ def _section(seq: int, a: Attempt, colors: dict[str, str]) -> dict[str, Any]:
         "preemption": a.preemption,
         "discrepancies": found[:MAX_DISCREPANCY_ROWS], "discrepancy_count": len(found),
         "discrepancy_keys": list(dict.fromkeys(k for d in found for k in d if k != "per_node")),
-        "decider": charts.deciding_plugin(a),
     }
 
 
@@ -170,8 +165,6 @@ def _gap_band(gap: int | None) -> str:
 
 def _heatmap(numbered: Sequence[tuple[int, Attempt]], limit: int = MAX_HEATMAP_ROWS) -> dict[str, Any] | None:
     """Attempts x the nodes that ranked near the top: each cell the node's total, shaded by its gap."""
-    from ..frames import ranks
-
     scored = [(seq, a) for seq, a in numbered if any(node_total(n) is not None for n in a.nodes)]
     if not scored:
         return None
@@ -197,8 +190,6 @@ def _heatmap(numbered: Sequence[tuple[int, Attempt]], limit: int = MAX_HEATMAP_R
 
 def _node_data(numbered: Sequence[tuple[int, Attempt]]) -> dict[str, Any]:
     """Every node of every detailed attempt, compactly: names once, then per attempt column arrays."""
-    from ..frames import ranks
-
     names: dict[str, int] = {}
     attempts = {}
     for seq, a in numbered:
@@ -239,8 +230,9 @@ def page_script() -> tuple[str, str]:
     return code, f"'sha256-{digest}'"
 
 
-def _deciders(attempts: Sequence[Attempt], colors: dict[str, str]) -> list[dict[str, Any]]:
-    counts = sorted(charts.deciders(attempts).items(), key=lambda kv: (-kv[1], kv[0]))
+def _deciders(attempts: Sequence[Attempt], explained: dict[int, Explanation], colors: dict[str, str]
+              ) -> list[dict[str, Any]]:
+    counts = sorted(charts.deciders(attempts, explained).items(), key=lambda kv: (-kv[1], kv[0]))
     most = max((c for _, c in counts), default=1)
     return [{"plugin": p, "count": c, "width": round(300 * c / most), "color": colors.get(p, charts.HIDDEN_COLOR)}
             for p, c in counts]
@@ -257,9 +249,10 @@ def render_html(result: AnalysisResult, pod: str | None = None, max_sections: in
     seqs = {id(a): i for i, a in enumerate(result.attempts)}
     numbered = [(seqs[id(a)], a) for a in attempts]
     detailed = numbered[:max_sections]
+    explained = {id(a): explain_attempt(a) for a in attempts}
     sections = []
     for done, (seq, a) in enumerate(detailed, start=1):
-        sections.append(_section(seq, a, colors))
+        sections.append(_section(seq, a, explained[id(a)], colors))
         if progress is not None:
             progress(done, len(detailed))
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
@@ -270,11 +263,11 @@ def render_html(result: AnalysisResult, pod: str | None = None, max_sections: in
         title=pod or ", ".join(Path(p).name for p in result.inputs),
         pod=pod,
         overview=_overview(result, attempts),
-        rows=[_row(seq, a) for seq, a in numbered[:max_rows]],
+        rows=[_row(seq, a, explained[id(a)]) for seq, a in numbered[:max_rows]],
         sections=sections,
         total=len(numbered), max_rows=max_rows, max_sections=max_sections,
         heatmap=_heatmap(numbered),
-        deciders=_deciders(attempts, colors),
+        deciders=_deciders(attempts, explained, colors),
         hidden_label=charts.HIDDEN_LABEL, node_total=node_total, colors=colors,
         script=script, script_source=script_source, data=script_json(_node_data(detailed)),
     )

@@ -33,6 +33,15 @@ class Ranking:
         return self.more_scored + self.filtered + self.unscored
 
 
+def ranks(attempt: Attempt) -> dict[str, int]:
+    """Competition rank (1 = best) of every node that has a total; ties share a rank."""
+    totals = {n.node: node_total(n) for n in attempt.nodes}
+    first: dict[int, int] = {}  # total -> 1 + how many totals are higher (its first place, highest first)
+    for place, total in enumerate(sorted((t for t in totals.values() if t is not None), reverse=True), start=1):
+        first.setdefault(total, place)
+    return {name: first[t] for name, t in totals.items() if t is not None}
+
+
 def ordered(attempt: Attempt) -> list[NodeResult]:
     """Every node: the scored ones winner first then by total, then the unscored in log order."""
     winner = attempt.winner
@@ -71,8 +80,6 @@ def _s(count: int) -> str:
 
 def heat_columns(attempts: Sequence[Attempt], limit: int = HEAT_COLUMNS) -> list[str]:
     """The nodes worth a heat-map column: most often among the top ranks, then best total rank, then name."""
-    from ..frames import ranks
-
     near_top: Counter = Counter()
     best: dict[str, int] = {}
     for attempt in attempts:

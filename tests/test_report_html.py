@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import re
 from dataclasses import replace
@@ -371,3 +372,26 @@ def test_names_in_the_data_block_cannot_close_it():
     assert "<script>alert" not in page_text
     block = next(t for a, t in parse(page_text).scripts if a.get("type") == "application/json")
     assert evil in json.loads(block)["names"]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@needs_shared
+@pytest.mark.parametrize("quiet", [False, True])
+def test_report_progress_is_one_line_rewritten_then_cleared(tmp_path, monkeypatch, quiet):
+    from analyzer.cli import report as report_cli
+
+    terminal = Terminal()
+    monkeypatch.setattr(report_cli.sys, "stderr", terminal)
+    log = str(log_of("framework", "v1.30.6-five-nodes"))
+    report_cli.report([log], out=tmp_path / "r.html", pod=None, png_dir=None, quiet=quiet)
+    text = terminal.getvalue()
+    if quiet:
+        assert text == ""
+        return
+    steps = text.split(report_cli.CLEAR_LINE)
+    assert steps[1:-1] == [f"rendering the report: {i}/9 attempts" for i in range(1, 10)]
+    assert steps[-1] == f"wrote {tmp_path / 'r.html'}\n"  # the line was cleared before the last message

@@ -1,7 +1,12 @@
-"""The HTML report in a real browser: headless Chromium renders it with no console message and no fetch."""
+"""The HTML report in a real browser: headless Chromium renders it with no console message and no fetch,
+and its tables sort and filter (a driver script, allowed by its own hash, clicks and types)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import re
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +18,8 @@ from PIL import Image
 from test_frames import log_of
 from test_report_html import reconciled, tiny
 
-from analyzer.report.html import write_html
+from analyzer.report.html import render_html, write_html
+from analyzer.synth import write_log
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
@@ -57,7 +63,8 @@ def check_renders(result, tmp_path: Path) -> None:
     dom = chromium(page, tmp_path, "--dump-dom")
     assert console(dom.stderr) == []
     assert dom.stdout.count('<section class="attempt"') == len(result.attempts)
-    assert "<script" not in dom.stdout
+    assert dom.stdout.count("<script") == 2  # the JSON data block and the one hashed script
+    assert "table-filter" in dom.stdout  # the script ran: it added the filter box
 
 
 @needs_shared
@@ -68,3 +75,78 @@ def test_lab_report_renders_without_console_messages(tmp_path):
 def test_hostile_names_render_as_text(tmp_path):
     result = replace(tiny(pod="ns/<script>alert(1)</script>"), inputs=("<img src=x onerror=alert(2)>.log",))
     check_renders(result, tmp_path)
+
+
+# Clicks the attempts table's "total" header twice, types a pod name in its filter box, opens the first
+# attempt's full node table, sorts it by total and filters it by a node name; writes what it saw as JSON.
+DRIVER = """
+(function () {
+  var out = {};
+  function column(table, name) {
+    return Array.prototype.findIndex.call(table.tHead.rows[0].cells, function (th) {
+      return th.textContent.trim() === name; });
+  }
+  function shown(table, index) {
+    return Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return !r.hidden; })
+      .map(function (r) { return r.cells[index].textContent.trim(); });
+  }
+  var attempts = document.getElementById("attempt-table");
+  var total = column(attempts, "total");
+  attempts.tHead.rows[0].cells[total].click();
+  out.ascending = shown(attempts, total);
+  attempts.tHead.rows[0].cells[total].click();
+  out.descending = shown(attempts, total);
+  var filter = document.querySelector(".table-filter");
+  filter.value = "POD";
+  filter.dispatchEvent(new Event("input"));
+  out.filtered = shown(attempts, column(attempts, "pod"));
+  out.count = document.querySelector(".filter-count").textContent;
+  var details = document.querySelector("details.all-nodes");
+  details.addEventListener("toggle", function () {
+    var full = details.querySelector("table");
+    var logged = column(full, "total logged");
+    out.full_rows = full.tBodies[0].rows.length;
+    full.tHead.rows[0].cells[logged].click();
+    full.tHead.rows[0].cells[logged].click();
+    out.full_descending = shown(full, logged);
+    var box = details.querySelector(".table-filter");
+    box.value = "NODE";
+    box.dispatchEvent(new Event("input"));
+    out.full_filtered = shown(full, column(full, "node"));
+    var pre = document.createElement("pre");
+    pre.id = "driver-result";
+    pre.textContent = JSON.stringify(out);
+    document.body.appendChild(pre);
+  });
+  details.open = true;
+}());
+"""
+
+
+def with_driver(page: str, driver: str) -> str:
+    """The page with the driver script appended and allowed by its hash beside the page's own."""
+    digest = base64.b64encode(hashlib.sha256(driver.encode()).digest()).decode()
+    page = re.sub(r"(script-src '[^']+')", lambda m: f"{m.group(1)} 'sha256-{digest}'", page, count=1)
+    return page.replace("</body>", f"<script>{driver}</script>\n</body>")
+
+
+def test_tables_sort_and_filter_in_the_browser(tmp_path):
+    log = tmp_path / "n100.log"
+    with open(log, "w", encoding="utf-8") as out:
+        write_log(out, "1.30", nodes=100, pods=6, seed=7)
+    result = reconciled(str(log))
+    first = result.attempts[0]
+    node = sorted(n.node for n in first.nodes)[57]
+    pod = result.attempts[3].pod
+    page = tmp_path / "driven.html"
+    page.write_text(with_driver(render_html(result), DRIVER.replace("POD", pod).replace("NODE", node)))
+    done = chromium(page, tmp_path, "--virtual-time-budget=10000", "--dump-dom")
+    assert console(done.stderr) == [], console(done.stderr)
+    seen = json.loads(re.search(r'<pre id="driver-result">(.*?)</pre>', done.stdout).group(1).replace("&amp;", "&"))
+    totals = [str(max(n.total_logged for n in a.nodes)) for a in result.attempts]
+    assert seen["ascending"] == sorted(totals, key=int)
+    assert seen["descending"] == sorted(totals, key=int, reverse=True)
+    assert seen["filtered"] == [pod] and seen["count"] == f"1 of {len(result.attempts)} rows"
+    assert seen["full_rows"] == len(first.nodes) == 100
+    assert seen["full_descending"] == [str(t) for t in sorted((n.total_logged for n in first.nodes), reverse=True)]
+    assert seen["full_filtered"] == [node]

@@ -106,6 +106,8 @@ DRIVER = """
     var full = details.querySelector("table");
     var logged = column(full, "total logged");
     out.full_rows = full.tBodies[0].rows.length;
+    out.full_first = Array.prototype.map.call(full.tBodies[0].rows[1].cells, function (c) {
+      return c.textContent; }).slice(0, 5);
     full.tHead.rows[0].cells[logged].click();
     full.tHead.rows[0].cells[logged].click();
     out.full_descending = shown(full, logged);
@@ -150,3 +152,8 @@ def test_tables_sort_and_filter_in_the_browser(tmp_path):
     assert seen["full_rows"] == len(first.nodes) == 100
     assert seen["full_descending"] == [str(t) for t in sorted((n.total_logged for n in first.nodes), reverse=True)]
     assert seen["full_filtered"] == [node]
+    second = sorted((n for n in first.nodes if n.node != first.winner), key=lambda n: (-n.total_logged, n.node))[0]
+    best = first.node(first.winner).total_logged
+    rank = 1 + sum(1 for n in first.nodes if n.total_logged > second.total_logged)
+    assert seen["full_first"] == [str(rank), second.node, str(best - second.total_logged), "passed",
+                                  str(second.total_logged)]

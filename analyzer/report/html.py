@@ -189,27 +189,31 @@ def _heatmap(numbered: Sequence[tuple[int, Attempt]], limit: int = MAX_HEATMAP_R
 
 
 def _node_data(numbered: Sequence[tuple[int, Attempt]]) -> dict[str, Any]:
-    """Every node of every detailed attempt, compactly: names once, then per attempt column arrays."""
+    """Every node of every detailed attempt, compactly: node names once, then per attempt column arrays.
+
+    A column that is all null is null; "node" is null when the attempt lists the names in their order.
+    Ranks and gaps are not stored: the page's script derives them from the totals as ranks() does.
+    """
     names: dict[str, int] = {}
     attempts = {}
     for seq, a in numbered:
         plugins = list(dict.fromkeys(s.plugin for n in a.nodes for s in n.scores))
-        rank = ranks(a)
-        best = node_total(a.node(a.winner)) if a.winner and a.node(a.winner) else None
-        totals = [node_total(n) for n in a.nodes]
+        index = [names.setdefault(n.node, len(names)) for n in a.nodes]
         attempts[_anchor(seq)] = {
             "plugins": plugins,
             "hidden": sorted({s.plugin for n in a.nodes for s in n.scores if s.hidden}),
             "winner": a.winner,
-            "node": [names.setdefault(n.node, len(names)) for n in a.nodes],
+            "node": None if index == list(range(len(index))) else index,
             "filter": "".join(FILTER_CODES.get(n.filter.value, "u") for n in a.nodes),
-            "logged": [n.total_logged for n in a.nodes],
-            "recomputed": [n.total_recomputed for n in a.nodes],
-            "rank": [rank.get(n.node) for n in a.nodes],
-            "gap": [best - t if best is not None and t is not None else None for t in totals],
-            "values": [[_contribution_of(n, p) for n in a.nodes] for p in plugins],
+            "logged": _column([n.total_logged for n in a.nodes]),
+            "recomputed": _column([n.total_recomputed for n in a.nodes]),
+            "values": [_column([_contribution_of(n, p) for n in a.nodes]) for p in plugins],
         }
     return {"names": list(names), "attempts": attempts}
+
+
+def _column(values: list[int | None]) -> list[int | None] | None:
+    return values if any(v is not None for v in values) else None
 
 
 def _contribution_of(node: NodeResult, plugin: str) -> int | None:

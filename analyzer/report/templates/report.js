@@ -86,12 +86,36 @@
     return td;
   }
 
+  function at(column, i) {
+    return column === null || column[i] === undefined ? null : column[i];
+  }
+
+  /* Each node's total (the logged one, else the recomputed one), competition rank and gap to the winner. */
+  function standings(attempt, names) {
+    var totals = names.map(function (_, i) {
+      var logged = at(attempt.logged, i);
+      return logged !== null ? logged : at(attempt.recomputed, i);
+    });
+    var known = totals.filter(function (t) { return t !== null; }).sort(function (x, y) { return y - x; });
+    var first = {};
+    known.forEach(function (t, place) { if (!(t in first)) { first[t] = place + 1; } });
+    var best = null;
+    names.forEach(function (name, i) { if (name === attempt.winner) { best = totals[i]; } });
+    return totals.map(function (t) {
+      return { rank: t === null ? null : first[t], gap: t === null || best === null ? null : best - t };
+    });
+  }
+
   function fullTable(attempt) {
     var table = document.createElement("table");
     var head = table.createTHead().insertRow();
     var body = table.createTBody();
     var columns = ["rank", "node", "gap", "filter", "total logged", "total recomputed"].concat(attempt.plugins);
-    var order = attempt.node.map(function (_, i) { return i; });
+    var names = attempt.filter.split("").map(function (_, i) {
+      return data.names[attempt.node === null ? i : attempt.node[i]];
+    });
+    var place = standings(attempt, names);
+    var order = names.map(function (_, i) { return i; });
     table.className = "full-nodes";
     columns.forEach(function (name) {
       var th = document.createElement("th");
@@ -99,23 +123,24 @@
       head.appendChild(th);
     });
     order.sort(function (x, y) {
-      var rx = attempt.rank[x] === null ? Infinity : attempt.rank[x];
-      var ry = attempt.rank[y] === null ? Infinity : attempt.rank[y];
-      return rx - ry || x - y;
+      var rx = place[x].rank === null ? Infinity : place[x].rank;
+      var ry = place[y].rank === null ? Infinity : place[y].rank;
+      return (names[y] === attempt.winner) - (names[x] === attempt.winner) || rx - ry || x - y;
     });
     order.forEach(function (i) {
       var row = body.insertRow();
-      var name = data.names[attempt.node[i]];
+      var name = names[i];
       if (name === attempt.winner) { row.className = "winner"; }
-      cell(row, attempt.rank[i], true);
+      cell(row, place[i].rank, true);
       cell(row, (name === attempt.winner ? "\u2605 " : "") + name, false);
-      cell(row, attempt.gap[i], true);
+      cell(row, place[i].gap, true);
       cell(row, FILTERS[attempt.filter.charAt(i)] || "unknown", false);
-      cell(row, attempt.logged[i], true);
-      cell(row, attempt.recomputed[i], true);
+      cell(row, at(attempt.logged, i), true);
+      cell(row, at(attempt.recomputed, i), true);
       attempt.plugins.forEach(function (plugin, p) {
-        var td = cell(row, attempt.values[p][i], true);
-        if (attempt.hidden.indexOf(plugin) >= 0 && attempt.values[p][i] !== null) {
+        var value = at(attempt.values[p], i);
+        var td = cell(row, value, true);
+        if (attempt.hidden.indexOf(plugin) >= 0 && value !== null) {
           td.className = "num hidden-component";
           td.title = "hidden: not printed in the log";
         }

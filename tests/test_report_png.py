@@ -107,3 +107,20 @@ def test_colliding_names_get_a_suffix(tmp_path):
     written = write_pngs(replace(result, attempts=twins), tmp_path)
     assert [p.name for p in written[:3]] == [
         "ns_web-attempt1.png", "ns_web-attempt1-2.png", "ns_web-attempt1-3.png"]
+
+
+def test_a_hundred_node_attempt_draws_its_top_ten_and_the_heat_map_its_top_nodes(tmp_path):
+    from analyzer.synth import write_log
+
+    log = tmp_path / "n100.log"
+    with open(log, "w", encoding="utf-8") as out:
+        write_log(out, "1.30", nodes=100, pods=3, seed=2)
+    result = reconciled(str(log))
+    attempt = result.attempts[0]
+    labels = [t.get_text() for t in charts.attempt_figure(attempt).axes[0].get_yticklabels()]
+    totals = {n.node: n.total_logged for n in attempt.nodes}
+    assert len(labels) == 10 and labels[0] == f"\u2605 {attempt.winner}"
+    others = sorted((t for n, t in totals.items() if n != attempt.winner), reverse=True)
+    assert [totals[label] for label in labels[1:]] == others[:9]
+    columns = [t.get_text() for t in charts.heatmap_figure(result.attempts).axes[0].get_xticklabels()]
+    assert len(columns) <= 12 and {a.winner for a in result.attempts} <= set(columns)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from ..model import AnalysisResult, Attempt, NodeResult, Score
 from . import charts
@@ -70,6 +72,14 @@ def plain(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "; ".join(plain(v) for v in value)
     return str(value)
+
+
+CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def breakable(name: str) -> Markup:
+    """A CamelCase name (escaped) that may wrap between its words: NodeResources<wbr>Fit."""
+    return Markup("<wbr>").join(escape(part) for part in CAMEL_HUMP.split(name))
 
 
 def _value(enum_or_none: Any) -> str | None:
@@ -262,6 +272,7 @@ def render_html(result: AnalysisResult, pod: str | None = None, max_sections: in
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["plain"] = plain
+    env.filters["breakable"] = breakable
     script, script_source = page_script()
     return env.get_template("report.html.j2").render(
         title=pod or ", ".join(Path(p).name for p in result.inputs),

@@ -196,4 +196,27 @@ def test_discrepancy_rows_render_whatever_to_dict_gives():
     assert rows.to_dict("records") == [{
         "seq": 0, "pod": "ns/p", "attempt": 1, "kind": "tie", "node": None, "plugin": None, "logged": 7,
         "recomputed": None, "amount": 0, "attribution": "selectHost", "explanation": "a tie",
-        "confidence": "high", "explained": True, "nodes": "a,b"}]
+        "confidence": "high", "explained": True, "nodes": "a,b", "node_list": ["a", "b"]}]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "json"])
+def test_discrepancy_node_lists_round_trip_as_lists(tmp_path, fmt):
+    from analyzer.analysis import analyze
+    from analyzer.synth import write_log
+
+    log = tmp_path / "ties.log"
+    with open(log, "w", encoding="utf-8") as out:
+        write_log(out, "1.30", nodes=100, pods=4, seed=5)
+    result = analyze(log).result
+    want = [list(d.nodes) for a in result.attempts for d in a.discrepancies]
+    assert any(len(nodes) > 1 for nodes in want), "the generated log should hold a tie"
+    (tmp_path / "out").mkdir()
+    found = export_tables(result, tmp_path / "out", fmt, chunk=1)[3]
+    if fmt == "csv":
+        got = [json.loads(cell) for cell in pd.read_csv(found)["node_list"]]
+    elif fmt == "parquet":
+        got = [list(cell) for cell in pd.read_parquet(found)["node_list"]]
+    else:
+        got = [json.loads(line)["node_list"] for line in found.read_text().splitlines()]
+    assert got == want
+    assert [n.split(",") for n in to_frames(result)["discrepancies"]["nodes"]] == want  # the old column stays

@@ -107,6 +107,7 @@ def export(logs: LogsArg,
     from ..reconcile.version import VersionError
     from ..scoring.config import ConfigError
     from ..stream import AttemptStream
+    from ..times import FullTimes
 
     try:
         stream = AttemptStream(logs, progress=progress_for(logs, quiet), jobs=RUN.jobs)
@@ -114,7 +115,7 @@ def export(logs: LogsArg,
         fail(str(exc))
     directory = _writable_dir(out)
     try:
-        written = export_attempts(stream, directory, fmt.value)
+        written = export_attempts(stream, directory, fmt.value, times=FullTimes(logs, RUN.year))
     except (InputError, VersionError, ConfigError) as exc:
         fail(str(exc))
     except OSError as exc:

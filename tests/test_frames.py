@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -220,3 +221,14 @@ def test_discrepancy_node_lists_round_trip_as_lists(tmp_path, fmt):
         got = [json.loads(line)["node_list"] for line in found.read_text().splitlines()]
     assert got == want
     assert [n.split(",") for n in to_frames(result)["discrepancies"]["nodes"]] == want  # the old column stays
+
+
+def test_the_data_dictionary_documents_every_column_of_every_table():
+    """docs/tables.md: one '## table' section per table, a '| `column` | dtype |' row per column, in order."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "tables.md").read_text()
+    sections = dict(re.findall(r"^## (\w+)\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S))
+    assert list(sections) == list(TABLES)
+    for table, body in sections.items():
+        rows = re.findall(r"^\| `(\w+)` \| ([^|]+?) \| (.+?) \|$", body, flags=re.M)
+        assert [(name, dtype.split(" ")[0]) for name, dtype, _ in rows] == list(SCHEMAS[table]), table
+        assert all(len(meaning) > 10 for _, _, meaning in rows), table

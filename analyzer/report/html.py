@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from ..model import AnalysisResult, Attempt, NodeResult, Score
+from ..times import FullTimes
 from . import charts
 from .explain import Explanation, Loss, contribution, explain_attempt, node_total
 from .png import select
@@ -90,8 +91,10 @@ def _anchor(seq: int) -> str:
     return f"attempt-{seq}"
 
 
-def _row(seq: int, a: Attempt, exp: Explanation) -> dict[str, Any]:
+def _row(seq: int, a: Attempt, exp: Explanation, times: FullTimes) -> dict[str, Any]:
+    full = times.of(a)
     return {"seq": seq, "anchor": _anchor(seq), "pod": a.pod, "attempt": a.attempt,
+            "started": full.text or a.started_at, "started_provenance": full.provenance,
             "outcome": a.outcome.value,
             "winner": a.winner, "total": exp.winner_total, "runner_up": exp.runner_up, "margin": exp.margin,
             "evaluated": a.evaluated_nodes, "feasible": a.feasible_nodes,
@@ -116,7 +119,7 @@ def _node_view(node: NodeResult, plugins: Sequence[str], rank: dict[str, int], w
             "cells": [_cell(node.score(p)) for p in plugins]}
 
 
-def _section(seq: int, a: Attempt, exp: Explanation, colors: dict[str, str]) -> dict[str, Any]:
+def _section(seq: int, a: Attempt, exp: Explanation, times: FullTimes, colors: dict[str, str]) -> dict[str, Any]:
     plugins = list(dict.fromkeys(s.plugin for n in a.nodes for s in n.scores))
     hidden = sorted({s.plugin for n in a.nodes for s in n.scores if s.hidden})
     losses = {loss.node: loss for loss in exp.losses}
@@ -127,7 +130,7 @@ def _section(seq: int, a: Attempt, exp: Explanation, colors: dict[str, str]) -> 
     found = [_discrepancy_to_dict(d) for d in a.discrepancies]
     behind = [n for n in ranking.top if n.node in losses and node_total(n) is not None]
     return {
-        **_row(seq, a, exp),
+        **_row(seq, a, exp, times),
         "started_at": a.started_at, "profile": a.profile, "stream": a.stream,
         "outcome_provenance": _value(a.outcome_provenance),
         "selected_node": a.selected_node, "bound_node": a.bound_node,
@@ -264,9 +267,10 @@ def render_html(result: AnalysisResult, pod: str | None = None, max_sections: in
     numbered = [(seqs[id(a)], a) for a in attempts]
     detailed = numbered[:max_sections]
     explained = {id(a): explain_attempt(a) for a in attempts}
+    times = FullTimes.for_result(result)
     sections = []
     for done, (seq, a) in enumerate(detailed, start=1):
-        sections.append(_section(seq, a, explained[id(a)], colors))
+        sections.append(_section(seq, a, explained[id(a)], times, colors))
         if progress is not None:
             progress(done, len(detailed))
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
@@ -278,7 +282,7 @@ def render_html(result: AnalysisResult, pod: str | None = None, max_sections: in
         title=pod or ", ".join(Path(p).name for p in result.inputs),
         pod=pod,
         overview=_overview(result, attempts),
-        rows=[_row(seq, a, explained[id(a)]) for seq, a in numbered[:max_rows]],
+        rows=[_row(seq, a, explained[id(a)], times) for seq, a in numbered[:max_rows]],
         sections=sections,
         total=len(numbered), max_rows=max_rows, max_sections=max_sections,
         heatmap=_heatmap(numbered),

@@ -17,6 +17,7 @@ from conftest import (
     analysis,
     facts,
     framework_log,
+    generated_log,
     legacy_log,
     needs_shared,
 )
@@ -203,12 +204,8 @@ def test_discrepancy_rows_render_whatever_to_dict_gives():
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "json"])
 def test_discrepancy_node_lists_round_trip_as_lists(tmp_path, fmt):
     from analyzer.analysis import analyze
-    from analyzer.synth import write_log
 
-    log = tmp_path / "ties.log"
-    with open(log, "w", encoding="utf-8") as out:
-        write_log(out, "1.30", nodes=100, pods=4, seed=5)
-    result = analyze(log).result
+    result = analyze(generated_log(tmp_path, nodes=100, pods=4, seed=5)).result
     want = [list(d.nodes) for a in result.attempts for d in a.discrepancies]
     assert any(len(nodes) > 1 for nodes in want), "the generated log should hold a tie"
     (tmp_path / "out").mkdir()

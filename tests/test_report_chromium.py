@@ -13,13 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import needs_shared
+from conftest import generated_log, needs_shared
 from PIL import Image
 from test_frames import log_of
 from test_report_html import reconciled, tiny
 
 from analyzer.report.html import render_html, write_html
-from analyzer.synth import write_log
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
@@ -90,30 +89,31 @@ DRIVER = """
     return Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return !r.hidden; })
       .map(function (r) { return r.cells[index].textContent.trim(); });
   }
+  function sortTwice(table, index) {
+    table.tHead.rows[0].cells[index].click();
+    var once = shown(table, index);
+    table.tHead.rows[0].cells[index].click();
+    return [once, shown(table, index)];
+  }
+  function type(box, text) {
+    box.value = text;
+    box.dispatchEvent(new Event("input"));
+  }
   var attempts = document.getElementById("attempt-table");
-  var total = column(attempts, "total");
-  attempts.tHead.rows[0].cells[total].click();
-  out.ascending = shown(attempts, total);
-  attempts.tHead.rows[0].cells[total].click();
-  out.descending = shown(attempts, total);
-  var filter = document.querySelector(".table-filter");
-  filter.value = "POD";
-  filter.dispatchEvent(new Event("input"));
+  var both = sortTwice(attempts, column(attempts, "total"));
+  out.ascending = both[0];
+  out.descending = both[1];
+  type(document.querySelector(".table-filter"), "POD");
   out.filtered = shown(attempts, column(attempts, "pod"));
   out.count = document.querySelector(".filter-count").textContent;
   var details = document.querySelector("details.all-nodes");
   details.addEventListener("toggle", function () {
     var full = details.querySelector("table");
-    var logged = column(full, "total logged");
     out.full_rows = full.tBodies[0].rows.length;
     out.full_first = Array.prototype.map.call(full.tBodies[0].rows[1].cells, function (c) {
       return c.textContent; }).slice(0, 5);
-    full.tHead.rows[0].cells[logged].click();
-    full.tHead.rows[0].cells[logged].click();
-    out.full_descending = shown(full, logged);
-    var box = details.querySelector(".table-filter");
-    box.value = "NODE";
-    box.dispatchEvent(new Event("input"));
+    out.full_descending = sortTwice(full, column(full, "total logged"))[1];
+    type(details.querySelector(".table-filter"), "NODE");
     out.full_filtered = shown(full, column(full, "node"));
     var pre = document.createElement("pre");
     pre.id = "driver-result";
@@ -133,10 +133,7 @@ def with_driver(page: str, driver: str) -> str:
 
 
 def test_tables_sort_and_filter_in_the_browser(tmp_path):
-    log = tmp_path / "n100.log"
-    with open(log, "w", encoding="utf-8") as out:
-        write_log(out, "1.30", nodes=100, pods=6, seed=7)
-    result = reconciled(str(log))
+    result = reconciled(str(generated_log(tmp_path, nodes=100, pods=6, seed=7)))
     first = result.attempts[0]
     node = sorted(n.node for n in first.nodes)[57]
     pod = result.attempts[3].pod

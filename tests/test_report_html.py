@@ -12,7 +12,7 @@ from functools import cache
 from html.parser import HTMLParser
 
 import pytest
-from conftest import LAB, PUBLIC, analysis, facts, legacy_log, needs_shared, public
+from conftest import LAB, PUBLIC, analysis, facts, generated_log, legacy_log, needs_shared, public
 from test_frames import RUNS, expected, log_of
 from typer.testing import CliRunner
 
@@ -283,12 +283,7 @@ def test_gap_chart_shows_what_each_plugin_cost_the_runner_up():
 @pytest.fixture(scope="module")
 def hundred_nodes(tmp_path_factory) -> tuple[AnalysisResult, str]:
     """A generated 1.30 log of 100 nodes and 4 pods, analyzed and rendered."""
-    from analyzer.synth import write_log
-
-    path = tmp_path_factory.mktemp("synth") / "n100.log"
-    with open(path, "w", encoding="utf-8") as out:
-        write_log(out, "1.30", nodes=100, pods=4, seed=5)
-    result = reconciled(str(path))
+    result = reconciled(str(generated_log(tmp_path_factory.mktemp("synth"), nodes=100, pods=4, seed=5)))
     return result, render_html(result)
 
 

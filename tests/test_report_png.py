@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import LAB, facts, needs_shared
+from conftest import LAB, facts, generated_log, needs_shared
 from matplotlib.patches import Rectangle
 from PIL import Image
 from test_frames import expected, log_of
@@ -110,12 +110,7 @@ def test_colliding_names_get_a_suffix(tmp_path):
 
 
 def test_a_hundred_node_attempt_draws_its_top_ten_and_the_heat_map_its_top_nodes(tmp_path):
-    from analyzer.synth import write_log
-
-    log = tmp_path / "n100.log"
-    with open(log, "w", encoding="utf-8") as out:
-        write_log(out, "1.30", nodes=100, pods=3, seed=2)
-    result = reconciled(str(log))
+    result = reconciled(str(generated_log(tmp_path, nodes=100, pods=3, seed=2)))
     attempt = result.attempts[0]
     labels = [t.get_text() for t in charts.attempt_figure(attempt).axes[0].get_yticklabels()]
     totals = {n.node: n.total_logged for n in attempt.nodes}

@@ -394,3 +394,18 @@ def test_report_progress_is_one_line_rewritten_then_cleared(tmp_path, monkeypatc
     steps = text.split(report_cli.CLEAR_LINE)
     assert steps[1:-1] == [f"rendering the report: {i}/9 attempts" for i in range(1, 10)]
     assert steps[-1] == f"wrote {tmp_path / 'r.html'}\n"  # the line was cleared before the last message
+
+
+def test_a_huge_hidden_gap_is_drawn_shortened_so_small_differences_stay_visible():
+    """tiny(): n2 is 99998 behind n1: 100000 of hidden NodePreferAvoidPods, but 2 ahead on TaintToleration."""
+    from analyzer.report.svg import TAIL_RATIO
+
+    chart = render_html(tiny()).split('<svg class="gap-chart"')[1].split("</svg>")[0]
+    widths = {title: float(width) for width, title in re.findall(
+        r'<rect x="[\d.]+" y="\d+" width="([\d.]+)"[^>]*><title>([^<]+)</title>', chart)}
+    assert set(widths) == {
+        "NodePreferAvoidPodsPriority: 100,000 points behind the winner (derived; drawn shortened)",
+        "TaintToleration: 2 points ahead of the winner (derived)"}
+    hidden, ahead = (widths[t] for t in sorted(widths))
+    assert ahead > 10 and hidden == pytest.approx(ahead * TAIL_RATIO, rel=0.01)
+    assert ">99,998 behind</text>" in chart and "parts shortened" in chart

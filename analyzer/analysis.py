@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .model import AnalysisResult, Attempt
+from .model import AnalysisResult, Attempt, evolve
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,11 +56,12 @@ class Analysis:
 
 def analyze(paths: str | Path | Sequence[str | Path], k8s_version: str | None = None,
             config: str | Path | None = None, progress=None, jobs: int = 1, engine: str = "local",
-            scheduler: str | None = None) -> Analysis:
+            scheduler: str | None = None, year: int | None = None) -> Analysis:
     """Analyze scheduler logs end to end. Raises analyzer.read.sources.InputError on bad input.
 
     ``jobs``/``engine``/``scheduler`` spread several inputs over worker processes or a Dask cluster,
     and (locally) read a large plain file in parts; the result is the same as one sequential pass.
+    ``year`` is the year the logs start in, for full timestamps (klog prints no year).
     """
     from .engine import analyze_reconciled
 
@@ -69,4 +70,4 @@ def analyze(paths: str | Path | Sequence[str | Path], k8s_version: str | None = 
     result, _weights = analyze_reconciled([str(p) for p in paths], jobs=jobs, engine=engine, scheduler=scheduler,
                                           progress=progress, k8s_version=k8s_version,
                                           config=str(config) if config else None)
-    return Analysis(result)
+    return Analysis(result if year is None else evolve(result, year=year))

@@ -12,10 +12,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .model import AnalysisResult, Attempt, NodeResult, Score
-from .report.explain import contribution, node_total
+from .report.explain import contribution
+from .report.ranking import ranks
+from .times import FullTimes
 
 TABLES = ("attempts", "nodes", "scores", "discrepancies")
 CHUNK = 2000  # attempts per chunk when tables are built (and exported) incrementally
@@ -24,6 +27,7 @@ Column = tuple[str, str]  # (name, pandas dtype)
 
 ATTEMPT_COLUMNS: tuple[Column, ...] = (
     ("seq", "Int64"), ("pod", "string"), ("attempt", "Int64"), ("started_at", "string"),
+    ("started_at_time", "datetime64[us]"), ("started_at_time_provenance", "string"),
     ("profile", "string"), ("outcome", "string"), ("outcome_provenance", "string"),
     ("selected_node", "string"), ("bound_node", "string"), ("winner", "string"),
     ("evaluated_nodes", "Int64"), ("feasible_nodes", "Int64"), ("scored_nodes", "Int64"),
@@ -47,25 +51,21 @@ DISCREPANCY_COLUMNS: tuple[Column, ...] = (
     ("seq", "Int64"), ("pod", "string"), ("attempt", "Int64"), ("kind", "string"), ("node", "string"),
     ("plugin", "string"), ("logged", "Int64"), ("recomputed", "Int64"), ("amount", "Int64"),
     ("attribution", "string"), ("explanation", "string"), ("confidence", "string"), ("explained", "boolean"),
-    ("nodes", "string"),
+    ("nodes", "string"), ("node_list", "object"),
 )
+LIST_COLUMNS = frozenset({"node_list"})  # cells hold a list of strings (CSV: a JSON array)
 SCHEMAS: dict[str, tuple[Column, ...]] = {
     "attempts": ATTEMPT_COLUMNS, "nodes": NODE_COLUMNS, "scores": SCORE_COLUMNS,
     "discrepancies": DISCREPANCY_COLUMNS,
 }
 
 
-def ranks(attempt: Attempt) -> dict[str, int]:
-    """Competition rank (1 = best) of every node that has a total; ties share a rank."""
-    totals = {n.node: node_total(n) for n in attempt.nodes}
-    known = sorted(t for t in totals.values() if t is not None)
-    return {name: 1 + sum(1 for other in known if other > t) for name, t in totals.items() if t is not None}
-
-
-def _attempt_row(seq: int, a: Attempt) -> dict[str, Any]:
+def _attempt_row(seq: int, a: Attempt, times: FullTimes) -> dict[str, Any]:
     span = a.span
+    full = times.of(a)
     return {
-        "seq": seq, "pod": a.pod, "attempt": a.attempt, "started_at": a.started_at, "profile": a.profile,
+        "seq": seq, "pod": a.pod, "attempt": a.attempt, "started_at": a.started_at,
+        "started_at_time": full.datetime(), "started_at_time_provenance": full.provenance, "profile": a.profile,
         "outcome": a.outcome.value, "outcome_provenance": _value(a.outcome_provenance),
         "selected_node": a.selected_node, "bound_node": a.bound_node, "winner": a.winner,
         "evaluated_nodes": a.evaluated_nodes, "feasible_nodes": a.feasible_nodes,
@@ -103,12 +103,13 @@ def _score_row(seq: int, a: Attempt, n: NodeResult, s: Score) -> dict[str, Any]:
     return row
 
 
-def _discrepancy_rows(seq: int, a: Attempt) -> list[dict[str, Any]]:
+def _discrepancy_rows(seq: int, a: Attempt, times: FullTimes) -> list[dict[str, Any]]:
     rows = []
     for d in a.discrepancies:
         data = d.to_dict() if hasattr(d, "to_dict") else dict(d)
         rows.append({"seq": seq, "pod": a.pod, "attempt": a.attempt,
-                     **{c: _scalar(data.get(c)) for c, _ in DISCREPANCY_COLUMNS[3:]}})
+                     **{c: _scalar(data.get(c)) for c, _ in DISCREPANCY_COLUMNS[3:] if c not in LIST_COLUMNS},
+                     "node_list": [str(n) for n in data.get("nodes") or ()]})
     return rows
 
 
@@ -125,10 +126,10 @@ def _scalar(value: Any) -> Any:
     return str(value)
 
 
-ROW_BUILDERS: dict[str, Callable[[int, Attempt], list[dict[str, Any]]]] = {
-    "attempts": lambda seq, a: [_attempt_row(seq, a)],
-    "nodes": lambda seq, a: _node_rows(seq, a),
-    "scores": lambda seq, a: [_score_row(seq, a, n, s) for n in a.nodes for s in n.scores],
+ROW_BUILDERS: dict[str, Callable[[int, Attempt, FullTimes], list[dict[str, Any]]]] = {
+    "attempts": lambda seq, a, times: [_attempt_row(seq, a, times)],
+    "nodes": lambda seq, a, times: _node_rows(seq, a),
+    "scores": lambda seq, a, times: [_score_row(seq, a, n, s) for n in a.nodes for s in n.scores],
     "discrepancies": _discrepancy_rows,
 }
 
@@ -136,30 +137,43 @@ ROW_BUILDERS: dict[str, Callable[[int, Attempt], list[dict[str, Any]]]] = {
 def frame(table: str, rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """A DataFrame with exactly the table's columns, in order, with its dtypes (also when empty)."""
     schema = SCHEMAS[table]
-    data = {name: pd.array([row.get(name) for row in rows], dtype=dtype) for name, dtype in schema}
+    data = {name: _column([row.get(name) for row in rows], dtype) for name, dtype in schema}
     return pd.DataFrame(data, columns=[name for name, _ in schema])
+
+
+def _column(values: list[Any], dtype: str) -> Any:
+    if dtype != "object":
+        return pd.array(values, dtype=dtype)
+    cells = np.empty(len(values), dtype=object)  # lists as cells: pd.array would read them as rows
+    cells[:] = values
+    return cells
 
 
 def iter_frames(result: AnalysisResult, chunk: int = CHUNK) -> Iterator[dict[str, pd.DataFrame]]:
     """The tables in chunks of ``chunk`` attempts (at least one chunk, possibly empty)."""
-    return iter_attempt_frames(result.attempts, chunk)
+    return iter_attempt_frames(result.attempts, chunk, FullTimes.for_result(result))
 
 
-def iter_attempt_frames(attempts: Iterable[Attempt], chunk: int = CHUNK) -> Iterator[dict[str, pd.DataFrame]]:
-    """The tables of attempts as they come (e.g. from analyzer.stream), ``chunk`` attempts at a time."""
+def iter_attempt_frames(attempts: Iterable[Attempt], chunk: int = CHUNK, times: FullTimes | None = None
+                        ) -> Iterator[dict[str, pd.DataFrame]]:
+    """The tables of attempts as they come (e.g. from analyzer.stream), ``chunk`` attempts at a time.
+
+    ``times`` gives full start times (without it, only where the log shows the year).
+    """
+    times = times or FullTimes(())
     part: list[tuple[int, Attempt]] = []
     emitted = False
     for seq, attempt in enumerate(attempts):
         part.append((seq, attempt))
         if len(part) == chunk:
-            yield _chunk_frames(part)
+            yield _chunk_frames(part, times)
             part, emitted = [], True
     if part or not emitted:
-        yield _chunk_frames(part)
+        yield _chunk_frames(part, times)
 
 
-def _chunk_frames(part: Sequence[tuple[int, Attempt]]) -> dict[str, pd.DataFrame]:
-    return {table: frame(table, [row for seq, a in part for row in build(seq, a)])
+def _chunk_frames(part: Sequence[tuple[int, Attempt]], times: FullTimes) -> dict[str, pd.DataFrame]:
+    return {table: frame(table, [row for seq, a in part for row in build(seq, a, times)])
             for table, build in ROW_BUILDERS.items()}
 
 
@@ -174,8 +188,8 @@ def to_frames(result: AnalysisResult) -> dict[str, pd.DataFrame]:
 class TableWriter:
     """Appends chunks of one table to one file: CSV, Parquet (pyarrow) or JSON Lines."""
 
-    def __init__(self, path: Path, fmt: str) -> None:
-        self.path, self.fmt = path, fmt
+    def __init__(self, path: Path, fmt: str, table: str | None = None) -> None:
+        self.path, self.fmt, self.table = path, fmt, table
         self._file: Any = None
         self._parquet: Any = None
 
@@ -187,16 +201,18 @@ class TableWriter:
         if first:
             self._file = self.path.open("w", encoding="utf-8", newline="")
         if self.fmt == "csv":
-            df.to_csv(self._file, header=first, index=False, lineterminator="\n")
+            lists = {c: df[c].map(_json_cell) for c in df.columns if c in LIST_COLUMNS}
+            df.assign(**lists).to_csv(self._file, header=first, index=False, lineterminator="\n")
         else:
             for record in df.astype(object).where(df.notna(), None).to_dict(orient="records"):
-                self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+                self._file.write(json.dumps(record, ensure_ascii=False, default=_json_value) + "\n")
 
     def _write_parquet(self, df: pd.DataFrame) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(df, preserve_index=False)
+        schema = arrow_schema(self.table) if self.table else None
+        table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
         if self._parquet is None:
             self._parquet = pq.ParquetWriter(self.path, table.schema)
         self._parquet.write_table(table.cast(self._parquet.schema))
@@ -207,20 +223,48 @@ class TableWriter:
                 handle.close()
 
 
+def _json_cell(value: Any) -> str | None:
+    """A list cell as JSON text (a CSV cell holds one string)."""
+    return None if value is None else json.dumps(list(value), ensure_ascii=False)
+
+
+def _json_value(value: Any) -> Any:
+    """What json.dumps cannot write itself: timestamps as ISO 8601, lists and arrays as lists."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (tuple, np.ndarray)):
+        return list(value)
+    return str(value)
+
+
+def arrow_schema(table: str):
+    """The Parquet schema of a table: its pandas dtypes, list columns as lists of strings (even when empty)."""
+    import pyarrow as pa
+
+    schema = pa.Schema.from_pandas(frame(table, []), preserve_index=False)
+    for name in LIST_COLUMNS & {n for n, _ in SCHEMAS[table]}:
+        schema = schema.set(schema.get_field_index(name), pa.field(name, pa.list_(pa.string())))
+    return schema
+
+
 EXPORT_EXTENSIONS = {"csv": "csv", "parquet": "parquet", "json": "jsonl"}
 
 
 def export_tables(result: AnalysisResult, directory: Path, fmt: str, chunk: int = CHUNK) -> list[Path]:
     """Write each table to ``directory/<table>.<ext>`` chunk by chunk; returns the files written."""
-    return export_attempts(result.attempts, directory, fmt, chunk)
+    return export_attempts(result.attempts, directory, fmt, chunk, FullTimes.for_result(result))
 
 
-def export_attempts(attempts: Iterable[Attempt], directory: Path, fmt: str, chunk: int = CHUNK) -> list[Path]:
-    """Like export_tables for attempts that arrive one by one: memory holds one chunk at a time."""
+def export_attempts(attempts: Iterable[Attempt], directory: Path, fmt: str, chunk: int = CHUNK,
+                    times: FullTimes | None = None) -> list[Path]:
+    """Like export_tables for attempts that arrive one by one: memory holds one chunk at a time.
+
+    ``times`` gives full start times (FullTimes(paths, year) for a stream; see analyzer.times).
+    """
     paths = [directory / f"{table}.{EXPORT_EXTENSIONS[fmt]}" for table in TABLES]
-    writers = dict(zip(TABLES, (TableWriter(p, fmt) for p in paths), strict=True))
+    writers = dict(zip(TABLES, (TableWriter(p, fmt, t) for p, t in zip(paths, TABLES, strict=True)), strict=True))
     try:
-        for frames in iter_attempt_frames(attempts, chunk):
+        for frames in iter_attempt_frames(attempts, chunk, times):
             for table, df in frames.items():
                 writers[table].write(df)
     finally:

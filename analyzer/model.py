@@ -270,3 +270,4 @@ class AnalysisResult:
     attempts: tuple[Attempt, ...]
     config: SchedulerConfig = field(default_factory=SchedulerConfig)
     notes: tuple[str, ...] = ()
+    year: int | None = None  # the year the user says the log starts in (--year); klog prints none

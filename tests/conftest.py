@@ -75,3 +75,13 @@ def public(name_prefix: str) -> Path:
 def physical_line_count(path: Path) -> int:
     data = path.read_bytes()
     return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+
+
+def generated_log(directory: Path, nodes: int, pods: int, seed: int) -> Path:
+    """A generated 1.30 text log (analyzer.synth) of this many nodes and pods, written into directory."""
+    from analyzer.synth import write_log
+
+    path = directory / f"synth-{nodes}n-{pods}p-{seed}.log"
+    with open(path, "w", encoding="utf-8") as out:
+        write_log(out, "1.30", nodes=nodes, pods=pods, seed=seed)
+    return path

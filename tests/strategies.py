@@ -46,7 +46,8 @@ def signature(attempt: Attempt, keep_time: bool = True) -> str:
     data["nodes"] = [n for n in data["nodes"] if n["scores"] or n["total_logged"] is not None
                      or n["filter_provenance"] == "observed"]
     if not keep_time:
-        data.pop("started_at")
+        for key in ("started_at", "started_at_full", "started_at_full_provenance"):
+            data.pop(key)
     return json.dumps(data, sort_keys=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from conftest import (
     analysis,
     facts,
     framework_log,
+    generated_log,
     legacy_log,
     needs_shared,
 )
@@ -196,4 +198,34 @@ def test_discrepancy_rows_render_whatever_to_dict_gives():
     assert rows.to_dict("records") == [{
         "seq": 0, "pod": "ns/p", "attempt": 1, "kind": "tie", "node": None, "plugin": None, "logged": 7,
         "recomputed": None, "amount": 0, "attribution": "selectHost", "explanation": "a tie",
-        "confidence": "high", "explained": True, "nodes": "a,b"}]
+        "confidence": "high", "explained": True, "nodes": "a,b", "node_list": ["a", "b"]}]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "json"])
+def test_discrepancy_node_lists_round_trip_as_lists(tmp_path, fmt):
+    from analyzer.analysis import analyze
+
+    result = analyze(generated_log(tmp_path, nodes=100, pods=4, seed=5)).result
+    want = [list(d.nodes) for a in result.attempts for d in a.discrepancies]
+    assert any(len(nodes) > 1 for nodes in want), "the generated log should hold a tie"
+    (tmp_path / "out").mkdir()
+    found = export_tables(result, tmp_path / "out", fmt, chunk=1)[3]
+    if fmt == "csv":
+        got = [json.loads(cell) for cell in pd.read_csv(found)["node_list"]]
+    elif fmt == "parquet":
+        got = [list(cell) for cell in pd.read_parquet(found)["node_list"]]
+    else:
+        got = [json.loads(line)["node_list"] for line in found.read_text().splitlines()]
+    assert got == want
+    assert [n.split(",") for n in to_frames(result)["discrepancies"]["nodes"]] == want  # the old column stays
+
+
+def test_the_data_dictionary_documents_every_column_of_every_table():
+    """docs/tables.md: one '## table' section per table, a '| `column` | dtype |' row per column, in order."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "tables.md").read_text()
+    sections = dict(re.findall(r"^## (\w+)\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S))
+    assert list(sections) == list(TABLES)
+    for table, body in sections.items():
+        rows = re.findall(r"^\| `(\w+)` \| ([^|]+?) \| (.+?) \|$", body, flags=re.M)
+        assert [(name, dtype.split(" ")[0]) for name, dtype, _ in rows] == list(SCHEMAS[table]), table
+        assert all(len(meaning) > 10 for _, _, meaning in rows), table

@@ -18,3 +18,15 @@ def test_grammars_are_shipped_as_package_data():
 
     for path in (REPO / "grammars").glob("*.lark"):
         assert grammar_text(path.stem) == path.read_text()
+
+
+def test_every_report_template_file_is_package_data():
+    """The page template and its script are read at run time: an installed copy must ship both."""
+    from fnmatch import fnmatch
+
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
+        "analyzer.report"]
+    files = [p.relative_to(REPO / "analyzer" / "report").as_posix()
+             for p in (REPO / "analyzer" / "report" / "templates").iterdir()]
+    assert {"templates/report.html.j2", "templates/report.js"} <= set(files)
+    assert [f for f in files if not any(fnmatch(f, pattern) for pattern in patterns)] == []

@@ -1,14 +1,18 @@
-"""The HTML report: real winners, totals and failure reasons; hidden components, escaping, limits."""
+"""The HTML report: real winners, totals and failure reasons; hidden components, escaping, limits, scale."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
+import json
 import re
 from dataclasses import replace
 from functools import cache
 from html.parser import HTMLParser
 
 import pytest
-from conftest import LAB, PUBLIC, analysis, facts, legacy_log, needs_shared, public
+from conftest import LAB, PUBLIC, analysis, facts, generated_log, legacy_log, needs_shared, public
 from test_frames import RUNS, expected, log_of
 from typer.testing import CliRunner
 
@@ -26,6 +30,11 @@ class Tables(HTMLParser):
         self.tables: list[tuple[str, list[list[str]]]] = []
         self.sections: list[str] = []
         self.images: list[str] = []
+        self.svgs: list[str] = []  # class of each inline <svg>
+        self.scripts: list[tuple[dict, str]] = []  # (attributes, text) of every <script>
+        self.details: list[dict] = []  # attributes of every <details>
+        self.metas: list[dict] = []
+        self._script: list[str] | None = None
         self._cell: list[str] | None = None
         self._row: list[str] | None = None
 
@@ -41,8 +50,20 @@ class Tables(HTMLParser):
             self.sections.append(a.get("id", ""))
         elif tag == "img":
             self.images.append(a.get("src", ""))
+        elif tag == "svg":
+            self.svgs.append(a.get("class", ""))
+        elif tag == "script":
+            self.scripts.append((a, ""))
+            self._script = []
+        elif tag == "details":
+            self.details.append(a)
+        elif tag == "meta":
+            self.metas.append(a)
 
     def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            self.scripts[-1] = (self.scripts[-1][0], "".join(self._script))
+            self._script = None
         if tag in ("td", "th") and self._cell is not None and self._row is not None:
             self._row.append(" ".join("".join(self._cell).split()))
             self._cell = None
@@ -51,6 +72,8 @@ class Tables(HTMLParser):
             self._row = None
 
     def handle_data(self, data):
+        if self._script is not None:
+            self._script.append(data)
         if self._cell is not None:
             self._cell.append(data)
 
@@ -94,7 +117,8 @@ def test_attempt_table_has_the_real_winner_and_total_of_every_attempt(kind, run)
             assert int(row["total"]) == want["totals"][want["winner"]], row
             others = [t for n, t in want["totals"].items() if n != want["winner"]]
             if others:
-                assert int(row["margin"]) == want["totals"][want["winner"]] - max(others), row
+                margin = want["totals"][want["winner"]] - max(others)
+                assert row["margin"] == (f"{margin}" if margin else "0 tie"), row  # a tie is a neutral tag
 
 
 @needs_shared
@@ -108,8 +132,9 @@ def test_each_attempt_section_lists_every_scored_node_total(kind, run):
     got = sorted(sorted((r["node"].lstrip("★ "), int(r["total logged"])) for r in rows if r["total logged"])
                  for rows in node_tables)
     assert [g for g in got if g] == sorted(sorted(t["totals"].items()) for t in scored)
-    assert all(src.startswith("data:image/png;base64,") for src in doc.images)
-    assert len(doc.images) >= len(truth)
+    assert doc.images == []  # charts are inline SVG now, no embedded PNG
+    with_runner_up = [t for t in scored if len(t["totals"]) > 1 and t["winner"]]
+    assert doc.svgs.count("gap-chart") == len(with_runner_up)
 
 
 @needs_shared
@@ -180,7 +205,8 @@ def test_everything_from_the_log_is_escaped():
     result = replace(result, inputs=(f"/tmp/{evil}.log",),
                      attempts=(replace(a, nodes=(evil_node, a.nodes[1]), selected_node=evil_node.node),))
     page_text = render_html(result)
-    assert "<script" not in page_text
+    assert "<script>alert" not in page_text
+    assert page_text.count("<script") == 2  # the page's own: its data block and its one script
     assert "<img src=x" not in page_text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page_text
     assert parse(page_text).table("attempt-table")[0]["pod"] == f"ns/{evil}"
@@ -242,3 +268,144 @@ def test_every_public_excerpt_renders_one_row_and_section_per_attempt(path):
     assert [(r["pod"], int(r["attempt"])) for r in doc.table("attempt-table")] == [
         (a.pod, a.attempt) for a in result.attempts]
     assert len(doc.sections) == len(result.attempts)
+
+
+@needs_shared
+def test_gap_chart_shows_what_each_plugin_cost_the_runner_up():
+    """Public excerpt 06: kind-worker is 300 behind kind-worker2, all of it TaintToleration (0 vs 300)."""
+    page_text = render_html(reconciled(str(public("06-"))))
+    chart = page_text.split('<svg class="gap-chart"')[1].split("</svg>")[0]
+    assert "<title>TaintToleration: 300 points behind the winner (derived)</title>" in chart
+    assert ">300 behind</text>" in chart
+    assert "kind-worker (396)" in chart
+
+
+@pytest.fixture(scope="module")
+def hundred_nodes(tmp_path_factory) -> tuple[AnalysisResult, str]:
+    """A generated 1.30 log of 100 nodes and 4 pods, analyzed and rendered."""
+    result = reconciled(str(generated_log(tmp_path_factory.mktemp("synth"), nodes=100, pods=4, seed=5)))
+    return result, render_html(result)
+
+
+def totals_of(attempt: Attempt) -> dict[str, int]:
+    return {n.node: n.total_logged for n in attempt.nodes if n.total_logged is not None}
+
+
+def test_each_attempt_shows_its_top_ten_and_counts_the_rest(hundred_nodes):
+    result, page_text = hundred_nodes
+    doc = parse(page_text)
+    tables, rests = doc.all("nodes"), re.findall(r'<p class="rest">(.*?)</p>', page_text)
+    assert len(tables) == len(rests) == len(result.attempts) == 4
+    for attempt, rows, rest in zip(result.attempts, tables, rests, strict=True):
+        totals = totals_of(attempt)
+        assert len(totals) == 100
+        assert len(rows) == 10
+        assert rows[0]["node"] == f"★ {attempt.winner}"
+        shown = [(r["node"].lstrip("★ "), int(r["total logged"])) for r in rows]
+        assert all(totals[node] == total for node, total in shown)
+        others = sorted((t for n, t in totals.items() if n != attempt.winner), reverse=True)
+        assert [t for _, t in shown[1:]] == others[:9]
+        assert [int(r["gap"]) for r in rows] == [totals[attempt.winner] - t for _, t in shown]
+        low, high = min(others[9:]), max(others[9:])
+        assert rest == f"90 more feasible nodes (totals {low}–{high})."
+    assert [d["data-attempt"] for d in doc.details] == [f"attempt-{i}" for i in range(4)]
+
+
+def test_every_node_stays_in_the_page_data(hundred_nodes):
+    result, page_text = hundred_nodes
+    blocks = [text for attrs, text in parse(page_text).scripts if attrs.get("type") == "application/json"]
+    assert len(blocks) == 1
+    data = json.loads(blocks[0])
+    for seq, attempt in enumerate(result.attempts):
+        got = data["attempts"][f"attempt-{seq}"]
+        names = [data["names"][i] for i in (got["node"] or range(len(got["filter"])))]
+        assert dict(zip(names, got["logged"], strict=True)) == totals_of(attempt)
+        assert got["winner"] == attempt.winner
+        assert got["recomputed"] is None or len(got["recomputed"]) == 100
+        by_plugin = dict(zip(got["plugins"], got["values"], strict=True))
+        for node in attempt.nodes[:5]:
+            for score in node.scores:
+                assert by_plugin[score.plugin][names.index(node.node)] == score.weighted
+
+
+def test_heat_map_keeps_the_nodes_near_the_top(hundred_nodes):
+    result, page_text = hundred_nodes
+    rows = parse(page_text).table("heatmap")
+    assert len(rows) == len(result.attempts)
+    columns = [c for c in rows[0] if c not in ("attempt", "scored nodes")]
+    assert 1 < len(columns) <= 12
+    assert {a.winner for a in result.attempts} <= set(columns)
+    for attempt, row in zip(result.attempts, rows, strict=True):
+        totals = totals_of(attempt)
+        assert {c: int(row[c]) for c in columns} == {c: totals[c] for c in columns}
+
+
+def test_ties_are_neutral_not_errors(hundred_nodes):
+    result, page_text = hundred_nodes
+    rows = parse(page_text).table("attempt-table")
+    ties = [a for a in result.attempts if any(d.kind == "tie" for d in a.discrepancies)]
+    assert ties, "the generated log should hold a tie"
+    assert sum(r["margin"] == "0 tie" for r in rows) == len(ties)
+    assert all(d.explained for a in result.attempts for d in a.discrepancies)
+    assert " bad" not in page_text.split('id="attempt-table"')[1]
+
+
+def test_the_one_script_is_allowed_by_its_hash_and_nothing_else_runs(hundred_nodes):
+    doc = parse(hundred_nodes[1])
+    csp = next(m["content"] for m in doc.metas if m.get("http-equiv") == "Content-Security-Policy")
+    directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
+    code = [text for attrs, text in doc.scripts if attrs.get("type") != "application/json"]
+    assert len(code) == 1
+    digest = base64.b64encode(hashlib.sha256(code[0].encode()).digest()).decode()
+    assert directives["script-src"] == f"'sha256-{digest}'"
+    assert directives["default-src"] == "'none'"
+
+
+def test_names_in_the_data_block_cannot_close_it():
+    evil = "</script><script>alert(1)</script>"
+    nodes = tuple(NodeResult(f"n{i}" if i else evil, total_logged=100 - i,
+                             scores=(Score("TaintToleration", weighted=100 - i),)) for i in range(12))
+    attempt = Attempt(pod="ns/p", attempt=1, selected_node=evil, nodes=nodes)
+    page_text = render_html(AnalysisResult(inputs=("x.log",), format=FormatInfo(), lines=LineCounts(total=1),
+                                           attempts=(attempt,)))
+    assert "<script>alert" not in page_text
+    block = next(t for a, t in parse(page_text).scripts if a.get("type") == "application/json")
+    assert evil in json.loads(block)["names"]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@needs_shared
+@pytest.mark.parametrize("quiet", [False, True])
+def test_report_progress_is_one_line_rewritten_then_cleared(tmp_path, monkeypatch, quiet):
+    from analyzer.cli import report as report_cli
+
+    terminal = Terminal()
+    monkeypatch.setattr(report_cli.sys, "stderr", terminal)
+    log = str(log_of("framework", "v1.30.6-five-nodes"))
+    report_cli.report([log], out=tmp_path / "r.html", pod=None, png_dir=None, quiet=quiet)
+    text = terminal.getvalue()
+    if quiet:
+        assert text == ""
+        return
+    steps = text.split(report_cli.CLEAR_LINE)
+    assert steps[1:-1] == [f"rendering the report: {i}/9 attempts" for i in range(1, 10)]
+    assert steps[-1] == f"wrote {tmp_path / 'r.html'}\n"  # the line was cleared before the last message
+
+
+def test_a_huge_hidden_gap_is_drawn_shortened_so_small_differences_stay_visible():
+    """tiny(): n2 is 99998 behind n1: 100000 of hidden NodePreferAvoidPods, but 2 ahead on TaintToleration."""
+    from analyzer.report.svg import TAIL_RATIO
+
+    chart = render_html(tiny()).split('<svg class="gap-chart"')[1].split("</svg>")[0]
+    widths = {title: float(width) for width, title in re.findall(
+        r'<rect x="[\d.]+" y="\d+" width="([\d.]+)"[^>]*><title>([^<]+)</title>', chart)}
+    assert set(widths) == {
+        "NodePreferAvoidPodsPriority: 100,000 points behind the winner (derived; drawn shortened)",
+        "TaintToleration: 2 points ahead of the winner (derived)"}
+    hidden, ahead = (widths[t] for t in sorted(widths))
+    assert ahead > 10 and hidden == pytest.approx(ahead * TAIL_RATIO, rel=0.01)
+    assert ">99,998 behind</text>" in chart and "parts shortened" in chart

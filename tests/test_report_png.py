@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import LAB, facts, needs_shared
+from conftest import LAB, facts, generated_log, needs_shared
 from matplotlib.patches import Rectangle
 from PIL import Image
 from test_frames import expected, log_of
@@ -107,3 +107,15 @@ def test_colliding_names_get_a_suffix(tmp_path):
     written = write_pngs(replace(result, attempts=twins), tmp_path)
     assert [p.name for p in written[:3]] == [
         "ns_web-attempt1.png", "ns_web-attempt1-2.png", "ns_web-attempt1-3.png"]
+
+
+def test_a_hundred_node_attempt_draws_its_top_ten_and_the_heat_map_its_top_nodes(tmp_path):
+    result = reconciled(str(generated_log(tmp_path, nodes=100, pods=3, seed=2)))
+    attempt = result.attempts[0]
+    labels = [t.get_text() for t in charts.attempt_figure(attempt).axes[0].get_yticklabels()]
+    totals = {n.node: n.total_logged for n in attempt.nodes}
+    assert len(labels) == 10 and labels[0] == f"\u2605 {attempt.winner}"
+    others = sorted((t for n, t in totals.items() if n != attempt.winner), reverse=True)
+    assert [totals[label] for label in labels[1:]] == others[:9]
+    columns = [t.get_text() for t in charts.heatmap_figure(result.attempts).axes[0].get_xticklabels()]
+    assert len(columns) <= 12 and {a.winner for a in result.attempts} <= set(columns)

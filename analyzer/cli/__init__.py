@@ -41,9 +41,13 @@ def run_options(
                                                   "of --jobs workers).")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
                                           help="Print the schedlog version and exit.")] = False,
+    year: Annotated[int | None, typer.Option(min=1970, max=9999, help="The year the logs start in (klog "
+                                             "prints none), for full timestamps; default: a year the log "
+                                             "shows, else each file's modification time (inferred).")]
+    = None,
 ) -> None:
-    """Options for every command: how many workers, and where they run."""
-    RUN.jobs, RUN.engine, RUN.scheduler = jobs, engine, scheduler
+    """Options for every command: how many workers, where they run, and the year of yearless log times."""
+    RUN.jobs, RUN.engine, RUN.scheduler, RUN.year = jobs, engine, scheduler, year
 
 
 app.command()(inspect.summary)

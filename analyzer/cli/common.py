@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from ..engine import Engine, EngineError, analyze_many, analyze_reconciled
-from ..model import AnalysisResult
+from ..model import AnalysisResult, evolve
 from ..pipeline import Progress
 from ..read.sources import InputError
 
@@ -56,6 +56,7 @@ class RunOptions:
     jobs: int = 1
     engine: Engine = Engine.local
     scheduler: str | None = None
+    year: int | None = None  # --year: the year the logs start in (klog prints none)
 
 
 RUN = RunOptions()
@@ -171,7 +172,12 @@ def load(paths: list[str], quiet: bool = False, *, reconcile: bool = False, k8s_
     result = _run(paths, quiet, lambda progress: analyze_many(
         paths, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler, progress=progress))
     require_log_lines(result, paths)
-    return result
+    return with_year(result)
+
+
+def with_year(result: AnalysisResult) -> AnalysisResult:
+    """The result with --year noted, so every output can give full timestamps."""
+    return result if RUN.year is None else evolve(result, year=RUN.year)
 
 
 def load_with_weights(paths: list[str], quiet: bool, k8s_version: str | None, config: str | None
@@ -191,7 +197,7 @@ def load_with_weights(paths: list[str], quiet: bool, k8s_version: str | None, co
 
     result, weights = _run(paths, quiet, run)
     require_log_lines(result, paths)
-    return result, weights
+    return with_year(result), weights
 
 
 def _run(paths: list[str], quiet: bool, work):

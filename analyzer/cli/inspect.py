@@ -11,6 +11,7 @@ from ..report.explain import explain_attempt, explanation_to_dict
 from ..report.explain_text import ExplainView, render_explain
 from ..report.jsonout import attempt_to_dict, result_to_dict
 from ..report.text import render_attempts, render_summary, render_unrecognized
+from ..times import FullTimes
 from .common import (
     ConfigOpt,
     LogsArg,
@@ -79,8 +80,9 @@ def explain(logs: LogsArg,
         fail(f"no attempt for pod {pod}" + (f" number {attempt}" if attempt else "") + hint)
     if output.is_data:
         data = []
+        times = FullTimes.for_result(result)
         for a in chosen:
-            item = attempt_to_dict(a)
+            item = attempt_to_dict(a, times)
             item["explanation"] = explanation_to_dict(explain_attempt(a))
             data.append(item)
         print_data({"schema": "schedlog/v1", "pod": pod, "attempts": data}, output)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ import typer
 
 from ..model import AnalysisResult
 from .common import (
+    ERASE_LINE,
     RUN,
     LogsArg,
     QuietOpt,
@@ -55,6 +57,18 @@ def _writable_dir(path: Path) -> Path:
 REPORT_FORMATS = ("html",)
 
 
+def render_progress(quiet: bool, what: str):
+    """A stderr line rewritten in place while the report's attempts are rendered; None when quiet or not a
+    terminal. Call the returned function with (0, 0) to clear the line."""
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        sys.stderr.write(ERASE_LINE + (f"{what}: {done:,}/{total:,} attempts" if total else ""))
+        sys.stderr.flush()
+    return show
+
+
 def report(logs: LogsArg,
            out: Annotated[Path | None, typer.Option("--out", metavar="FILE",
                                                     help="The HTML file to write [default: report.html].")]
@@ -74,11 +88,22 @@ def report(logs: LogsArg,
     _check_pod(result, pod)
     if out.is_dir():
         fail(f"{out}: is a directory; give the HTML file name")
+    progress = render_progress(quiet, "rendering the report")
     try:
-        write_html(result, out, pod=pod)
+        write_html(result, out, pod=pod, progress=progress)
     except OSError as exc:
         fail(f"{out}: cannot write ({exc.strerror or exc})")
-    written = write_pngs(result, _writable_dir(png_dir), pod=pod) if png_dir is not None else []
+    finally:
+        if progress is not None:
+            progress(0, 0)
+    written = []
+    if png_dir is not None:
+        progress = render_progress(quiet, f"drawing PNG files in {png_dir}")
+        try:
+            written = write_pngs(result, _writable_dir(png_dir), pod=pod, progress=progress)
+        finally:
+            if progress is not None:
+                progress(0, 0)
     if not quiet:
         stderr.print(f"wrote {out}" + (f" and {len(written)} PNG files in {png_dir}" if written else ""),
                      markup=False, highlight=False)
@@ -101,6 +126,7 @@ def export(logs: LogsArg,
     from ..reconcile.version import VersionError
     from ..scoring.config import ConfigError
     from ..stream import AttemptStream
+    from ..times import FullTimes
 
     out = resolve_out(out, output, tuple(ExportFormat), "--out-dir")
     if out is None:
@@ -116,7 +142,7 @@ def export(logs: LogsArg,
         fail(str(exc))
     directory = _writable_dir(out)
     try:
-        written = export_attempts(stream, directory, fmt.value)
+        written = export_attempts(stream, directory, fmt.value, times=FullTimes(logs, RUN.year))
     except (InputError, VersionError, ConfigError) as exc:
         fail(str(exc))
     except OSError as exc:

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from ..model import Attempt, FilterVerdict, NodeResult  # noqa: E402
-from .explain import contribution, explain_attempt, node_total  # noqa: E402
+from .explain import Explanation, contribution, explain_attempt, node_total  # noqa: E402
 
 DPI = 100
 RC = {
@@ -34,7 +34,7 @@ HIDDEN_COLOR, GAP_COLOR, LOGGED_COLOR, RECOMPUTED_COLOR = "#9e9e9e", "#ffffff", 
 HIDDEN_LABEL = "hidden: not printed in the log"
 GAP_LABEL = "unaccounted:\nlogged total minus known parts"
 COMPRESS_RATIO = 4  # draw hidden/unaccounted parts shortened when they exceed this many times the visible sum
-MAX_HEATMAP_ROWS, MAX_HEATMAP_COLS = 60, 40
+MAX_HEATMAP_ROWS, MAX_HEATMAP_COLS = 60, 12
 TIE = "(tie: picked at random)"
 UNSEEN = "(no logged plugin: lead is in hidden/unaccounted parts)"
 
@@ -114,7 +114,10 @@ def attempt_figure(attempt: Attempt, colors: dict[str, str] | None = None) -> Fi
 
 
 def _score_figure(attempt: Attempt, colors: dict[str, str]) -> Figure:
-    scored = [n for n in attempt.nodes if n.scores or n.total_logged is not None]
+    from .ranking import TOP_NODES, ordered
+
+    every = [n for n in ordered(attempt) if n.scores or n.total_logged is not None]
+    scored = every[:TOP_NODES]  # winner first, then by total: a real cluster's 100+ bars are unreadable
     winner = attempt.winner
     bars = [(n, segments(n)) for n in scored]
     widest = max((sum(p.value for p in parts if p.kind == "visible") for _, parts in bars), default=0)
@@ -150,8 +153,9 @@ def _score_figure(attempt: Attempt, colors: dict[str, str]) -> Figure:
     exp = explain_attempt(attempt)
     margin = "" if exp.margin is None else (f", tied with {', '.join(exp.tied_with)}" if exp.margin == 0
                                              else f", margin {exp.margin:,} over {exp.runner_up}")
+    top = f" (top {len(scored)} of {len(every)} scored nodes)" if len(every) > len(scored) else ""
     ax.set_title(f"{pod_label(attempt)}: {attempt.outcome.value}"
-                 + (f" on {winner}" if winner else "") + margin, loc="left")
+                 + (f" on {winner}" if winner else "") + margin + top, loc="left")
     order = {"visible": 0, "hidden": 1, "gap": 2}
     handles = sorted(legend.items(), key=lambda kv: order[_kind_of(kv[0])])
     ax.legend(handles=[h for _, h in handles] + list(marks.values()), loc="upper left",
@@ -244,14 +248,17 @@ def _short(text: str, limit: int) -> str:
 
 
 def heatmap_figure(attempts: Sequence[Attempt]) -> Figure | None:
-    """Attempts x nodes, coloured by rank within the attempt (1 = winner), cells labelled with the total."""
+    """Attempts x the nodes that ranked near the top, coloured by rank within the attempt (1 = winner),
+    cells labelled with the total."""
     rows = [a for a in attempts if any(node_total(n) is not None for n in a.nodes)][:MAX_HEATMAP_ROWS]
     if not rows:
         return None
-    nodes = sorted({n.node for a in rows for n in a.nodes})[:MAX_HEATMAP_COLS]
+    from .ranking import heat_columns
+
+    nodes = heat_columns(rows, MAX_HEATMAP_COLS)
     import numpy as np
 
-    from ..frames import ranks
+    from .ranking import ranks
 
     grid = np.full((len(rows), len(nodes)), np.nan)
     with rc_context(RC):
@@ -283,9 +290,12 @@ def heatmap_figure(attempts: Sequence[Attempt]) -> Figure | None:
     return fig
 
 
-def deciding_plugin(attempt: Attempt) -> str | None:
-    """The plugin that gave the winner its largest lead over the runner-up (TIE when they tied)."""
-    exp = explain_attempt(attempt)
+def deciding_plugin(attempt: Attempt, exp: Explanation | None = None) -> str | None:
+    """The plugin that gave the winner its largest lead over the runner-up (TIE when they tied).
+
+    ``exp`` is the attempt's explanation when the caller has it already (it costs a pass over the nodes).
+    """
+    exp = exp or explain_attempt(attempt)
     if exp.runner_up is None or exp.margin is None:
         return None
     if exp.margin == 0:
@@ -294,8 +304,10 @@ def deciding_plugin(attempt: Attempt) -> str | None:
     return loss.behind_on[0][0] if loss.behind_on else UNSEEN
 
 
-def deciders(attempts: Iterable[Attempt]) -> Counter:
-    return Counter(p for p in map(deciding_plugin, attempts) if p is not None)
+def deciders(attempts: Iterable[Attempt], explanations: dict[int, Explanation] | None = None) -> Counter:
+    """How many attempts each plugin decided; ``explanations`` by id(attempt) when already computed."""
+    known = explanations or {}
+    return Counter(p for p in (deciding_plugin(a, known.get(id(a))) for a in attempts) if p is not None)
 
 
 def deciders_figure(attempts: Sequence[Attempt]) -> Figure | None:

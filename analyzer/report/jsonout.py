@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from ..model import AnalysisResult, Attempt, NodeResult, Score
+from ..times import FullTimes
 
 SCHEMA = "schedlog/v1"
 
@@ -55,7 +56,9 @@ def _discrepancy_to_dict(d: Any) -> dict[str, Any]:
     return dict(d)
 
 
-def attempt_to_dict(attempt: Attempt) -> dict[str, Any]:
+def attempt_to_dict(attempt: Attempt, times: FullTimes | None = None) -> dict[str, Any]:
+    """One attempt as plain data; ``times`` gives the full start time (without it, only a year the log shows)."""
+    full = (times or FullTimes(())).of(attempt)
     failure = None
     if attempt.failure is not None:
         failure = {
@@ -75,6 +78,8 @@ def attempt_to_dict(attempt: Attempt) -> dict[str, Any]:
         "pod": attempt.pod,
         "attempt": attempt.attempt,
         "started_at": attempt.started_at,
+        "started_at_full": full.text,
+        "started_at_full_provenance": full.provenance,
         "profile": attempt.profile,
         "outcome": attempt.outcome.value,
         "outcome_provenance": attempt.outcome_provenance.value if attempt.outcome_provenance else None,
@@ -95,6 +100,7 @@ def attempt_to_dict(attempt: Attempt) -> dict[str, Any]:
 
 def result_to_dict(result: AnalysisResult, attempts: list[Attempt] | None = None) -> dict[str, Any]:
     lines = result.lines
+    times = FullTimes.for_result(result)
     return {
         "schema": SCHEMA,
         "inputs": list(result.inputs),
@@ -121,7 +127,7 @@ def result_to_dict(result: AnalysisResult, attempts: list[Attempt] | None = None
             "priorities": list(result.config.priorities),
         },
         "notes": list(result.notes),
-        "attempts": [attempt_to_dict(a) for a in (result.attempts if attempts is None else attempts)],
+        "attempts": [attempt_to_dict(a, times) for a in (result.attempts if attempts is None else attempts)],
     }
 
 

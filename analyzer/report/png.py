@@ -8,7 +8,7 @@ bytes are identical across runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..model import AnalysisResult, Attempt
@@ -44,13 +44,20 @@ def select(result: AnalysisResult, pod: str | None) -> list[Attempt]:
     return attempts_for(result, pod)
 
 
-def write_pngs(result: AnalysisResult, directory: Path, pod: str | None = None) -> list[Path]:
-    """Write every chart as a PNG file into ``directory`` (created if needed); returns the paths written."""
+def write_pngs(result: AnalysisResult, directory: Path, pod: str | None = None,
+               progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """Write every chart as a PNG file into ``directory`` (created if needed); returns the paths written.
+
+    ``progress(done, total)`` is called after each attempt's chart.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     attempts = select(result, pod)
     colors = charts.colors_for(result.attempts)
-    written = [_write(directory / name, charts.attempt_figure(a, colors))
-               for name, a in zip(unique_names(attempts), attempts, strict=True)]
+    written = []
+    for name, a in zip(unique_names(attempts), attempts, strict=True):
+        written.append(_write(directory / name, charts.attempt_figure(a, colors)))
+        if progress is not None:
+            progress(len(written), len(attempts))
     return written + [_write(directory / name, fig) for name, fig in _summary_figures(attempts) if fig]
 
 

@@ -391,7 +391,7 @@ def test_report_progress_is_one_line_rewritten_then_cleared(tmp_path, monkeypatc
     if quiet:
         assert text == ""
         return
-    steps = text.split(report_cli.CLEAR_LINE)
+    steps = text.split(report_cli.ERASE_LINE)
     assert steps[1:-1] == [f"rendering the report: {i}/9 attempts" for i in range(1, 10)]
     assert steps[-1] == f"wrote {tmp_path / 'r.html'}\n"  # the line was cleared before the last message
 

@@ -8,8 +8,10 @@ import typer
 
 from ..model import AnalysisResult
 from ..reconcile import KINDS, WeightSource, unexplained
+from ..reconcile.grouping import group_findings
 from ..reconcile.infer import Inference, infer_weights
 from ..reconcile.whatif import WhatIfError, parse_overrides, whatif
+from ..report.checktext import finding_lines
 from .common import (
     EXIT_DISCREPANCY,
     EXIT_OK,
@@ -27,6 +29,9 @@ from .common import (
 
 WeightOpt = Annotated[list[str], typer.Option(
     "--weight", "-w", help="PLUGIN=N, repeatable: the weight to try instead of the one in effect.")]
+
+VerboseOpt = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="List every record (one line per attempt and finding) instead of the grouped summary.")]
 
 SOURCE_WORDS = {"user": "given with --k8s-version", "logged": "printed in the log",
                 "signature": "guessed from the log's format"}
@@ -74,8 +79,9 @@ def _inference_lines(inf: Inference) -> list[str]:
 
 
 def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = None,
-          output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False) -> None:
-    """Every discrepancy between the logged numbers and the reference scoring, grouped by kind.
+          output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
+    """Every discrepancy between the logged numbers and the reference scoring, grouped by kind and pattern
+    (counts, ranges, the nodes that break a pattern); -v lists every record.
 
     Exit 0 when every one is explained (hidden components, ties, cut attempts), 1 when some are not.
     """
@@ -83,6 +89,7 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
     groups = _grouped(result)
     open_items = unexplained(result)
     inference = infer_weights(result)
+    findings = group_findings(result)
     code = EXIT_DISCREPANCY if open_items else EXIT_OK
     if output is OutputFormat.json:
         print_json({
@@ -96,9 +103,13 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
                               for k, v in groups.items()},
             "inferred_config": inference.to_dict(),
             "unexplained": len(open_items), "exit_code": code,
+            "groups": [g.to_dict() for g in findings],
         })
         raise typer.Exit(code)
     lines = [_header(result, weights)] + ([] if groups else ["", "no discrepancies"])
+    if not verbose:
+        lines += finding_lines(findings)
+        groups = {}
     for kind, items in groups.items():
         n_open = sum(not d.explained for _, d in items)
         lines += ["", f"{kind}: {len(items)} ({len(items) - n_open} explained, {n_open} unexplained)"]

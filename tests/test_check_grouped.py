@@ -1,0 +1,111 @@
+"""check at cluster size: findings grouped across attempts and nodes, exceptions named, every record on -v.
+
+A generated 1,000-node v1.14 log (NodePreferAvoidPods hidden +100000, one node whose preferAvoidPods
+annotation names every pod's controller) and the real v1.14.1 lab run where facts.json shows such a node.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+from analyzer.synth import write_log
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+HETEROGENEOUS = SAMPLES / "lab" / "v1.14.1" / "b-heterogeneous-5nodes"
+NODES, PODS, AVOIDING = 1000, 8, "worker-0042"
+WIDTH = 160
+
+
+def run(*args: object):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def big_legacy_log(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("check") / "v1.14-1000-nodes.log"
+    with path.open("w", encoding="utf-8") as out:
+        write_log(out, "1.14", NODES, PODS, seed=1, avoiding=[AVOIDING])
+    return path
+
+
+@pytest.fixture(scope="module")
+def big_check(big_legacy_log):
+    text, data = run("check", big_legacy_log), run("check", big_legacy_log, "-o", "json")
+    assert text.exit_code == 0 and data.exit_code == 0, text.output
+    return text.stdout, json.loads(data.stdout)
+
+
+def test_one_pattern_reads_as_a_screenful_with_the_exception_named(big_check):
+    text, data = big_check
+    lines = text.splitlines()
+    assert len(lines) <= 30, text
+    assert max(map(len, lines)) <= WIDTH, text
+    # Every record says what the line says: +100000 on every scored node but the avoiding one.
+    hidden = data["discrepancies"]["hidden-component"]
+    gaps = {(d["pod"], p["node"]): p["logged"] - p["recomputed"] for d in hidden for p in d["per_node"]}
+    assert {g for (_, node), g in gaps.items() if node != AVOIDING} == {100000}
+    assert {g for (_, node), g in gaps.items() if node == AVOIDING} == {0}
+    attempts = len({pod for pod, _ in gaps})
+    part = next(line for line in lines if "+100000 = NodePreferAvoidPods 10000×10" in line)
+    assert part.strip().startswith(f"{attempts} attempts x {NODES} nodes:")
+    assert part.split("  [")[0].endswith(f"on every node except {AVOIDING}")
+    assert f"{AVOIDING} in {attempts} attempts: its preferAvoidPods annotation names the pod's controller" in text
+    assert f"no NodePreferAvoidPods +100000 on {AVOIDING}" in text
+    assert "visible " not in text  # the per-record value lists are for -v
+
+
+def test_ties_are_one_neutral_line(big_check):
+    text, data = big_check
+    ties = data["discrepancies"]["tie"]
+    assert ties and all(t["explained"] for t in ties)
+    [line] = [line for line in text.splitlines() if "tie" in line]
+    sizes = sorted(len(t["nodes"]) for t in ties)
+    assert line.startswith(f"tie: {len(ties)} attempts had {sizes[0]}-{sizes[-1]} nodes sharing the top total")
+    assert "not an error" in line and "UNEXPLAINED" not in line
+
+
+def test_json_keeps_every_record_and_adds_groups(big_check):
+    _, data = big_check
+    hidden = data["discrepancies"]["hidden-component"]
+    assert data["summary"]["hidden-component"] == {"total": 2 * len(data["discrepancies"]["tie"]),
+                                                   "explained": len(hidden), "unexplained": 0}
+    groups = [g for g in data["groups"] if g["kind"] == "hidden-component"]
+    assert [g["records"] for g in groups] == [len(hidden) // 2] * 2
+    part = next(g for g in groups if g["amount"] == {"min": 100000, "max": 100000})
+    assert part["exceptions"] == [{"node": AVOIDING, "attempts": part["attempts"],
+                                   "reason": "its preferAvoidPods annotation names the pod's controller"}]
+    assert part["scored_nodes"] == {"min": NODES, "max": NODES} and part["node_hits"] == (NODES - 1) * part["attempts"]
+
+
+def test_verbose_lists_every_record(big_legacy_log, big_check):
+    _, data = big_check
+    res = run("check", big_legacy_log, "-v")
+    assert res.exit_code == 0
+    records = sum(len(v) for v in data["discrepancies"].values())
+    listed = [line for line in res.stdout.splitlines() if line.endswith("confidence]")]
+    assert len(listed) == records
+    assert any(line.count("/") > NODES for line in listed)  # today's per-node value lists
+
+
+def test_lab_run_names_the_node_facts_json_shows_avoiding_the_controller():
+    facts = json.loads((HETEROGENEOUS / "facts.json").read_text())
+    avoiding: dict[str, int] = {}
+    for attempt in facts["attempts"]:
+        for node, score in (attempt.get("priority_final_scores") or {}).get("NodePreferAvoidPodsPriority", {}).items():
+            if score == 0:
+                avoiding[node] = avoiding.get(node, 0) + 1
+    assert avoiding == {"worker-highmem-4": 2}
+    res = run("check", HETEROGENEOUS / "scheduler.log")
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert len(lines) <= 30 and max(map(len, lines)) <= WIDTH
+    assert "worker-highmem-4 in 2 attempts: its preferAvoidPods annotation names the pod's controller" in lines[4]
+    assert "no NodePreferAvoidPods +100000 on worker-highmem-4" in res.stdout
+    # ml-train's worker-large-3 also carries a hidden ImageLocality: its own pattern, and an exception above
+    assert "+100006 = NodePreferAvoidPods 10000×10 + ImageLocality 1×6 (unlogged) on worker-large-3" in res.stdout
+    assert "worker-large-3 in 1 attempt: +100006 instead" in res.stdout

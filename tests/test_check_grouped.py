@@ -104,7 +104,9 @@ def test_lab_run_names_the_node_facts_json_shows_avoiding_the_controller():
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     assert len(lines) <= 30 and max(map(len, lines)) <= WIDTH
-    assert "worker-highmem-4 in 2 attempts: its preferAvoidPods annotation names the pod's controller" in lines[4]
+    part = next(i for i, line in enumerate(lines) if "+100000 = NodePreferAvoidPods 10000×10" in line)
+    assert lines[part].endswith("on every node except worker-highmem-4, worker-large-3")
+    assert "      worker-highmem-4 in 2 attempts: its preferAvoidPods annotation names the pod's controller" in lines
     assert "no NodePreferAvoidPods +100000 on worker-highmem-4" in res.stdout
     # ml-train's worker-large-3 also carries a hidden ImageLocality: its own pattern, and an exception above
     assert "+100006 = NodePreferAvoidPods 10000×10 + ImageLocality 1×6 (unlogged) on worker-large-3" in res.stdout

@@ -48,8 +48,8 @@ def _where(g: FindingGroup) -> str:
     if hits >= total > 1 or (hits == total == 1 and len(g.items) > 1):
         return "on every node"
     if g.exceptions and hits * 2 > total:
-        names = {e.node for e in g.exceptions}
-        return f"on every node except {next(iter(names)) if len(names) == 1 else count(len(names), 'node')}"
+        names = sorted({e.node for e in g.exceptions})
+        return f"on every node except {', '.join(names) if len(names) <= SAMPLES else count(len(names), 'node')}"
     return f"on {sample(_nodes_of(g))}" if len(_nodes_of(g)) <= SAMPLES else \
         f"on {hits:,} of {total:,} node totals, e.g. {sample(_nodes_of(g))}"
 
@@ -64,8 +64,9 @@ def _exception_lines(g: FindingGroup) -> list[str]:
     lines = []
     for reason, outs in reasons[:MAX_REASONS]:
         names = [e.node for e in sorted(outs, key=lambda e: (-e.attempts, e.node))]
-        if len(names) == 1:
-            lines.append(f"{MORE}{names[0]} in {count(outs[0].attempts, 'attempt')}: {reason}")
+        if len({e.attempts for e in outs}) == 1 and len(names) <= SAMPLES:
+            each = " each" if len(names) > 1 else ""
+            lines.append(f"{MORE}{', '.join(names)} in {count(outs[0].attempts, 'attempt')}{each}: {reason}")
         else:
             lines.append(f"{MORE}{count(len(names), 'node')} in {span(e.attempts for e in outs)} attempts each, "
                          f"e.g. {sample(names)}: {reason}")
@@ -104,8 +105,9 @@ def _hidden(g: FindingGroup) -> list[str]:
 def _formula(g: FindingGroup) -> list[str]:
     attempt, d = _example(g)
     deltas = [d.amount for _, _, d in g.items if d.amount is not None]
-    return [f"{_head(g, False)}: {g.plugin} differs from the {g.attribution} on {count(len(g.items), 'node score')}"
-            f" by {span(deltas, signed=True)} (e.g. {attempt.pod} #{attempt.attempt} on {d.node}: log {d.logged}, "
+    formula = (g.attribution or "reference formula").removeprefix(f"{g.plugin} ")
+    return [f"{_head(g, False)}: {g.plugin} on {count(len(g.items), 'node score')} differs from the {formula} by "
+            f"{span(deltas, signed=True)} (e.g. {attempt.pod} #{attempt.attempt} on {d.node}: log {d.logged}, "
             f"formula {d.recomputed}){_mark(g)}"]
 
 

@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from analyzer.cli import app
 from analyzer.cli.regress import log_snapshot
-from analyzer.regress.logdiff import LogDiff, diff_snapshots, render_diff
-from analyzer.regress.patterns import RESIDUE_LINES
+from analyzer.regress import compare
+from analyzer.regress.logdiff import LogDiff, diff_snapshots, render_changes, render_diff
+from analyzer.regress.patterns import RESIDUE_LINES, summarize
 from analyzer.synth import write_log
 
 LAB = Path(__file__).resolve().parents[1] / "samples" / "lab"
@@ -55,8 +56,8 @@ def test_lab_uniform_weight_shift_is_one_line():
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> tuple[str, str, LogDiff]:
-    """The 1.21 and 1.30 logs and their diff (analyzed once: `diff` is this plus rendering)."""
+def generated(tmp_path_factory) -> tuple[str, str, LogDiff, dict, dict]:
+    """The 1.21 and 1.30 logs, their diff and snapshots (analyzed once: `diff` is this plus rendering)."""
     out = tmp_path_factory.mktemp("diff")
     paths = []
     for era in ("1.21", "1.30"):
@@ -65,11 +66,12 @@ def generated(tmp_path_factory) -> tuple[str, str, LogDiff]:
             write_log(fh, era, NODES, PODS, seed=3)
         paths.append(str(path))
     a, b = paths
-    return a, b, diff_snapshots(log_snapshot([a], True), log_snapshot([b], True))
+    first, second = log_snapshot([a], True), log_snapshot([b], True)
+    return a, b, diff_snapshots(first, second), first, second
 
 
 def test_generated_1000_nodes_uniform_shift_and_capped_residue(generated):
-    a, b, diff = generated
+    a, b, diff, _, _ = generated
     text, data = render_diff(diff, a, b), diff.to_dict()
     lines = text.splitlines()
     assert len(lines) <= 35, text
@@ -85,7 +87,7 @@ def test_generated_1000_nodes_uniform_shift_and_capped_residue(generated):
     summary = next(line for line in lines if line.startswith("  NodeResourcesBalancedAllocation weighted: "))
     assert f"changed on {len(balanced):,} of {NODES * attempts:,} node scores" in summary
     assert f"by {min(deltas):+d}..{max(deltas):+d}" in summary
-    assert f"  outside these patterns ({len(balanced):,} changes; the first {RESIDUE_LINES}, -v lists every one):" \
+    assert f"  outside these patterns, {len(balanced):,} changes; the first {RESIDUE_LINES}, -v lists every one:" \
         in lines
     assert sum(line.startswith("    ") for line in lines) == RESIDUE_LINES
     assert lines[lines.index("winners: 0 of 6 matched attempts moved; 6 on the same node") + 1].startswith("changes")
@@ -133,3 +135,16 @@ def test_never_unchanged_none():
         assert "(None)" not in text
     assert "1 unschedulable in both" in run("diff", old, new).stdout
     assert "default/huge-cpu #1: unschedulable in both runs" in run("diff", old, new, "-v").stdout
+
+
+def test_verify_at_1000_nodes_reads_like_diff(generated):
+    """verify of the 1.30 log against the 1.21 snapshot: the same patterns, the full list only on -v."""
+    a, b, diff, first, second = generated
+    changes = compare(first, second)
+    assert [c.to_dict() for c in changes] == [c.to_dict() for c in diff.changes]  # what -o json prints
+    text = render_changes(changes, "expected.json", b, summarize(changes, first, second))
+    lines = text.splitlines()
+    assert len(lines) <= 30 and lines[2] == f"{len(changes)} differences:"
+    assert f"  TaintToleration: weighted 100 -> 300 (+200) on all 1,000 nodes in {PODS} attempts" in lines
+    assert any(line.startswith("  default/") and "winner" in line for line in lines) is False  # none moved
+    assert len(render_changes(changes, "expected.json", b).splitlines()) == 3 + len(changes)

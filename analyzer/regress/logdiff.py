@@ -113,7 +113,8 @@ def render_diff(diff: LogDiff, name_a: str = "A", name_b: str = "B", verbose: bo
         lines.append(f"  tie-breaks, e.g. {'; '.join(w.text.split(' (')[0] for w in breaks[:2])}")
     lines.append(f"changes ({len(diff.changes)}):")
     if brief:
-        lines += [f"  {text}" for text in diff.summary.lines] + residue_lines(diff.summary.residue)
+        lines += [f"  {text}" for text in diff.summary.lines] + residue_lines(diff.summary.residue,
+                                                                                bool(diff.summary.lines))
     else:
         lines += [f"  {c.text}" for c in diff.changes]
     return "\n".join(lines) + "\n"
@@ -125,4 +126,5 @@ def render_changes(changes: list[Change] | tuple[Change, ...], expected: str, ac
     head = [f"--- expected {expected}", f"+++ actual {actual}", f"{len(changes)} differences:"]
     if summary is None:
         return "\n".join(head + [f"  {c.text}" for c in changes]) + "\n"
-    return "\n".join(head + [f"  {text}" for text in summary.lines] + residue_lines(summary.residue)) + "\n"
+    return "\n".join(head + [f"  {text}" for text in summary.lines]
+                     + residue_lines(summary.residue, bool(summary.lines))) + "\n"

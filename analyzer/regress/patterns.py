@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..report.brief import count, sample, span
+from ..report.brief import SAMPLES, count, sample, span
 from .compare import Change
 from .weights import WeightChange
 
@@ -208,21 +208,31 @@ def _plugin_patterns(out: Summary, changes: list[Change], held: Pairs) -> None:
             out.add(f"{state} {where}: {sample(plugins, 6)}", kind=kind, plugins=plugins, attempts=n, of=of)
 
 
+def shortened(change: Change) -> Change:
+    """The change with a line that names at most a few nodes (a tie record may hold thousands)."""
+    record = change.before or change.after
+    if not change.kind.startswith("discrepancy-") or not isinstance(record, Mapping) \
+            or len(record.get("nodes") or ()) <= SAMPLES:
+        return change
+    head = change.text.split(" nodes=", 1)[0]
+    return replace(change, text=f"{head} nodes={sample(list(record['nodes']))}")
+
+
 def _other_patterns(out: Summary, changes: list[Change]) -> None:
     """Any other kind (filter, node-missing, failure, discrepancy-new, ...): listed when few, else counted."""
     by_kind: dict[str, list[Change]] = {}
-    for c in changes:
+    for c in map(shortened, changes):
         key = c.kind
         if c.kind.startswith("discrepancy-"):
-            key += f" {(c.before or c.after or {}).get('kind')}"
+            key = f"{(c.before or c.after or {}).get('kind')} findings {c.kind.split('-')[1]}"
         by_kind.setdefault(key, []).append(c)
     for key, group in sorted(by_kind.items()):
         if len(group) <= LIST_AT_MOST:
             out.residue += group
             continue
         where = f" on {count(_nodes(group), 'node')}" if group[0].node else ""
-        out.add(f"{key}: {count(len(group), 'change')} in {count(_attempts(group), 'attempt')}{where}, "
-                f"e.g. {group[0].text}", kind=key, changed=len(group))
+        out.add(f"{key}: {len(group):,} in {count(_attempts(group), 'attempt')}{where}, e.g. {group[0].text}",
+                kind=key, changed=len(group))
         out.residue += group
 
 
@@ -255,12 +265,16 @@ def _with_tie_break(change: Change, a: Mapping[str, Any], b: Mapping[str, Any]) 
     return replace(change, text=f"{change.text} (tie-break: they tied, the scheduler picked at random)")
 
 
-def residue_lines(residue: Sequence[Change], indent: str = "  ") -> list[str]:
-    """The residue, capped at RESIDUE_LINES lines with a count of the rest."""
+def residue_lines(residue: Sequence[Change], after_patterns: bool = True, indent: str = "  ") -> list[str]:
+    """The residue, capped at RESIDUE_LINES lines with a count of the rest; under a heading when it follows
+    pattern lines or is capped, else one line per change as before."""
     if not residue:
         return []
     ordered = sorted(residue, key=lambda c: (c.pod or "", c.attempt or 0, c.node or "", c.plugin or ""))
-    head = [f"{indent}outside these patterns ({count(len(ordered), 'change')}"
-            f"{'' if len(ordered) <= RESIDUE_LINES else f'; the first {RESIDUE_LINES}, -v lists every one'}):"]
-    lines = [f"{indent}  {c.text}" for c in ordered[:RESIDUE_LINES]]
-    return head + lines
+    capped = len(ordered) > RESIDUE_LINES
+    if not after_patterns and not capped:
+        return [f"{indent}{c.text}" for c in ordered]
+    what = "outside these patterns, " if after_patterns else ""
+    cap = f"; the first {RESIDUE_LINES}, -v lists every one" if capped else ""
+    return [f"{indent}{what}{count(len(ordered), 'change')}{cap}:",
+            *(f"{indent}  {c.text}" for c in ordered[:RESIDUE_LINES])]

@@ -59,6 +59,18 @@ def _grouped(result: AnalysisResult) -> dict[str, list[tuple[Any, Any]]]:
     return {k: v for k, v in groups.items() if v}
 
 
+def _record_lines(groups: dict[str, list[tuple[Any, Any]]]) -> list[str]:
+    """Every record on a line of its own, kind by kind (check -v)."""
+    lines: list[str] = []
+    for kind, items in groups.items():
+        n_open = sum(not d.explained for _, d in items)
+        lines += ["", f"{kind}: {len(items)} ({len(items) - n_open} explained, {n_open} unexplained)"]
+        for a, d in items:
+            mark = "explained" if d.explained else "UNEXPLAINED"
+            lines.append(f"  {a.pod} #{a.attempt}: {d.explanation}  [{mark}, {d.confidence} confidence]")
+    return lines
+
+
 def _inference_lines(inf: Inference) -> list[str]:
     if not inf.rows:
         return [f"inferred configuration: {'; '.join(inf.notes) or 'no node with a logged total'}"]
@@ -107,15 +119,7 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
         })
         raise typer.Exit(code)
     lines = [_header(result, weights)] + ([] if groups else ["", "no discrepancies"])
-    if not verbose:
-        lines += finding_lines(findings)
-        groups = {}
-    for kind, items in groups.items():
-        n_open = sum(not d.explained for _, d in items)
-        lines += ["", f"{kind}: {len(items)} ({len(items) - n_open} explained, {n_open} unexplained)"]
-        for a, d in items:
-            mark = "explained" if d.explained else "UNEXPLAINED"
-            lines.append(f"  {a.pod} #{a.attempt}: {d.explanation}  [{mark}, {d.confidence} confidence]")
+    lines += _record_lines(groups) if verbose else finding_lines(findings)
     lines += ["", *_inference_lines(inference), ""]
     if open_items:
         lines.append(f"{len(open_items)} unexplained discrepanc{'ies' if len(open_items) != 1 else 'y'}")

@@ -144,9 +144,14 @@ def tie_line(groups: list[FindingGroup]) -> str:
     items = [(a, d) for g in groups for _, a, d in g.items]
     attempt, d = max(items, key=lambda item: len(item[1].nodes))
     sizes = [len(d.nodes) for _, d in items]
-    return (f"{TIE}: {count(len(items), 'attempt')} had {span(sizes)} nodes sharing the top total (e.g. "
-            f"{attempt.pod} #{attempt.attempt}: {len(d.nodes):,} at {d.logged}); the scheduler picks one at random, "
-            "not an error")
+
+    def line(tied: str) -> str:
+        example = f"{'e.g. ' if len(items) > 1 else ''}{attempt.pod} #{attempt.attempt}: {tied} at {d.logged}"
+        return (f"{TIE}: {count(len(items), 'attempt')} had {span(sizes)} nodes sharing the top total ({example}); "
+                "the scheduler picks one at random, not an error")
+
+    named = line(", ".join(d.nodes)) if len(d.nodes) <= SAMPLES else ""
+    return named if named and len(named) <= WIDTH else line(f"{len(d.nodes):,}")
 
 
 def finding_lines(groups: list[FindingGroup]) -> list[str]:

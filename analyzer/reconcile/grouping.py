@@ -48,7 +48,7 @@ class Outlier:
         return {"node": self.node, "attempts": self.attempts, "reason": self.reason}
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: one object per group
 class FindingGroup:
     """Every record of one (kind, explained, attribution, plugin, pattern), with the attempts they are in."""
 
@@ -124,20 +124,28 @@ def group_findings(result: AnalysisResult) -> list[FindingGroup]:
 
 def _find_exceptions(groups: Sequence[FindingGroup]) -> None:
     """For each explained hidden part: the scored nodes of its attempts that do not carry it, named with the
-    group that explains them instead (or 'nothing hidden')."""
-    covering: dict[tuple[int, str], FindingGroup] = {}
+    group that explains them instead (or 'nothing hidden'). One attempt at a time, so memory stays flat."""
+    by_attempt: dict[int, list[tuple[FindingGroup, Attempt, Discrepancy]]] = {}
     for g in groups:
         if g.kind == HIDDEN:
-            for index, _, d in g.items:
-                for node in d.nodes:
-                    covering.setdefault((index, node), g)
-    for g in groups:
-        if g.kind != HIDDEN or not g.explained or g.pattern == AVOIDED:
+            for index, attempt, d in g.items:
+                by_attempt.setdefault(index, []).append((g, attempt, d))
+    missing: dict[FindingGroup, Counter] = {}
+    for records in by_attempt.values():
+        parts = [(g, a, d) for g, a, d in records if g.explained and g.pattern != AVOIDED]
+        if not parts:
             continue
-        missing: dict[tuple[str, str], int] = Counter()
-        for index, attempt, d in g.items:
-            for node in set(_scored_nodes(attempt)) - set(d.nodes):
-                other = covering.get((index, node))
-                missing[(node, other.short_label if other is not None and other is not g else NOTHING_HIDDEN)] += 1
+        covering: dict[str, FindingGroup] = {}
+        for g, _, d in records:
+            for node in d.nodes:
+                covering.setdefault(node, g)
+        for g, attempt, d in parts:
+            carried = set(d.nodes)
+            for node in _scored_nodes(attempt):
+                if node not in carried:
+                    other = covering.get(node)
+                    reason = other.short_label if other is not None and other is not g else NOTHING_HIDDEN
+                    missing.setdefault(g, Counter())[(node, reason)] += 1
+    for g, found in missing.items():
         g.exceptions = [Outlier(node, n, reason) for (node, reason), n in
-                        sorted(missing.items(), key=lambda kv: (-kv[1], kv[0]))]
+                        sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))]

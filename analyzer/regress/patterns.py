@@ -72,13 +72,15 @@ class Pairs:
     plugin: dict[str, int] = field(default_factory=Counter)
     totals: int = 0
     scoring: tuple[Counter, Counter] = field(default_factory=lambda: (Counter(), Counter()))  # attempts per plugin
-    # (pod, attempt, node) -> sum of weighted scores in A and B (None when a side has a non-weighted score)
+    # (pod, attempt, node) -> sum of weighted scores in A and B (None when a side has a non-weighted score),
+    # for the nodes asked about only (those whose total changed)
     sums: dict[tuple, tuple[int | None, int | None]] = field(default_factory=dict)
 
 
-def pairs(a: Mapping[str, Any], b: Mapping[str, Any]) -> Pairs:
+def pairs(a: Mapping[str, Any], b: Mapping[str, Any], summed: set[tuple] | frozenset = frozenset()) -> Pairs:
+    """Count what both snapshots scored; the weighted sums of the (pod, attempt, node) keys in ``summed``."""
     out = Pairs()
-    theirs = {(x["pod"], x["attempt"]): x for x in b.get("attempts", ())}
+    theirs = _by_key(b)
     for attempt in a.get("attempts", ()):
         other = theirs.get((attempt["pod"], attempt["attempt"]))
         if other is None:
@@ -95,7 +97,9 @@ def pairs(a: Mapping[str, Any], b: Mapping[str, Any]) -> Pairs:
                 out.plugin[plugin] += 1
             if node["total"] is not None and twin["total"] is not None:
                 out.totals += 1
-            out.sums[(attempt["pod"], attempt["attempt"], node["node"])] = (_weighted_sum(mine), _weighted_sum(yours))
+            key = (attempt["pod"], attempt["attempt"], node["node"])
+            if key in summed:
+                out.sums[key] = (_weighted_sum(mine), _weighted_sum(yours))
     return out
 
 
@@ -241,9 +245,9 @@ def summarize(changes: Sequence[Change], a: Mapping[str, Any], b: Mapping[str, A
     """The changes from snapshot A to B as patterns and residue; kinds in ``skip`` are left out (diff shows
     winners in a section of their own)."""
     out = Summary()
-    held = pairs(a, b)
     skip = set(skip)
     kept = [c for c in changes if c.kind not in skip]
+    held = pairs(a, b, {(c.pod, c.attempt, c.node) for c in kept if c.kind == "total"})
     out.lines += [c.text for c in kept if c.kind in GLOBAL]
     attempt_level = [c for c in kept if c.kind in ATTEMPT_LEVEL and c.node is None]
     _plugin_patterns(out, attempt_level, held)
@@ -251,16 +255,22 @@ def summarize(changes: Sequence[Change], a: Mapping[str, Any], b: Mapping[str, A
     _total_patterns(out, [c for c in kept if c.kind == "total"], held)
     rest = [c for c in kept if c.kind not in GLOBAL and c.kind not in ("score", "total")
             and not (c.kind in ATTEMPT_LEVEL and c.node is None)]
-    _other_patterns(out, [_with_tie_break(c, a, b) if c.kind == "winner" else c for c in rest])
+    winners = [c for c in rest if c.kind == "winner"]
+    if winners:
+        first, second = _by_key(a), _by_key(b)
+        rest = [c for c in rest if c.kind != "winner"] + [_with_tie_break(c, first, second) for c in winners]
+    _other_patterns(out, rest)
     return out
 
 
-def _with_tie_break(change: Change, a: Mapping[str, Any], b: Mapping[str, Any]) -> Change:
+def _by_key(snapshot: Mapping[str, Any]) -> dict[tuple, Mapping[str, Any]]:
+    return {(x["pod"], x["attempt"]): x for x in snapshot.get("attempts", ())}
+
+
+def _with_tie_break(change: Change, first: Mapping[tuple, Any], second: Mapping[tuple, Any]) -> Change:
     """A winner change whose old and new winners tied in either run, said to be a tie-break."""
     key = (change.pod, change.attempt)
-    before = next((x for x in a.get("attempts", ()) if (x["pod"], x["attempt"]) == key), None)
-    after = next((x for x in b.get("attempts", ()) if (x["pod"], x["attempt"]) == key), None)
-    if winner_state(before, after) != "tie-break":
+    if winner_state(first.get(key), second.get(key)) != "tie-break":
         return change
     return replace(change, text=f"{change.text} (tie-break: they tied, the scheduler picked at random)")
 

@@ -17,6 +17,7 @@ LIST_AT_MOST = 5  # a kind of change with this many instances or fewer is listed
 RESIDUE_LINES = 10  # per-node lines shown before "... and N more"
 GLOBAL = ("log", "weight")  # changes about the whole log, always listed
 ATTEMPT_LEVEL = ("plugin-gone", "plugin-new")  # with no node: a plugin scored in one run's attempt only
+TIE_BREAK = " (tie-break: they tied, the scheduler picked at random)"
 
 
 # -- winners ----------------------------------------------------------------------------------------
@@ -218,8 +219,8 @@ def shortened(change: Change) -> Change:
     if not change.kind.startswith("discrepancy-") or not isinstance(record, Mapping) \
             or len(record.get("nodes") or ()) <= SAMPLES:
         return change
-    head = change.text.split(" nodes=", 1)[0]
-    return replace(change, text=f"{head} nodes={sample(list(record['nodes']))}")
+    head, nodes = change.text.split(" nodes=", 1)[0], list(record["nodes"])
+    return replace(change, text=f"{head} nodes={','.join(nodes[:SAMPLES])} and {len(nodes) - SAMPLES:,} more")
 
 
 def _other_patterns(out: Summary, changes: list[Change]) -> None:
@@ -258,9 +259,24 @@ def summarize(changes: Sequence[Change], a: Mapping[str, Any], b: Mapping[str, A
     winners = [c for c in rest if c.kind == "winner"]
     if winners:
         first, second = _by_key(a), _by_key(b)
-        rest = [c for c in rest if c.kind != "winner"] + [_with_tie_break(c, first, second) for c in winners]
+        rest = [c for c in rest if c.kind != "winner"]
+        _winner_patterns(out, [_with_tie_break(c, first, second) for c in winners])
     _other_patterns(out, rest)
     return out
+
+
+def _winner_patterns(out: Summary, changes: list[Change]) -> None:
+    """Winner changes: listed when few; else one line counting real moves apart from tie-breaks, and the
+    real moves in the residue."""
+    breaks = [c for c in changes if c.text.endswith(TIE_BREAK)]
+    if len(changes) <= LIST_AT_MOST:
+        out.residue += changes
+        return
+    moved = [c for c in changes if c not in breaks]
+    example = f", e.g. {breaks[0].text.removesuffix(TIE_BREAK)}" if breaks else ""
+    out.add(f"winners: {len(moved):,} moved, {count(len(breaks), 'tie-break')} (the old and new winners tied: "
+            f"a random pick){example}", kind="winner", moved=len(moved), tie_breaks=len(breaks))
+    out.residue += moved
 
 
 def _by_key(snapshot: Mapping[str, Any]) -> dict[tuple, Mapping[str, Any]]:
@@ -272,15 +288,17 @@ def _with_tie_break(change: Change, first: Mapping[tuple, Any], second: Mapping[
     key = (change.pod, change.attempt)
     if winner_state(first.get(key), second.get(key)) != "tie-break":
         return change
-    return replace(change, text=f"{change.text} (tie-break: they tied, the scheduler picked at random)")
+    return replace(change, text=change.text + TIE_BREAK)
 
 
 def residue_lines(residue: Sequence[Change], after_patterns: bool = True, indent: str = "  ") -> list[str]:
-    """The residue, capped at RESIDUE_LINES lines with a count of the rest; under a heading when it follows
-    pattern lines or is capped, else one line per change as before."""
+    """The residue, attempt-level changes first, capped at RESIDUE_LINES lines with a count of the rest; under
+    a heading when it follows pattern lines or is capped, else one line per change as before."""
     if not residue:
         return []
-    ordered = sorted(residue, key=lambda c: (c.pod or "", c.attempt or 0, c.node or "", c.plugin or ""))
+    # attempt-level changes (a moved winner, a new failure) before per-node ones
+    ordered = sorted(residue, key=lambda c: (c.node is not None, c.pod or "", c.attempt or 0, c.node or "",
+                                             c.plugin or ""))
     capped = len(ordered) > RESIDUE_LINES
     if not after_patterns and not capped:
         return [f"{indent}{c.text}" for c in ordered]

@@ -148,3 +148,25 @@ def test_verify_at_1000_nodes_reads_like_diff(generated):
     assert f"  TaintToleration: weighted 100 -> 300 (+200) on all 1,000 nodes in {PODS} attempts" in lines
     assert any(line.startswith("  default/") and "winner" in line for line in lines) is False  # none moved
     assert len(render_changes(changes, "expected.json", b).splitlines()) == 3 + len(changes)
+
+
+def test_generated_tie_breaks_are_ties_in_the_logs(tmp_path):
+    """1.19 vs 1.30 of one generated workload (100 nodes): BalancedAllocation's formula changed, so some pods
+    land elsewhere; a changed winner is a tie-break exactly when the logged totals tie in one of the runs."""
+    snaps = []
+    for era in ("1.19", "1.30"):
+        path = tmp_path / f"{era}.log"
+        with path.open("w", encoding="utf-8") as fh:
+            write_log(fh, era, 100, 30, seed=3)
+        snaps.append(log_snapshot([str(path)], True))
+    diff = diff_snapshots(*snaps)
+    totals = [{x["pod"]: {n["node"]: n["total"] for n in x["nodes"]} for x in s["attempts"]} for s in snaps]
+    changed = [w for w in diff.winners if w.moved]
+    for w in changed:
+        tied = any(t[w.pod][w.before] == t[w.pod][w.after] for t in totals)
+        assert w.tie_break is tied, w
+    breaks = sum(w.tie_break for w in changed)
+    assert 0 < breaks < len(changed)  # both kinds happen in this workload
+    text = render_diff(diff)
+    assert f"winners: {len(changed) - breaks} of 30 matched attempts moved; {breaks} tie-breaks" in text
+    assert sum(" winner moved " in line for line in text.splitlines()) == len(changed) - breaks

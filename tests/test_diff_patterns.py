@@ -170,3 +170,21 @@ def test_generated_tie_breaks_are_ties_in_the_logs(tmp_path):
     text = render_diff(diff)
     assert f"winners: {len(changed) - breaks} of 30 matched attempts moved; {breaks} tie-breaks" in text
     assert sum(" winner moved " in line for line in text.splitlines()) == len(changed) - breaks
+
+
+def test_plugins_gone_per_attempt_fold_into_one_line_per_share():
+    old, new = framework_log("v1.21.0-pre-five-nodes-json"), framework_log("v1.30.6-five-nodes")
+    data = json.loads(run("diff", old, new, "-o", "json").stdout)
+    gone = {}
+    for c in data["changes"]:
+        if c["kind"] == "plugin-gone" and c["node"] is None:
+            gone.setdefault(c["plugin"], set()).add(c["pod"])
+    # NodeAffinity stays scored for the one pod with a preferred node affinity (zone-a-preferred, weight 1 -> 2)
+    assert {p: len(pods) for p, pods in gone.items()} == {
+        "InterPodAffinity": 6, "NodeAffinity": 5, "NodePreferAvoidPods": 6, "NodeResourcesLeastAllocated": 6,
+        "PodTopologySpread": 6}
+    lines = changes_section(run("diff", old, new).stdout)
+    assert "  no longer scored in all 6 attempts that scored them: InterPodAffinity, NodePreferAvoidPods, " \
+           "NodeResourcesLeastAllocated, PodTopologySpread" in lines
+    assert "  no longer scored in 5 of the 6 attempts that scored them: NodeAffinity" in lines
+    assert not any("no longer scored (was on" in line for line in lines)  # the per-attempt lines are on -v

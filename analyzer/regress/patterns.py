@@ -206,10 +206,9 @@ def _plugin_patterns(out: Summary, changes: list[Change], held: Pairs) -> None:
         for plugin, n in sorted(per_plugin.items()):
             by_share.setdefault((n, scoring[plugin]), []).append(plugin)
         for (n, of), plugins in sorted(by_share.items(), reverse=True):
-            side = "A" if kind == "plugin-gone" else "B"
-            where = f"in all {n} matched attempts that scored them in {side}" if n == of > 1 else \
-                f"in the one matched attempt that scored them in {side}" if n == of else \
-                f"in {n} of the {of} matched attempts that scored them in {side}"
+            where = f"in all {n} attempts that scored them" if n == of > 1 else \
+                "in the one attempt that scored them" if n == of else \
+                f"in {n} of the {of} attempts that scored them"
             out.add(f"{state} {where}: {sample(plugins, 6)}", kind=kind, plugins=plugins, attempts=n, of=of)
 
 

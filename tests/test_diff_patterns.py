@@ -188,3 +188,29 @@ def test_plugins_gone_per_attempt_fold_into_one_line_per_share():
            "NodeResourcesLeastAllocated, PodTopologySpread" in lines
     assert "  no longer scored in 5 of the 6 attempts that scored them: NodeAffinity" in lines
     assert not any("no longer scored (was on" in line for line in lines)  # the per-attempt lines are on -v
+
+
+def _snapshot(values: dict[str, int], totals: bool = True) -> dict:
+    """One attempt over the given nodes, each scored by plugin X with the given weighted value."""
+    nodes = [{"node": n, "filter": "passed", "total": v if totals else None, "scores": {"weighted": {"X": v}}}
+             for n, v in values.items()]
+    return {"schema": "schedlog-snapshot/1", "log": {}, "weights": {},
+            "attempts": [{"pod": "ns/p", "attempt": 1, "outcome": "bound", "winner": "n00", "evaluated_nodes": None,
+                          "feasible_nodes": None, "complete": True, "failure": None, "nodes": nodes,
+                          "discrepancies": []}]}
+
+
+def test_one_amount_on_most_nodes_counts_the_unchanged_ones():
+    before = {f"n{i:02d}": 10 for i in range(20)}
+    after = {n: v + (5 if n >= "n03" else 0) for n, v in before.items()}  # n00-n02 unchanged
+    a, b = _snapshot(before), _snapshot(after)
+    summary = summarize(compare(a, b), a, b)
+    assert "X: weighted 10 -> 15 (+5) on 17 of 20 node scores in 1 attempt; the other 3 unchanged" in summary.lines
+    assert "totals: changed on 17 of 20 node totals in 1 attempt, by +5: on every one the sum of the score " \
+           "changes (plugins gone and new included)" in summary.lines
+    assert summary.residue == []
+    after["n00"] = 99  # now one node moves by another amount: it is the residue, named
+    b = _snapshot(after)
+    summary = summarize(compare(a, b), a, b)
+    assert "X weighted: changed on 18 of 20 node scores in 1 attempt, by +5..+89, most often +5 (17)" in summary.lines
+    assert [c.node for c in summary.residue if c.kind == "score"] == ["n00"]

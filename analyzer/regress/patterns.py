@@ -166,6 +166,11 @@ def _score_patterns(out: Summary, changes: list[Change], held: Pairs, weights: M
         if len(group) <= LIST_AT_MOST:
             out.residue += group
             continue
+        if len(deltas) == 1 and common is not None:  # one amount, but not on every node: count the others
+            out.add(f"{label}: {how} on {n:,} of {scored:,} node scores in {count(_attempts(group), 'attempt')}; "
+                    f"the other {scored - n:,} unchanged", kind="score", plugin=plugin, delta=common, changed=n,
+                    scored=scored, uniform=False)
+            continue
         shown = [d for d in deltas if d is not None]
         often = f", most often {_signed(common)} ({n:,})" if len(deltas) > 1 and common is not None else ""
         out.add(f"{label} {fld}: changed on {len(group):,} of {scored:,} node scores in "

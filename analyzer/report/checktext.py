@@ -50,8 +50,10 @@ def _where(g: FindingGroup) -> str:
     if g.exceptions and hits * 2 > total:
         names = sorted({e.node for e in g.exceptions})
         return f"on every node except {', '.join(names) if len(names) <= SAMPLES else count(len(names), 'node')}"
-    return f"on {sample(_nodes_of(g))}" if len(_nodes_of(g)) <= SAMPLES else \
-        f"on {hits:,} of {total:,} node totals, e.g. {sample(_nodes_of(g))}"
+    named = _nodes_of(g)
+    if len(named) <= SAMPLES:
+        return f"on {sample(named)}"
+    return f"on {hits:,} of {total:,} node totals, e.g. {sample(named)}"
 
 
 def _exception_lines(g: FindingGroup) -> list[str]:

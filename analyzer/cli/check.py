@@ -33,6 +33,7 @@ WeightOpt = Annotated[list[str], typer.Option(
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", "-v", help="List every record (one line per attempt and finding) instead of the grouped summary.")]
 
+RESIDUALS_SHOWN = 5  # distinct residuals listed before "N other values"
 SOURCE_WORDS = {"user": "given with --k8s-version", "logged": "printed in the log",
                 "signature": "guessed from the log's format"}
 
@@ -84,8 +85,10 @@ def _inference_lines(inf: Inference) -> list[str]:
             continue  # not identifiable: the notes say why
         agree = {True: "agrees", False: "DIFFERS", None: "-"}[w.agrees]
         lines.append(f"  {w.plugin}: {value} ({w.method}; applied {w.applied}, {agree})")
-    lines.append("  residuals: " + ", ".join(f"{r:+d} on {n} node{'s' if n != 1 else ''}"
-                                             for r, n in inf.residuals))
+    shown = inf.residuals[:RESIDUALS_SHOWN]  # most common first
+    rest = sum(n for _, n in inf.residuals[RESIDUALS_SHOWN:])
+    lines.append("  residuals: " + ", ".join(f"{r:+d} on {n} node{'s' if n != 1 else ''}" for r, n in shown)
+                 + (f", {len(inf.residuals) - RESIDUALS_SHOWN} other values on {rest} nodes" if rest else ""))
     lines += [f"  note: {n}" for n in inf.notes]
     return lines
 

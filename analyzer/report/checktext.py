@@ -101,7 +101,10 @@ def _hidden(g: FindingGroup) -> list[str]:
     if g.attribution and ":" in g.attribution:
         names = [n.strip() for n in g.attribution.split(":", 1)[1].split(",")]
         could = f"; {count(len(names), 'plugin')} with no score line could hold it, e.g. {names[0]}"
-    return [f"{_head(g)}: {span(amounts)} {_where(g)} is not explained by a known hidden component{could}{_mark(g)}"]
+    where = _where(g)
+    said = f"{where} is not explained by a known hidden component" if where == "on every node" else \
+        f"is not explained by a known hidden component {where}"
+    return [f"{_head(g)}: {span(amounts)} {said}{could}{_mark(g)}"]
 
 
 def _formula(g: FindingGroup) -> list[str]:
@@ -128,8 +131,8 @@ def _winner(g: FindingGroup) -> list[str]:
 
 def _incomplete(g: FindingGroup) -> list[str]:
     _, attempt, _ = g.items[0]
-    return [f"{_head(g, False)}: {g.pattern}: only what the log shows is checked "
-            f"(e.g. {attempt.pod} #{attempt.attempt}){_mark(g)}"]
+    example = f"{'e.g. ' if len(g.items) > 1 else ''}{attempt.pod} #{attempt.attempt}"
+    return [f"{_head(g, False)}: {g.pattern}: only what the log shows is checked ({example}){_mark(g)}"]
 
 
 def _other(g: FindingGroup) -> list[str]:
@@ -176,6 +179,22 @@ def finding_lines(groups: list[FindingGroup]) -> list[str]:
 
 
 def _fit(line: str) -> list[str]:
-    """The line, or, when it is longer than WIDTH, the line and its closing [mark] on the next line."""
+    """The line, or, when it is longer than WIDTH, the line with its example '(e.g. ...)' and its closing
+    [mark] moved to continuation lines (the mark joins the example when both fit)."""
+    if len(line) <= WIDTH:
+        return [line]
     text, sep, mark = line.rpartition("  [")
-    return [line] if len(line) <= WIDTH or not sep else [text, f"{MORE}[{mark}"]
+    text, mark = (text, f"[{mark}") if sep else (line, "")
+    head, eg, example = text.partition(" (e.g. ")
+    if eg:
+        example = example.removesuffix(")")
+    else:
+        head, eg, example = text.partition(", e.g. ")
+    rest = [f"{MORE}e.g. {example}"] if eg else []
+    if not eg:
+        head = text
+    if mark and rest and len(rest[-1]) + 2 + len(mark) <= WIDTH:
+        rest[-1] += f"  {mark}"
+    elif mark:
+        rest.append(MORE + mark)
+    return [head, *rest]

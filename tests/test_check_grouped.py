@@ -125,3 +125,14 @@ def test_no_line_longer_than_the_width_on_real_logs(args):
     res = run("check", *args)
     assert res.exit_code in (0, 1), res.output
     assert max(map(len, res.stdout.splitlines())) <= WIDTH, res.stdout
+
+
+def test_residuals_line_names_the_five_most_common_values():
+    from analyzer.cli.check import _inference_lines
+    from analyzer.reconcile.infer import Inference
+
+    residuals = tuple((r, 100 - r) for r in range(8))  # 8 distinct values, most common first
+    [line] = [x for x in _inference_lines(Inference(rows=sum(n for _, n in residuals), constant=0,
+                                                     residuals=residuals)) if "residuals" in x]
+    assert line == ("  residuals: +0 on 100 nodes, +1 on 99 nodes, +2 on 98 nodes, +3 on 97 nodes, +4 on 96 nodes, "
+                    "3 other values on 285 nodes")

@@ -33,9 +33,3 @@ def sample(names: Sequence[str], limit: int = SAMPLES) -> str:
     rest = len(names) - limit
     return f"{shown} and {rest:,} more" if rest > 0 else shown
 
-
-def capped(lines: Sequence[str], limit: int, what: str, indent: str = "  ") -> list[str]:
-    """The first ``limit`` lines, then one line saying how many were left out and how to see them."""
-    if len(lines) <= limit:
-        return list(lines)
-    return [*lines[:limit], f"{indent}... and {len(lines) - limit:,} more {what} (-v lists every one)"]

@@ -14,7 +14,7 @@ from .compare import Change
 from .weights import WeightChange
 
 LIST_AT_MOST = 5  # a kind of change with this many instances or fewer is listed as is, not summarized
-RESIDUE_LINES = 10  # per-node lines shown before "... and N more"
+RESIDUE_LINES = 10  # residue lines shown; the heading says how many there are in all
 GLOBAL = ("log", "weight")  # changes about the whole log, always listed
 ATTEMPT_LEVEL = ("plugin-gone", "plugin-new")  # with no node: a plugin scored in one run's attempt only
 TIE_BREAK = " (tie-break: they tied, the scheduler picked at random)"

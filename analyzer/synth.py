@@ -15,7 +15,7 @@ import json
 import random
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import IO, Any
@@ -100,6 +100,7 @@ class Node:
     used_mem: int = 0
     pods: deque = field(default_factory=deque)
     image_score: int = 0
+    avoids_pods: bool = False  # its preferAvoidPods annotation names every pod's controller
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ def raw_scores(era: str, node: Node, pod: Pod) -> dict[str, int]:
     out = dict(
         FIXED_RAW, ImageLocality=node.image_score, NodeResourcesBalancedAllocation=balanced(era, cap, req)
     )
+    if node.avoids_pods:
+        out["NodePreferAvoidPods"] = 0
     out["NodeResourcesLeastAllocated"] = out["NodeResourcesFit"] = least_allocated(cap, req)
     return out
 
@@ -172,7 +175,7 @@ def _legacy_attempt(pod: Pod, feasible: list[Node], all_nodes: int) -> tuple[lis
         bal, least = balanced("1.14", cap, req), least_allocated(cap, req, 10)
         recs.append(Rec("resource_allocation.go:78", shape.format("BalancedResourceAllocation", bal)))
         recs.append(Rec("resource_allocation.go:78", shape.format("LeastResourceAllocation", least)))
-        totals[n.name] = LEGACY_HIDDEN_TOTAL + bal + least + 10 + 0 + 0 + 10
+        totals[n.name] = (0 if n.avoids_pods else LEGACY_HIDDEN_TOTAL) + bal + least + 10 + 0 + 0 + 10
     for file, subject, priority, score in (
         ("generic_scheduler.go:726", f"{short}_{pod.ns}", "TaintTolerationPriority", 10),
         ("interpod_affinity.go:237", short, "InterPodAffinityPriority", 0),
@@ -455,11 +458,12 @@ def _preamble(era: str, nodes: list[Node]) -> list[Rec]:
 
 
 # -- simulation ------------------------------------------------------------------------------------
-def _nodes(count: int, rng: random.Random) -> list[Node]:
+def _nodes(count: int, rng: random.Random, avoiding: Collection[str] = ()) -> list[Node]:
     nodes = []
     for i in range(count):
         cpu, mem = NODE_SHAPES[rng.randrange(len(NODE_SHAPES))]
-        nodes.append(Node(f"worker-{i:04d}", cpu, mem, image_score=rng.choice((0, 0, 0, 4, 23))))
+        name = f"worker-{i:04d}"
+        nodes.append(Node(name, cpu, mem, image_score=rng.choice((0, 0, 0, 4, 23)), avoids_pods=name in avoiding))
     return nodes
 
 
@@ -485,12 +489,13 @@ def _place(node: Node, pod: Pod) -> list[Pod]:
     return evicted
 
 
-def blocks(era: str, nodes: int, pods: int, seed: int = 0) -> Iterator[list[Rec]]:
-    """The records of a synthetic run, lazily, in blocks: the preamble, then one block per pod."""
+def blocks(era: str, nodes: int, pods: int, seed: int = 0, avoiding: Collection[str] = ()) -> Iterator[list[Rec]]:
+    """The records of a synthetic run, lazily, in blocks: the preamble, then one block per pod.
+    ``avoiding``: node names whose preferAvoidPods annotation names every pod's controller."""
     if era not in ERAS:
         raise ValueError(f"unknown era {era!r}; expected one of {', '.join(ERAS)}")
     rng = random.Random(seed)
-    cluster = _nodes(nodes, rng)
+    cluster = _nodes(nodes, rng, frozenset(avoiding))
     yield _preamble(era, cluster)
     for index in range(pods):
         pod = _pod(index, rng)
@@ -605,6 +610,7 @@ def write_log(
     fmt: str = "text",
     seed: int = 0,
     max_bytes: int | None = None,
+    avoiding: Collection[str] = (),
 ) -> int:
     """Stream a synthetic log to out; stop at the first pod boundary past max_bytes. Characters written."""
     if fmt not in FORMATS:
@@ -614,7 +620,7 @@ def write_log(
     clock = Clock(random.Random(seed + 1))
     render = (text_renderer if fmt == "text" else json_renderer)(era, clock)
     written = 0
-    for block in blocks(era, nodes, pods, seed):
+    for block in blocks(era, nodes, pods, seed, avoiding):
         chunk = "".join(map(render, block))
         out.write(chunk)
         written += len(chunk)
@@ -632,16 +638,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--format", choices=FORMATS, default="text")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-bytes", type=int, default=None, help="stop after about this many bytes")
+    ap.add_argument("--prefer-avoid", action="append", default=[], metavar="NODE",
+                    help="a node (e.g. worker-0042) whose preferAvoidPods annotation names every pod's "
+                         "controller: NodePreferAvoidPods scores 0 there; repeatable")
     ap.add_argument("-o", "--output", default="-")
     args = ap.parse_args(argv)
     if args.nodes < 1 or args.pods < 0:
         ap.error("--nodes must be >= 1 and --pods >= 0")
     try:
         if args.output == "-":
-            write_log(sys.stdout, args.era, args.nodes, args.pods, args.format, args.seed, args.max_bytes)
+            write_log(sys.stdout, args.era, args.nodes, args.pods, args.format, args.seed, args.max_bytes,
+                      args.prefer_avoid)
         else:
             with open(args.output, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
-                write_log(out, args.era, args.nodes, args.pods, args.format, args.seed, args.max_bytes)
+                write_log(out, args.era, args.nodes, args.pods, args.format, args.seed, args.max_bytes,
+                          args.prefer_avoid)
     except ValueError as exc:
         ap.error(str(exc))
     return 0

@@ -55,8 +55,11 @@ def test_seed_tie_between_first_and_third_node():
 def test_seed_check_prints_the_story_and_exits_0():
     res = CliRunner().invoke(app, ["check", str(SEED / "scheduler.log")])
     assert res.exit_code == 0, res.output
-    assert STORY in res.output.splitlines()[3]
+    assert res.output.splitlines()[3] == ("  1 attempt x 3 nodes: +100000 = NodePreferAvoidPods 10000×10 (unlogged) "
+                                          "on every node  [explained, medium confidence]")
     assert "every logged number is explained" in res.output
+    every = CliRunner().invoke(app, ["check", str(SEED / "scheduler.log"), "-v"])  # one line per record
+    assert STORY in every.output.splitlines()[3]
 
 
 def test_seed_readme_says_constructed():

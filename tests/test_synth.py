@@ -144,3 +144,18 @@ def test_totals_are_the_weighted_sums(analyses, era, fmt):
         if attempt.outcome.value == "bound":
             assert totals[attempt.bound_node] == max(totals.values())
             assert attempt.feasible_nodes in (len(totals), None)  # 1.19 JSON drops the bound line's keys
+
+
+@pytest.mark.parametrize("era", ["1.14", "1.19", "1.21"])
+def test_prefer_avoid_node_loses_only_node_prefer_avoid_pods(tmp_path, era):
+    """--prefer-avoid: the node's preferAvoidPods annotation names the pod's controller, so NodePreferAvoidPods
+    scores 0 there (legacy: no hidden +100000) while every other score is what it would have been."""
+    plain, avoiding = tmp_path / "plain.log", tmp_path / "avoiding.log"
+    for path, names in ((plain, ()), (avoiding, ("worker-0002",))):
+        with path.open("w", encoding="utf-8") as out:
+            write_log(out, era, nodes=4, pods=6, seed=5, avoiding=names)
+    before, after = (analyze_paths([str(p)]) for p in (plain, avoiding))
+    gap = LEGACY_HIDDEN_TOTAL if era == "1.14" else 1000000
+    for old, new in zip(before.attempts, after.attempts, strict=True):
+        for a, b in zip(old.nodes, new.nodes, strict=True):
+            assert b.total_logged == a.total_logged - (gap if a.node == "worker-0002" else 0)

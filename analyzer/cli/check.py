@@ -8,8 +8,10 @@ import typer
 
 from ..model import AnalysisResult
 from ..reconcile import KINDS, WeightSource, unexplained
+from ..reconcile.grouping import group_findings
 from ..reconcile.infer import Inference, infer_weights
 from ..reconcile.whatif import WhatIfError, parse_overrides, whatif
+from ..report.checktext import finding_lines
 from ..scoring.versions import newer_than_table
 from .common import (
     EXIT_DISCREPANCY,
@@ -29,6 +31,10 @@ from .common import (
 WeightOpt = Annotated[list[str], typer.Option(
     "--weight", "-w", help="PLUGIN=N, repeatable: the weight to try instead of the one in effect.")]
 
+VerboseOpt = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="List every record (one line per attempt and finding) instead of the grouped summary.")]
+
+RESIDUALS_SHOWN = 5  # distinct residuals listed before "N other values"
 SOURCE_WORDS = {"user": "given with --k8s-version", "logged": "printed in the log",
                 "signature": "guessed from the log's format"}
 
@@ -56,6 +62,18 @@ def _grouped(result: AnalysisResult) -> dict[str, list[tuple[Any, Any]]]:
     return {k: v for k, v in groups.items() if v}
 
 
+def _record_lines(groups: dict[str, list[tuple[Any, Any]]]) -> list[str]:
+    """Every record on a line of its own, kind by kind (check -v)."""
+    lines: list[str] = []
+    for kind, items in groups.items():
+        n_open = sum(not d.explained for _, d in items)
+        lines += ["", f"{kind}: {len(items)} ({len(items) - n_open} explained, {n_open} unexplained)"]
+        for a, d in items:
+            mark = "explained" if d.explained else "UNEXPLAINED"
+            lines.append(f"  {a.pod} #{a.attempt}: {d.explanation}  [{mark}, {d.confidence} confidence]")
+    return lines
+
+
 def _inference_lines(inf: Inference) -> list[str]:
     if not inf.rows:
         return [f"inferred configuration: {'; '.join(inf.notes) or 'no node with a logged total'}"]
@@ -69,15 +87,18 @@ def _inference_lines(inf: Inference) -> list[str]:
             continue  # not identifiable: the notes say why
         agree = {True: "agrees", False: "DIFFERS", None: "-"}[w.agrees]
         lines.append(f"  {w.plugin}: {value} ({w.method}; applied {w.applied}, {agree})")
-    lines.append("  residuals: " + ", ".join(f"{r:+d} on {n} node{'s' if n != 1 else ''}"
-                                             for r, n in inf.residuals))
+    shown = inf.residuals[:RESIDUALS_SHOWN]  # most common first
+    rest = sum(n for _, n in inf.residuals[RESIDUALS_SHOWN:])
+    lines.append("  residuals: " + ", ".join(f"{r:+d} on {n} node{'s' if n != 1 else ''}" for r, n in shown)
+                 + (f", {len(inf.residuals) - RESIDUALS_SHOWN} other values on {rest} nodes" if rest else ""))
     lines += [f"  note: {n}" for n in inf.notes]
     return lines
 
 
 def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = None,
-          output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False) -> None:
-    """Every discrepancy between the logged numbers and the reference scoring, grouped by kind.
+          output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
+    """Every discrepancy between the logged numbers and the reference scoring, grouped by kind and pattern
+    (counts, ranges, the nodes that break a pattern); -v lists every record.
 
     Exit 0 when every one is explained (hidden components, ties, cut attempts), 1 when some are not.
     """
@@ -85,6 +106,7 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
     groups = _grouped(result)
     open_items = unexplained(result)
     inference = infer_weights(result)
+    findings = group_findings(result)
     code = EXIT_DISCREPANCY if open_items else EXIT_OK
     if output.is_data:
         print_data({
@@ -98,15 +120,11 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
                               for k, v in groups.items()},
             "inferred_config": inference.to_dict(),
             "unexplained": len(open_items), "exit_code": code,
+            "groups": [g.to_dict() for g in findings],
         }, output)
         raise typer.Exit(code)
     lines = [_header(result, weights)] + ([] if groups else ["", "no discrepancies"])
-    for kind, items in groups.items():
-        n_open = sum(not d.explained for _, d in items)
-        lines += ["", f"{kind}: {len(items)} ({len(items) - n_open} explained, {n_open} unexplained)"]
-        for a, d in items:
-            mark = "explained" if d.explained else "UNEXPLAINED"
-            lines.append(f"  {a.pod} #{a.attempt}: {d.explanation}  [{mark}, {d.confidence} confidence]")
+    lines += _record_lines(groups) if verbose else finding_lines(findings)
     lines += ["", *_inference_lines(inference), ""]
     if open_items:
         lines.append(f"{len(open_items)} unexplained discrepanc{'ies' if len(open_items) != 1 else 'y'}")

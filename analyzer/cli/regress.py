@@ -9,6 +9,7 @@ import typer
 
 from ..regress.compare import check_ignored, compare, parse_tolerances
 from ..regress.logdiff import diff_snapshots, render_changes, render_diff
+from ..regress.patterns import summarize
 from ..regress.snapshot import SnapshotError, load_snapshot, snapshot, snapshot_text
 from .common import (
     EXIT_DISCREPANCY,
@@ -35,6 +36,8 @@ IgnoreOpt = Annotated[list[str] | None, typer.Option(
     "--ignore", "-i", metavar="FIELD",
     help="Leave FIELD out of the comparison: log, weights, outcome, winner, evaluated_nodes, feasible_nodes, "
          "complete, failure, nodes, filter, total, scores, discrepancies, or plugin:NAME. Repeatable.")]
+VerboseOpt = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="List every change (and every winner) instead of patterns and a capped residue.")]
 
 
 def log_snapshot(paths: list[str], quiet: bool, k8s_version: str | None = None,
@@ -75,7 +78,8 @@ def verify(args: Annotated[list[str], typer.Argument(metavar="LOG... EXPECTED",
                                                      help="Scheduler logs, then the expected snapshot.",
                                                      show_default=False)],
            tolerance: ToleranceOpt = None, ignore: IgnoreOpt = None, k8s_version: VersionOpt = None,
-           config: ConfigOpt = None, output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False) -> None:
+           config: ConfigOpt = None, output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False,
+           verbose: VerboseOpt = False) -> None:
     """Check that logs still give the decisions of a saved snapshot: exit 0 if so, 1 with a diff if not."""
     if len(args) < 2:
         fail("verify needs at least one log and then the expected snapshot file")
@@ -85,12 +89,14 @@ def verify(args: Annotated[list[str], typer.Argument(metavar="LOG... EXPECTED",
         expected = load_snapshot(expected_path)
     except SnapshotError as exc:
         fail(str(exc))
-    changes = compare(expected, log_snapshot(logs, quiet, k8s_version, config), tolerances, ignored)
+    actual = log_snapshot(logs, quiet, k8s_version, config)
+    changes = compare(expected, actual, tolerances, ignored)
     if output.is_data:
         print_data({"schema": expected["schema"], "match": not changes,
                     "changes": [c.to_dict() for c in changes]}, output)
     elif changes:
-        write(render_changes(changes, expected_path, " ".join(logs)))
+        summary = None if verbose else summarize(changes, expected, actual)
+        write(render_changes(changes, expected_path, " ".join(logs), summary))
     else:
         write(f"ok: {' '.join(logs)} matches {expected_path}\n")
     raise typer.Exit(EXIT_DISCREPANCY if changes else EXIT_OK)
@@ -99,14 +105,14 @@ def verify(args: Annotated[list[str], typer.Argument(metavar="LOG... EXPECTED",
 def diff(first: Annotated[str, typer.Argument(metavar="A", help="The first log.", show_default=False)],
          second: Annotated[str, typer.Argument(metavar="B", help="The second log.", show_default=False)],
          tolerance: ToleranceOpt = None, ignore: IgnoreOpt = None,
-         output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False) -> None:
+         output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False, verbose: VerboseOpt = False) -> None:
     """Compare two logs of the same workload: moved winners, changed scores, plugins and weights."""
     tolerances, ignored = _options(tolerance, ignore)
     result = diff_snapshots(log_snapshot([first], quiet), log_snapshot([second], quiet), tolerances, ignored)
     if output.is_data:
         print_data({"schema": "schedlog-diff/1", "a": first, "b": second, **result.to_dict()}, output)
     else:
-        write(render_diff(result, first, second))
+        write(render_diff(result, first, second, verbose))
     raise typer.Exit(EXIT_OK if result.same else EXIT_DISCREPANCY)
 
 

@@ -103,3 +103,25 @@ def test_year_option_reaches_json_and_the_exported_tables(tmp_path):
 def test_wrong_year_is_a_one_line_error():
     done = CliRunner().invoke(app, ["--year", "20x4", "summary", str(Path(__file__))])
     assert done.exit_code == 2 and "Traceback" not in done.output
+
+
+@needs_shared
+def test_attempts_table_shows_the_year_from_year_option_or_says_it_is_inferred(tmp_path):
+    log = tmp_path / "five.log"
+    log.write_bytes(framework_log(FIVE).read_bytes())
+    os.utime(log, (datetime(2023, 12, 1).timestamp(),) * 2)
+    runner = CliRunner()
+    given = runner.invoke(app, ["--year", "2021", "attempts", str(log), "-q"])
+    inferred = runner.invoke(app, ["attempts", str(log), "-q"])
+    assert given.exit_code == inferred.exit_code == 0
+    raw = analyze(str(log)).attempts[0].started_at  # e.g. --11-28T16:04:35.944401
+    assert f"2021{raw[1:]}" in given.stdout and "inferred" not in given.stdout
+    assert f"2023{raw[1:]}" in inferred.stdout
+    assert "inferred" not in inferred.stdout  # piped: rows only, the note is for a terminal
+    from rich.console import Console
+
+    from analyzer.report.text import render_attempts
+    result = analyze(str(log)).result
+    screen = Console(record=True, width=200, force_terminal=True, color_system=None)
+    render_attempts(list(result.attempts), screen, times=FullTimes.for_result(result))
+    assert "inferred from the file's modification time" in screen.export_text()

@@ -58,7 +58,7 @@ def attempts(logs: LogsArg, output: OutputOpt = OutputFormat.table, quiet: Quiet
         print_data(result_to_dict(result), output)
         return
     render_attempts(list(result.attempts), stdout, wide=output is OutputFormat.wide, headers=not no_headers,
-                    inputs=result.inputs)
+                    inputs=result.inputs, times=FullTimes.for_result(result))
 
 
 def explain(logs: LogsArg,

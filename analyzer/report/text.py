@@ -7,6 +7,7 @@ from collections import Counter
 from rich.console import Console
 
 from ..model import AnalysisResult, Attempt
+from ..times import INFERRED, FullTimes
 from .explain import node_counts
 from .tables import Column, TableData, render_table
 
@@ -68,10 +69,12 @@ ATTEMPT_COLUMNS = [Column("pod"), Column("#", right=True), Column("outcome"), Co
                    Column("lines", wide=True), Column("note", optional=True)]
 
 
-def attempts_table(attempts: list[Attempt], inputs: tuple[str, ...] | list[str] = ()) -> TableData:
-    """One row per attempt; pod and node names are never shortened."""
+def attempts_table(attempts: list[Attempt], inputs: tuple[str, ...] | list[str] = (),
+                   times: FullTimes | None = None) -> TableData:
+    """One row per attempt; pod and node names are never shortened. With ``times``, starts carry their year."""
     table = TableData(ATTEMPT_COLUMNS, title=f"{len(attempts)} scheduling attempts")
     for a in attempts:
+        started = (times.of(a).text if times is not None else None) or a.started_at
         note = a.incomplete_reason or ""
         if a.failure:
             top = sorted(a.failure.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
@@ -81,11 +84,16 @@ def attempts_table(attempts: list[Attempt], inputs: tuple[str, ...] | list[str] 
             name = inputs[a.span.input] if a.span.input < len(inputs) else str(a.span.input)
             where = f"{name}:{a.span.first_line}-{a.span.last_line}"
         table.rows.append([a.pod, str(a.attempt), a.outcome.value, _fmt(a.winner), evaluated_feasible(a),
-                           str(sum(1 for n in a.nodes if n.scores)), _fmt(a.started_at), _fmt(a.profile),
+                           str(sum(1 for n in a.nodes if n.scores)), _fmt(started), _fmt(a.profile),
                            where or "-", note])
     return table
 
 
 def render_attempts(attempts: list[Attempt], console: Console, *, wide: bool = False, headers: bool = True,
-                    inputs: tuple[str, ...] | list[str] = ()) -> None:
-    render_table(attempts_table(attempts, inputs), console, wide=wide, headers=headers)
+                    inputs: tuple[str, ...] | list[str] = (), times: FullTimes | None = None) -> None:
+    render_table(attempts_table(attempts, inputs, times), console, wide=wide, headers=headers)
+    # a note for a reader at a terminal; piped output stays one row per attempt
+    inferred = times is not None and any(times.of(a).provenance == INFERRED for a in attempts)
+    if headers and console.is_terminal and inferred:
+        console.print("years of the start times inferred from the file's modification time (klog prints none; "
+                      "--year sets it)", markup=False, highlight=False, soft_wrap=True)

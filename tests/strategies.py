@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,6 +147,31 @@ def shift_dates(lines: Lines, month_day: bytes) -> Lines:
 def strip_headers(lines: Lines) -> Lines:
     """Drop the klog header ('I1128 16:09:06.122968   12473 file.go:NN] '), as pastes often do."""
     return [KLOG_HEAD.sub(b"", line, count=1) for line in lines]
+
+
+# What people put before each line of a scheduler log they capture or paste: (line number) -> prefix.
+PREFIX_STYLES: dict[str, Callable[[int], bytes]] = {
+    "journald": lambda n: b"May 21 20:52:25 master-1 kube-scheduler[91664]: ",
+    "journald-cyrillic": lambda n: "сен  7 11:45:14 node180 kube-scheduler[566]: ".encode(),
+    "journald-iso": lambda n: b"2024-05-21T20:52:25+0000 master-1 kube-scheduler[91664]: ",
+    "journald-iso-colon": lambda n: b"2024-05-21T20:52:25+00:00 master-1 kube-scheduler[91664]: ",
+    "grep-n": lambda n: b"%d:" % n,
+    "grep-Hn": lambda n: b"kube-scheduler.log:%d:" % n,
+    "grep-H": lambda n: b"/var/log/kube-scheduler.log:",
+    "stern": lambda n: b"kube-scheduler-master kube-scheduler ",
+    "stern-timestamps": lambda n: b"kube-scheduler-master kube-scheduler 2024-05-21T20:52:25.123456789Z ",
+    "quote": lambda n: b"> ",
+    "indent": lambda n: b"    ",
+}
+
+
+def with_prefix(data: bytes, style: str) -> bytes:
+    """Every line of a log (blank ones too) behind one prefix style; line ends are kept."""
+    prefix = PREFIX_STYLES[style]
+    lines = data.split(b"\n")
+    tail = lines.pop() if lines and lines[-1] == b"" else None
+    out = b"\n".join(prefix(n) + line for n, line in enumerate(lines, start=1))
+    return out + (b"\n" if tail is not None else b"")
 
 
 def gzip_bytes(data: bytes) -> bytes:

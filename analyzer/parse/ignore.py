@@ -41,6 +41,38 @@ IGNORED_FILES: dict[str, str] = {
     "binder.go": "volume-binding",
     "csi.go": "volume-binding",
     "plugin.go": "namespace-lookup",
+    "feature_gate.go": "feature-gates",
+    "httplog.go": "httplog",
+    "serving.go": "startup",
+    "dynamic_cafile_content.go": "startup",
+    "options.go": "startup",
+    # other components that share a captured stream with the scheduler (journald, stern, node logs)
+    "kubelet.go": "kubelet",
+    "kubelet_node_status.go": "kubelet",
+    "kubelet_pods.go": "kubelet",
+    "kubelet_volumes.go": "kubelet",
+    "pod_workers.go": "kubelet",
+    "pod_startup_latency_tracker.go": "kubelet",
+    "kuberuntime_manager.go": "kubelet",
+    "kuberuntime_container.go": "kubelet",
+    "kuberuntime_sandbox.go": "kubelet",
+    "volume_manager.go": "kubelet",
+    "reconciler_common.go": "kubelet",
+    "operation_generator.go": "kubelet",
+    "prober.go": "kubelet",
+    "status_manager.go": "kubelet",
+    "eviction_manager.go": "kubelet",
+    "container_manager_linux.go": "kubelet",
+    "cpu_manager.go": "kubelet",
+    "topology_manager.go": "kubelet",
+    "generic.go": "kubelet",
+    "controllermanager.go": "kube-controller-manager",
+    "cacher.go": "kube-apiserver",
+    "plugins.go": "kube-apiserver",
+    "storage_factory.go": "kube-apiserver",
+    "alloc.go": "kube-apiserver",
+    "proxier.go": "kube-proxy",
+    "server_others.go": "kube-proxy",
 }
 
 # Message prefixes (printf text, or the quoted message of a structured line) that are known noise.
@@ -72,6 +104,7 @@ IGNORED_MESSAGES: dict[str, str] = {
     "Updating pod condition": "pod-condition",
     "AssumePodVolumes": "volume-binding",
     "Trace[": "trace",
+    'time="': "logfmt",  # containerd, dockerd, CRI-O: logfmt, never written by the scheduler
     "since alwaysCheckAllPredicates has not been set": "predicate-short-circuit",
     "Match for RequiredDuringSchedulingIgnoredDuringExecution": "predicate-detail",
     "Requested resource is omitted for node score calculation": "resource-omitted",
@@ -90,6 +123,15 @@ IGNORED_EXACT_LINES: dict[str, str] = {
     "...snip...": "paste-marker",
     "```": "paste-marker",
 }
+
+
+def ignored_component_reason(component: str | None) -> str | None:
+    """The reason for a line a journald or stern prefix says another program wrote (None: a scheduler,
+    or not told). Only asked for lines that are no scheduler statement, so a scheduler running under
+    another name (hyperkube) loses nothing."""
+    if not component or "sched" in component.lower():
+        return None
+    return f"component:{component}"
 
 
 def ignored_file_reason(file: str | None) -> str | None:

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..read.prefixes import record_start
 from ..read.wrappers import LogicalLine
 from .events import Event
-from .ignore import IGNORED_EXACT_LINES, ignored_file_reason, ignored_message_reason
+from .ignore import IGNORED_EXACT_LINES, ignored_component_reason, ignored_file_reason, ignored_message_reason
 from .klog import (
+    CUT_HEADER,
     FILE_ONLY_HEADER,
     KLOG_FILE_HEADER,
     KLOG_HEADER,
@@ -150,6 +152,10 @@ class LineParser:
         verdict = self._classify_record(line, stripped)
         if verdict is None:  # a continuation of the previous record
             return [self._continuation(text, folded)]
+        if verdict.bucket == UNRECOGNIZED:
+            reason = ignored_component_reason(line.component)
+            if reason:
+                verdict = Classified(IGNORED, reason)
         self._duplicate = False
         if self._in_block:
             self._block_line = line.number
@@ -231,10 +237,14 @@ class LineParser:
         if stripped.startswith(KLOG_FILE_HEADER):
             self._printf_open = False
             return Classified(IGNORED, "klog-file-header")
-        m = FILE_ONLY_HEADER.match(stripped)
+        m = CUT_HEADER.match(stripped) or FILE_ONLY_HEADER.match(stripped)
         if m:
             self.features.encodings["text"] += 1
-            return self._message(m["msg"], m["file"], line)
+            return self._message(m["msg"], m["file"], line, pid=m.groupdict().get("pid"))
+        if ".go:" in stripped or '{"' in stripped:  # cheap test before the search
+            start = record_start(stripped)
+            if start:  # a record behind a prefix this file's learned one did not remove
+                return self._classify_record(line, stripped[start:])
         # No header: a prefix-stripped paste of a message, or a continuation line.
         continuing = self._printf_open
         verdict = self._message(stripped, None, line, headerless=True)

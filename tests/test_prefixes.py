@@ -79,3 +79,81 @@ def test_a_prefix_no_shape_knows_is_generalized_from_the_lines():
 
 def test_records_at_column_zero_learn_no_prefix():
     assert learn_prefix(["I0521 20:52:25.000001       1 a.go:1] m", "\tcontinuation", "3:x"]) is None
+
+
+# -- real captures found in public material (tests/data/public/SOURCES.md) ---------------------------
+DATA = REPO / "tests" / "data" / "public"
+
+
+def _real(name: str):
+    return analyze_paths([str(DATA / name)])
+
+
+def test_cut_down_headers_keep_pid_and_both_cycles():
+    """'16:39:40.797553       1 scheduler.go:597] ...': no severity, no date, still read (pid kept)."""
+    result = _real("cut-headers-kind-v1.20-bound-and-taint.log")
+    assert result.lines.unrecognized == 0
+    first, second = result.attempts
+    assert (first.pod, first.outcome.value, first.bound_node) == ("default/nginx", "bound", "kind-worker")
+    assert (first.evaluated_nodes, first.feasible_nodes) == (3, 2)
+    assert first.stream == "0:1"
+    assert second.outcome.value == "unschedulable"
+    assert dict(second.failure.reasons) == {
+        "node(s) had taint {node-role.kubernetes.io/master: }, that the pod didn't tolerate": 1,
+        "node(s) had taint {key: }, that the pod didn't tolerate": 2}
+
+
+@pytest.mark.parametrize(("name", "reasons"), [
+    ("journald-kthw642-v1.18-startup.log", {"startup": 9}),
+    ("journald-zh-month-opsnull598-v1.18-systemd.log", {"component:systemd": 3, "startup": 8}),
+    ("journald-ru-month-systemctl-status-v1.28-with-controller-manager.log",
+     {"component:kube-controller-manager": 2, "component:systemd": 1, "informer": 4, "leader-election": 2,
+      "startup": 5, "trace": 5}),
+])
+def test_journald_captures_in_any_locale_are_scheduler_lines(name, reasons):
+    """Month names in English, Chinese or Russian; systemd's and other programs' lines are ignored by name."""
+    result = _real(name)
+    assert result.format.wrapper == "journald"
+    assert result.lines.unrecognized == 0
+    assert dict(result.lines.ignored_by_reason) == reasons
+
+
+def test_journald_short_iso_stream_with_kubelet_and_containerd():
+    result = _real("journald-iso-combined-kubelet-containerd.log")
+    assert [(a.pod, a.bound_node) for a in result.attempts] == [("default/kata-lite-120000", "test-node")]
+    assert dict(result.lines.ignored_by_reason) == {"component:kubelet": 1, "logfmt": 3}
+
+
+def test_journald_error_line_loses_its_prefix():
+    result = _real("journald-cern-v1.7-pvc-not-bound.log")
+    assert result.format.wrapper == "journald"
+    assert result.lines.ignored_by_reason["events"] == 1
+    assert all(text.startswith("E0720 09:43:06.274930") for _, _, text in result.lines.unrecognized_samples)
+
+
+def test_grep_over_several_components_logs():
+    """grep -H over /tmp/*.log: etcd, kube-apiserver and kube-controller-manager lines are told by file name."""
+    result = _real("grep-H-arktos-multi-component-bound.log")
+    assert result.format.wrapper == "grep"
+    assert result.lines.unrecognized == 0
+    assert {k: v for k, v in result.lines.ignored_by_reason.items() if k.startswith("component:")} == {
+        "component:etcd": 3, "component:kube-apiserver": 1, "component:kube-controller-manager": 1}
+    (attempt,) = result.attempts
+    assert (attempt.bound_node, attempt.evaluated_nodes, attempt.feasible_nodes) == ("ip-172-31-29-26", 2, 1)
+
+
+def test_bare_dequeued_name_and_qualified_start_are_one_pod():
+    """v1.7 dequeues 'kube-dns-autoscaler-...' and then starts 'kube-system/kube-dns-autoscaler-...'."""
+    result = _real("timestamps-kubermatic201-v1.7-bare-then-qualified-pod.log")
+    assert [(a.pod, a.attempt) for a in result.attempts] == [("kube-system/kube-dns-autoscaler-3067162316-k8jw4", 1)]
+    assert result.attempts[0].outcome.value == "error"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.log")))
+def test_no_found_capture_is_rejected(name):
+    from typer.testing import CliRunner
+
+    from analyzer.cli import app
+
+    run = CliRunner().invoke(app, ["summary", str(DATA / name)])
+    assert run.exit_code == 0, run.output

@@ -123,6 +123,7 @@ class LineParser:
         self._clock = ClockWatch()
         self._input = 0
         self._stream_names: dict[tuple, str] = {}
+        self._record_component: str | None = None  # the program that wrote the last record (journald, stern)
 
     # -- public -------------------------------------------------------------------------------
     def classify(self, line: LogicalLine) -> list[Classified]:
@@ -157,6 +158,7 @@ class LineParser:
             if reason:
                 verdict = Classified(IGNORED, reason)
         self._duplicate = False
+        self._record_component = line.component
         if self._in_block:
             self._block_line = line.number
         out = self._flush_config()
@@ -245,8 +247,8 @@ class LineParser:
             start = record_start(stripped)
             if start:  # a record behind a prefix this file's learned one did not remove
                 return self._classify_record(line, stripped[start:])
-        # No header: a prefix-stripped paste of a message, or a continuation line.
-        continuing = self._printf_open
+        # No header: a prefix-stripped paste of a message, or a continuation line (of the same program's record).
+        continuing = self._printf_open and line.component == self._record_component
         verdict = self._message(stripped, None, line, headerless=True)
         if verdict.bucket == UNRECOGNIZED and continuing:
             self._printf_open = True

@@ -44,15 +44,28 @@ PREFIX_SHAPES: tuple[tuple[str, str], ...] = (
     ("journald", r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? (?P<host>\S+) "
                  r"(?P<component>[^\s\[\]:]+)(?:\[\d+\])?: "),
     # grep -n / grep -Hn (":" on matching lines, "-" on context lines)
-    ("grep", r"(?:[^\s:]+:)?\d+[:-]"),
-    # grep -H, cat -A style "file:" before each line
-    ("grep", r"[^\s:]+:"),
+    ("grep", r"(?:(?P<file>[^\s:]+):)?\d+[:-]"),
+    # grep -H over one or several files ("/tmp/kube-scheduler.log:"): the file may name the component
+    ("grep", r"(?P<file>[^\s:]+):"),
     # stern: "pod container " with an optional time (RFC 3339, or "-t short" MM-DD hh:mm:ss)
     ("stern", r"(?P<pod>[a-z0-9][-a-z0-9.]*) (?P<component>[a-z0-9][-a-z0-9]*) "
               r"(?:\d{4}-\d\d-\d\dT\S+ |\d\d-\d\d \d\d:\d\d:\d\d )?"),
     # markdown quotes, nested or not
     ("quote", r"(?:> ?)+"),
 )
+
+
+# Programs whose name a grep file name may carry (the first found wins: schedulers are looked for first).
+KNOWN_COMPONENTS = ("scheduler", "kube-apiserver", "apiserver", "kube-controller-manager", "controller-manager",
+                    "kubelet", "kube-proxy", "etcd", "containerd", "dockerd", "crio", "coredns")
+
+
+def component_from_file(path: str | None) -> str | None:
+    """The component a log file's name tells (``/tmp/kube-apiserver0.log`` -> kube-apiserver), if any."""
+    if not path:
+        return None
+    name = path.rsplit("/", 1)[-1].lower()
+    return next((c for c in KNOWN_COMPONENTS if c in name), None)
 
 
 @dataclass(frozen=True)
@@ -68,7 +81,8 @@ class PrefixRule:
         if m is None:
             return line
         fields = m.groupdict()
-        pod, component = fields.get("pod"), fields.get("component")
+        pod = fields.get("pod")
+        component = fields.get("component") or component_from_file(fields.get("file"))
         source = f"pod/{pod}/{component}" if pod and component else None
         return PhysicalLine(line.input, line.number, line.text[m.end():], line.damaged,
                             prefix=self.name, component=component, source=source)

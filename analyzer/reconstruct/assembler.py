@@ -128,6 +128,13 @@ def _canonical_pod(event: Event) -> str | None:
     return pod
 
 
+def _same_pod(one: str, other: str) -> bool:
+    """One pod named twice, bare ('name') or qualified ('ns/name'): equal, or equal names when one is bare."""
+    if one == other:
+        return True
+    return ("/" not in one or "/" not in other) and one.rsplit("/", 1)[-1] == other.rsplit("/", 1)[-1]
+
+
 class Assembler:
     """Feed events in log order with ``feed``; collect finished attempts from what it yields."""
 
@@ -259,9 +266,11 @@ class Assembler:
     def _on_attempt_start(self, stream: _Stream, event: Event) -> _AttemptDraft:
         pod = _canonical_pod(event) or "?"
         cur = stream.current
-        if cur is not None and cur.pod == pod and cur.started and not cur.nodes and not cur.scored \
+        if cur is not None and _same_pod(cur.pod, pod) and cur.started and not cur.nodes and not cur.scored \
                 and cur.outcome is Outcome.UNKNOWN and cur.selected_node is None:
             cur.started_at = event.ts or cur.started_at  # the dequeue line just before it
+            if cur.pod != pod and "/" in pod:
+                self._rename(cur, pod)  # old logs dequeue a bare name, then start "ns/name"
             return cur
         return self._start(stream, event, pod, started=True)
 

@@ -235,3 +235,14 @@ def damaged_logs(draw, lines: Lines) -> Damaged:
             origin = origin[:at] + [-1] * len(foreign) + origin[at:]
     untouched.discard(-1)
     return Damaged(join(current), frozenset(untouched))
+
+
+@st.composite
+def prefixed_damaged_logs(draw, lines: Lines) -> Damaged:
+    """A damaged log (``damaged_logs``), then every line put behind one prefix style (or none).
+
+    A prefix changes no attempt, so the untouched lines are the damage's untouched lines.
+    """
+    damaged = draw(damaged_logs(lines))
+    style = draw(st.sampled_from([None, *sorted(PREFIX_STYLES)]))
+    return damaged if style is None else Damaged(with_prefix(damaged.data, style), damaged.untouched)

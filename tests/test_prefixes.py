@@ -157,3 +157,29 @@ def test_no_found_capture_is_rejected(name):
 
     run = CliRunner().invoke(app, ["summary", str(DATA / name)])
     assert run.exit_code == 0, run.output
+
+
+def _v17_retry(tmp_path, namespaces: list[str]):
+    """The kubermatic#201 capture, then a cycle per other namespace, then a retry whose start line is
+    lost: only its bare dequeue line ('About to try and schedule pod NAME') remains."""
+    src = (DATA / "timestamps-kubermatic201-v1.7-bare-then-qualified-pod.log").read_text().splitlines()
+    lines = list(src)
+    for ns in namespaces:
+        lines.append(src[1].replace("kube-system/", f"{ns}/"))
+    lines.append(src[0].replace("12:23:11.527912", "12:23:43.527912"))
+    path = tmp_path / "retry.log"
+    path.write_text("\n".join(lines) + "\n")
+    return analyze_paths([str(path)])
+
+
+def test_a_later_bare_name_is_the_one_namespaced_pod_seen_before(tmp_path):
+    result = _v17_retry(tmp_path, [])
+    pod = "kube-system/kube-dns-autoscaler-3067162316-k8jw4"
+    assert [(a.pod, a.attempt) for a in result.attempts] == [(pod, 1), (pod, 2)]
+
+
+def test_a_bare_name_two_namespaces_share_stays_bare(tmp_path):
+    result = _v17_retry(tmp_path, ["other"])
+    assert [a.pod for a in result.attempts] == ["kube-system/kube-dns-autoscaler-3067162316-k8jw4",
+                                                "other/kube-dns-autoscaler-3067162316-k8jw4",
+                                                "kube-dns-autoscaler-3067162316-k8jw4"]

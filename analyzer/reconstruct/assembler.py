@@ -145,6 +145,7 @@ class Assembler:
         self.config_events: list[Event] = []
         self.last_draft: _AttemptDraft | None = None  # the attempt the last event went to (None: none)
         self.renames = 0  # attempts whose pod got its namespace after a bare-name line
+        self._qualified: dict[str, str] = {}  # bare name -> the one 'ns/name' seen with it ('' when several)
 
     # -- routing ---------------------------------------------------------------------------------
     def _stream(self, event: Event) -> _Stream:
@@ -154,6 +155,7 @@ class Assembler:
         return stream
 
     def _start(self, stream: _Stream, event: Event, pod: str, started: bool) -> _AttemptDraft:
+        pod = self._qualify(pod)
         self._seq += 1
         draft = _AttemptDraft(self._seq, pod, event.stream, started, event.ts if started else None)
         self._attempt_numbers[pod] = draft.number = self._attempt_numbers.get(pod, 0) + 1
@@ -178,9 +180,24 @@ class Assembler:
                 return draft
         return None
 
+    def _qualify(self, pod: str) -> str:
+        """A bare pod name as the one 'ns/name' seen before with that name; unchanged when there is
+        none or several (the same name in two namespaces)."""
+        name = pod.rsplit("/", 1)[-1]
+        if "/" in pod:
+            known = self._qualified.setdefault(name, pod)
+            if known != pod:
+                self._qualified[name] = ""  # ambiguous from now on
+            return pod
+        known = self._qualified.get(name)
+        if known:
+            self.renames += 1  # a part of a file read alone could not know this: read it in one pass
+        return known or pod
+
     def _rename(self, draft: _AttemptDraft, pod: str) -> None:
         old = draft.pod
         self.renames += 1
+        self._qualify(pod)
         self._attempt_numbers[old] -= 1
         draft.pod = pod
         self._attempt_numbers[pod] = draft.number = self._attempt_numbers.get(pod, 0) + 1

@@ -183,3 +183,15 @@ def test_a_bare_name_two_namespaces_share_stays_bare(tmp_path):
     assert [a.pod for a in result.attempts] == ["kube-system/kube-dns-autoscaler-3067162316-k8jw4",
                                                 "other/kube-dns-autoscaler-3067162316-k8jw4",
                                                 "kube-dns-autoscaler-3067162316-k8jw4"]
+
+
+@pytest.mark.parametrize(("name", "reasons"), [
+    ("healthz-httplog-leader-election-v1.29-custom-scheduler.log",
+     {"healthz": 4, "httplog": 4, "leader-election": 12}),
+    ("feature-gates-healthz-kubespray3956-v1.9-docker-logs.log", {"feature-gates": 1, "startup": 2}),
+])
+def test_the_schedulers_own_housekeeping_is_ignored_by_source_file(name, reasons):
+    """healthz probes, httplog, feature gates, leader election: known by their file.go, never unrecognized."""
+    result = _real(name)
+    assert result.lines.unrecognized == 0
+    assert dict(result.lines.ignored_by_reason) == reasons

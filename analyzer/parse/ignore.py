@@ -43,6 +43,7 @@ IGNORED_FILES: dict[str, str] = {
     "plugin.go": "namespace-lookup",
     "feature_gate.go": "feature-gates",
     "httplog.go": "httplog",
+    "pathrecorder.go": "healthz",
     "serving.go": "startup",
     "dynamic_cafile_content.go": "startup",
     "options.go": "startup",

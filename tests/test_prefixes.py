@@ -137,7 +137,7 @@ def test_grep_over_several_components_logs():
     assert result.format.wrapper == "grep"
     assert result.lines.unrecognized == 0
     assert {k: v for k, v in result.lines.ignored_by_reason.items() if k.startswith("component:")} == {
-        "component:etcd": 3, "component:kube-apiserver": 1, "component:kube-controller-manager": 1}
+        "component:etcd": 3, "component:kube-apiserver": 1, "component:kube-controller-manager": 2}
     (attempt,) = result.attempts
     assert (attempt.bound_node, attempt.evaluated_nodes, attempt.feasible_nodes) == ("ip-172-31-29-26", 2, 1)
 
@@ -189,6 +189,10 @@ def test_a_bare_name_two_namespaces_share_stays_bare(tmp_path):
     ("healthz-httplog-leader-election-v1.29-custom-scheduler.log",
      {"healthz": 4, "httplog": 4, "leader-election": 12}),
     ("feature-gates-healthz-kubespray3956-v1.9-docker-logs.log", {"feature-gates": 1, "startup": 2}),
+    ("healthz-wrap-go-sample-extender2-v1.15-standby.log",
+     {"healthz": 1, "httplog": 1, "informer": 3, "leader-election": 6}),
+    ("journald-padded-day-k8s70730-v1.10-round-trippers.log", {"api-client": 3, "leader-election": 1}),
+    ("grafana-time-lines-spot268-v1.3x-leader-election.log", {"leader-election": 2, "viewer-timestamp": 2}),
 ])
 def test_the_schedulers_own_housekeeping_is_ignored_by_source_file(name, reasons):
     """healthz probes, httplog, feature gates, leader election: known by their file.go, never unrecognized."""

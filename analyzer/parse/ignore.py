@@ -6,6 +6,8 @@ Each entry maps to the reason shown in the line accounting.
 
 from __future__ import annotations
 
+import re
+
 # Source files whose statements are never about a scheduling decision (klog header file names).
 IGNORED_FILES: dict[str, str] = {
     "reflector.go": "informer",
@@ -43,6 +45,7 @@ IGNORED_FILES: dict[str, str] = {
     "plugin.go": "namespace-lookup",
     "feature_gate.go": "feature-gates",
     "httplog.go": "httplog",
+    "wrap.go": "httplog",  # the apiserver library's HTTP log before httplog.go (1.10-1.17)
     "pathrecorder.go": "healthz",
     "serving.go": "startup",
     "dynamic_cafile_content.go": "startup",
@@ -120,10 +123,30 @@ IGNORED_MESSAGES: dict[str, str] = {
     "from a pool of ": "preemption-detail",
 }
 
+# Whole lines that are no log statement at all, as regexes (tried only on lines without a header).
+IGNORED_LINE_SHAPES: dict[str, str] = {
+    # a log viewer's (Grafana, Loki, Kibana) own time, on its own line above the record
+    r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?": "viewer-timestamp",
+    # stern's notes when it starts or stops following a container: "+ pod › container"
+    r"[+-] \S+ \u203a \S+": "stern-marker",
+}
+
 IGNORED_EXACT_LINES: dict[str, str] = {
     "...snip...": "paste-marker",
     "```": "paste-marker",
 }
+
+
+_LINE_SHAPES = [(re.compile(shape), reason) for shape, reason in IGNORED_LINE_SHAPES.items()]
+
+
+def ignored_line_reason(stripped: str) -> str | None:
+    """The reason for a whole line that is no log statement (a viewer's time, a stern marker)."""
+    if stripped[:1].isdigit() or stripped[:1] in "+-":
+        for regex, reason in _LINE_SHAPES:
+            if regex.fullmatch(stripped):
+                return reason
+    return None
 
 
 def ignored_component_reason(component: str | None) -> str | None:

@@ -19,7 +19,13 @@ from typing import Any
 from ..read.prefixes import record_start
 from ..read.wrappers import LogicalLine
 from .events import Event
-from .ignore import IGNORED_EXACT_LINES, ignored_component_reason, ignored_file_reason, ignored_message_reason
+from .ignore import (
+    IGNORED_EXACT_LINES,
+    ignored_component_reason,
+    ignored_file_reason,
+    ignored_line_reason,
+    ignored_message_reason,
+)
 from .klog import (
     CUT_HEADER,
     FILE_ONLY_HEADER,
@@ -153,8 +159,8 @@ class LineParser:
         verdict = self._classify_record(line, stripped)
         if verdict is None:  # a continuation of the previous record
             return [self._continuation(text, folded)]
-        if verdict.bucket == UNRECOGNIZED:
-            reason = ignored_component_reason(line.component)
+        if verdict.bucket != PARSED and line.component is not None:
+            reason = ignored_component_reason(line.component)  # another program's line: say whose
             if reason:
                 verdict = Classified(IGNORED, reason)
         self._duplicate = False
@@ -247,6 +253,10 @@ class LineParser:
             start = record_start(stripped)
             if start:  # a record behind a prefix this file's learned one did not remove
                 return self._classify_record(line, stripped[start:])
+        reason = ignored_line_reason(stripped)
+        if reason:
+            self._printf_open = False
+            return Classified(IGNORED, reason)
         # No header: a prefix-stripped paste of a message, or a continuation line (of the same program's record).
         continuing = self._printf_open and line.component == self._record_component
         verdict = self._message(stripped, None, line, headerless=True)

@@ -149,13 +149,13 @@ def test_bare_dequeued_name_and_qualified_start_are_one_pod():
     assert result.attempts[0].outcome.value == "error"
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.log")))
-def test_no_found_capture_is_rejected(name):
+@pytest.mark.parametrize("path", [*sorted(DATA.glob("*.log")), *sorted(PUBLIC.glob("*.log"))], ids=lambda p: p.name)
+def test_no_file_with_a_scheduler_line_is_rejected(path):
     from typer.testing import CliRunner
 
     from analyzer.cli import app
 
-    run = CliRunner().invoke(app, ["summary", str(DATA / name)])
+    run = CliRunner().invoke(app, ["summary", str(path)])
     assert run.exit_code == 0, run.output
 
 

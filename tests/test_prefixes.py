@@ -199,3 +199,16 @@ def test_the_schedulers_own_housekeeping_is_ignored_by_source_file(name, reasons
     result = _real(name)
     assert result.lines.unrecognized == 0
     assert dict(result.lines.ignored_by_reason) == reasons
+
+
+def test_zap_json_of_other_programs_beside_klog_json(tmp_path):
+    """etcd's and a CNI agent's zap JSON lines ("level", a text "ts") in a JSON scheduler log: ignored as
+    zap-json, the scheduler's attempts unchanged."""
+    log = LAB / "v1.30.6-three-nodes-json" / "v1.30.6-three-nodes-json.log"
+    zap = (DATA / "zap-json-etcd-snapshot-and-aws-node.txt").read_text()
+    mixed = tmp_path / "mixed.log"
+    mixed.write_text(zap + log.read_text() + zap)
+    result, bare = analyze_paths([str(mixed)]), analyze_paths([str(log)])
+    assert result.lines.ignored_by_reason["zap-json"] == 8
+    assert result.lines.unrecognized == bare.lines.unrecognized
+    assert json.dumps(_attempts(result), sort_keys=True) == json.dumps(_attempts(bare), sort_keys=True)

@@ -334,6 +334,8 @@ class LineParser:
                 event.data["text"] = obj["config"]
             self._stamp(event, line, None, None, iso=ts)
             return Classified(PARSED, event=event)
+        if "level" in obj and "v" not in obj:  # zap's JSON (etcd, CNI agents): klog's JSON has "v", never "level"
+            return Classified(IGNORED, "zap-json")
         reason = ignored_file_reason(file) or ignored_message_reason(msg)
         return Classified(IGNORED, reason) if reason else Classified(UNRECOGNIZED)
 

@@ -36,12 +36,12 @@ _WRAPPER_START = re.compile(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d|\[pod/|\{"log":')
 
 # Named prefix shapes, tried in order (the first that fits the most sampled prefixes wins). Each is
 # a regex matched at the start of a line; ``component`` names the program that wrote the line
-# (journald's identifier, stern's container), ``pod`` stern's pod.
+# (journald's identifier, stern's container), ``pod`` stern's pod, ``ts`` a time with its year.
 PREFIX_SHAPES: tuple[tuple[str, str], ...] = (
     # journalctl (short, short-precise): "May 21 20:52:25 host ident[pid]: "; the month is locale text
     ("journald", r"\S+ +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? (?P<host>\S+) (?P<component>[^\s\[\]:]+)(?:\[\d+\])?: "),
     # journalctl -o short-iso / short-iso-precise: "2024-05-21T20:52:25+0000 host ident[pid]: "
-    ("journald", r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? (?P<host>\S+) "
+    ("journald", r"(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) (?P<host>\S+) "
                  r"(?P<component>[^\s\[\]:]+)(?:\[\d+\])?: "),
     # grep -n / grep -Hn (":" on matching lines, "-" on context lines)
     ("grep", r"(?:(?P<file>[^\s:]+):)?\d+[:-]"),
@@ -49,7 +49,7 @@ PREFIX_SHAPES: tuple[tuple[str, str], ...] = (
     ("grep", r"(?P<file>[^\s:]+):"),
     # stern: "pod container " with an optional time (RFC 3339, or "-t short" MM-DD hh:mm:ss)
     ("stern", r"(?P<pod>[a-z0-9][-a-z0-9.]*) (?P<component>[a-z0-9][-a-z0-9]*) "
-              r"(?:\d{4}-\d\d-\d\dT\S+ |\d\d-\d\d \d\d:\d\d:\d\d )?"),
+              r"(?:(?P<ts>\d{4}-\d\d-\d\dT\S+) |\d\d-\d\d \d\d:\d\d:\d\d )?"),
     # markdown quotes, nested or not
     ("quote", r"(?:> ?)+"),
 )
@@ -85,7 +85,7 @@ class PrefixRule:
         component = fields.get("component") or component_from_file(fields.get("file"))
         source = f"pod/{pod}/{component}" if pod and component else None
         return PhysicalLine(line.input, line.number, line.text[m.end():], line.damaged,
-                            prefix=self.name, component=component, source=source)
+                            prefix=self.name, component=component, source=source, ts=fields.get("ts"))
 
 
 def record_start(text: str) -> int | None:

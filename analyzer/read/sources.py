@@ -61,6 +61,7 @@ class PhysicalLine:
     prefix: str | None = None  # the learned prefix removed from the text (read/prefixes.py), by name
     component: str | None = None  # the program that prefix names (journald identifier, stern container)
     source: str | None = None  # the pod/<name>/<container> that prefix names (stern)
+    ts: str | None = None  # the time that prefix gives, year first (journalctl -o short-iso, stern -t)
 
 
 # -- checks -----------------------------------------------------------------------------------------

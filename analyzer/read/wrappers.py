@@ -110,7 +110,7 @@ def unwrap_lines(lines: Iterable) -> Iterator[LogicalLine]:
     pending: dict[tuple[str | None, str | None], LogicalLine] = {}
     for phys in strip_prefixes(lines):
         payload, wrapper, fields = unwrap_text(phys.text)
-        line = LogicalLine(phys.input, phys.number, payload, phys.prefix or wrapper, fields.get("RFC3339"),
+        line = LogicalLine(phys.input, phys.number, payload, phys.prefix or wrapper, fields.get("RFC3339") or phys.ts,
                            fields.get("PREFIX_TARGET") or phys.source, phys.damaged, 0, phys.component)
         tag = fields.get("CRI_TAG")
         if tag is None:

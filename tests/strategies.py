@@ -154,6 +154,7 @@ PREFIX_YEAR = "1999"  # the year in the prefix styles' times: no real log has it
 PREFIX_STYLES: dict[str, Callable[[int], bytes]] = {
     "journald": lambda n: b"May 21 20:52:25 master-1 kube-scheduler[91664]: ",
     "journald-cyrillic": lambda n: "сен  7 11:45:14 node180 kube-scheduler[566]: ".encode(),
+    "journald-precise": lambda n: b"May 21 20:52:25.%06d master-1 kube-scheduler[91664]: " % n,
     "journald-iso": lambda n: b"1999-05-21T20:52:25+0000 master-1 kube-scheduler[91664]: ",
     "journald-iso-colon": lambda n: b"1999-05-21T20:52:25+00:00 master-1 kube-scheduler[91664]: ",
     "grep-n": lambda n: b"%d:" % n,
@@ -161,6 +162,7 @@ PREFIX_STYLES: dict[str, Callable[[int], bytes]] = {
     "grep-H": lambda n: b"/var/log/kube-scheduler.log:",
     "stern": lambda n: b"kube-scheduler-master kube-scheduler ",
     "stern-timestamps": lambda n: b"kube-scheduler-master kube-scheduler 1999-05-21T20:52:25.123456789Z ",
+    "stern-color": lambda n: b"\x1b[32mkube-scheduler-master\x1b[0m \x1b[34mkube-scheduler\x1b[0m ",
     "quote": lambda n: b"> ",
     "indent": lambda n: b"    ",
 }

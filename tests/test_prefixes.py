@@ -227,3 +227,23 @@ def test_zap_json_of_other_programs_beside_klog_json(tmp_path):
     assert result.lines.ignored_by_reason["zap-json"] == 4
     assert result.lines.unrecognized == bare.lines.unrecognized
     assert json.dumps(_attempts(result), sort_keys=True) == json.dumps(_attempts(bare), sort_keys=True)
+
+
+def test_two_scheduler_pods_behind_stern_stay_apart(tmp_path):
+    """stern names the pod on every line: two replicas' records interleaved are two streams."""
+    from strategies import read_lines, records
+
+    five, three = (LAB / run / f"{run}.log" for run in ("v1.30.6-five-nodes", "v1.30.6-three-nodes"))
+    a = [[b"kube-scheduler-a kube-scheduler " + line for line in rec] for rec in records(read_lines(five))]
+    b = [[b"kube-scheduler-b kube-scheduler " + line for line in rec] for rec in records(read_lines(three))]
+    mixed = [line for pair in zip(a, b, strict=False) for rec in pair for line in rec]
+    mixed += [line for rec in a[len(b):] + b[len(a):] for line in rec]
+    path = tmp_path / "stern.log"
+    path.write_bytes(b"\n".join(mixed) + b"\n")
+    result = analyze_paths([str(path)])
+    assert result.format.wrapper == "stern"
+    streams = {a.stream.split(":")[1] for a in result.attempts}
+    assert streams == {"pod/kube-scheduler-a/kube-scheduler", "pod/kube-scheduler-b/kube-scheduler"}
+    by_stream = {s: [(x.pod, x.outcome.value, x.bound_node) for x in result.attempts if s in x.stream] for s in streams}
+    for stream, log in (("pod/kube-scheduler-a/kube-scheduler", five), ("pod/kube-scheduler-b/kube-scheduler", three)):
+        assert by_stream[stream] == [(x.pod, x.outcome.value, x.bound_node) for x in analyze_paths([str(log)]).attempts]

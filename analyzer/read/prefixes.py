@@ -217,7 +217,9 @@ def _kind(token: str) -> str:
 
 
 def strip_prefixes(lines: Iterable[PhysicalLine]) -> Iterator[PhysicalLine]:
-    """The lines with the file's learned prefix removed; lines of a file without one pass through as they are."""
+    """The lines with the file's learned prefix removed; lines of a file without one pass through as they are.
+
+    Terminal color codes are removed first from a file whose first lines carry them."""
     it = iter(lines)
     head: list[PhysicalLine] = []
     records = 0
@@ -226,7 +228,20 @@ def strip_prefixes(lines: Iterable[PhysicalLine]) -> Iterator[PhysicalLine]:
         records += RECORD_START.search(line.text) is not None
         if len(head) >= SAMPLE_LINES or records >= SAMPLE_RECORDS:
             break
+    lines_out: Iterator[PhysicalLine] = chain(head, it)
+    if any("\x1b[" in line.text for line in head):  # a colored capture (stern, kubectl with a pager)
+        head = [_decolor(line) for line in head]
+        lines_out = chain(head, map(_decolor, it))
     rule = learn_prefix([line.text for line in head])
     if rule is None:
-        return chain(head, it)
-    return map(rule.strip, chain(head, it))
+        return lines_out
+    return map(rule.strip, lines_out)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # terminal color and style codes, never part of a log record
+
+
+def _decolor(line: PhysicalLine) -> PhysicalLine:
+    if "\x1b[" not in line.text:
+        return line
+    return PhysicalLine(line.input, line.number, _ANSI.sub("", line.text), line.damaged)

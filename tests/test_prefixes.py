@@ -247,3 +247,11 @@ def test_two_scheduler_pods_behind_stern_stay_apart(tmp_path):
     by_stream = {s: [(x.pod, x.outcome.value, x.bound_node) for x in result.attempts if s in x.stream] for s in streams}
     for stream, log in (("pod/kube-scheduler-a/kube-scheduler", five), ("pod/kube-scheduler-b/kube-scheduler", three)):
         assert by_stream[stream] == [(x.pod, x.outcome.value, x.bound_node) for x in analyze_paths([str(log)]).attempts]
+
+
+def test_journalctl_own_lines_and_systemd_lines_are_not_scheduler_work():
+    """'-- Logs begin at ...' and systemd's unit lines, in a paste without one scheduler record."""
+    result = analyze_paths([str(DATA / "journald-markers-opsnull260-v1.10-systemd-only.txt")])
+    assert result.format.wrapper == "journald"
+    assert result.lines.unrecognized == 0
+    assert dict(result.lines.ignored_by_reason) == {"component:systemd": 2, "journald-marker": 1}

@@ -120,6 +120,13 @@ IGNORED_MESSAGES: dict[str, str] = {
     "attempting to acquire leader lease": "leader-election",
     "successfully acquired lease": "leader-election",
     "Trying to preempt": "preemption-detail",
+    # journalctl's and systemctl's own lines around the records they show
+    "-- Logs begin at ": "journald-marker",
+    "-- Journal begins at ": "journald-marker",
+    "-- No entries --": "journald-marker",
+    "-- Boot ": "journald-marker",
+    "-- Reboot --": "journald-marker",
+    "Hint: Some lines were ellipsized": "journald-marker",
     "from a pool of ": "preemption-detail",
 }
 

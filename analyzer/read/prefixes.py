@@ -141,7 +141,8 @@ def learn_prefix(texts: list[str]) -> PrefixRule | None:
 
 def _learn_from_statements(texts: list[str]) -> PrefixRule | None:
     """For a paste with no klog header at all: the shape (or the text every line starts with) whose
-    removal lets the parser understand more lines than it does with the lines as they are."""
+    removal lets the parser understand more lines than it does with the lines as they are. A journald
+    prefix is told by its shape alone (its lines may all be systemd's, about the scheduler's unit)."""
     lines = [t for t in texts if t.strip()]
     if not lines:
         return None
@@ -152,16 +153,20 @@ def _learn_from_statements(texts: list[str]) -> PrefixRule | None:
             candidates.append(("prefix", re.compile(re.escape(common[:end]))))
     baseline = None
     for name, regex in candidates:
-        if sum(1 for t in lines if regex.match(t)) < MIN_SHARE * len(lines):
+        fits = sum(1 for t in lines if regex.match(t))
+        if name in SELF_EVIDENT and fits * 2 > len(lines):  # most lines; a paste may open with other text
+            return PrefixRule(name, regex)
+        if fits < MIN_SHARE * len(lines):
             continue
-        baseline = _statements(lines) if baseline is None else baseline
         rule = PrefixRule(name, regex)
+        baseline = _statements(lines) if baseline is None else baseline
         if _statements([rule.strip(PhysicalLine(0, 0, t)).text for t in lines]) > baseline:
             return rule
     return None
 
 
 _SEPARATORS = frozenset(" \t:>|]")
+SELF_EVIDENT = frozenset({"journald"})  # shapes specific enough to trust without the parser's say-so
 
 
 def _common_start(lines: list[str]) -> str:

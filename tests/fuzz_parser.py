@@ -5,8 +5,9 @@
         --log ../shared/corpus/lab/v1.14.1/a-tutorial-3nodes/scheduler.log
 
 The same properties as tests/test_robust_properties.py, with random (not derandomized) search and as
-many examples as asked. Exit code 0 when every property held, 1 with the falsifying example otherwise,
-2 when the shared corpus is missing.
+many examples as asked; each damaged log is also put behind a random prefix style (journald, grep,
+stern, quotes, indentation: strategies.PREFIX_STYLES) or none. Exit code 0 when every property held,
+1 with the falsifying example otherwise, 2 when the shared corpus is missing.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's analyzer, not an installed one
 
 from conftest import LAB  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import seed as hypothesis_seed  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from strategies import damaged_logs, read_lines  # noqa: E402
+from strategies import prefixed_damaged_logs, read_lines  # noqa: E402
 from test_robust_properties import check_invariants  # noqa: E402
 
 from analyzer import analyze_paths  # noqa: E402
@@ -50,7 +52,7 @@ def fuzz(log: Path, examples: int, workdir: Path, seed: int | None = None) -> No
               suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def damaged(data) -> None:
-        d = data.draw(damaged_logs(lines))
+        d = data.draw(prefixed_damaged_logs(lines))
         out.write_bytes(d.data)
         try:
             check_invariants(clean, out, d.untouched)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,6 +150,34 @@ def strip_headers(lines: Lines) -> Lines:
     return [KLOG_HEAD.sub(b"", line, count=1) for line in lines]
 
 
+PREFIX_YEAR = "1999"  # the year in the prefix styles' times: no real log has it, so tests can take it off again
+# What people put before each line of a scheduler log they capture or paste: (line number) -> prefix.
+PREFIX_STYLES: dict[str, Callable[[int], bytes]] = {
+    "journald": lambda n: b"May 21 20:52:25 master-1 kube-scheduler[91664]: ",
+    "journald-cyrillic": lambda n: "сен  7 11:45:14 node180 kube-scheduler[566]: ".encode(),
+    "journald-precise": lambda n: b"May 21 20:52:25.%06d master-1 kube-scheduler[91664]: " % n,
+    "journald-iso": lambda n: b"1999-05-21T20:52:25+0000 master-1 kube-scheduler[91664]: ",
+    "journald-iso-colon": lambda n: b"1999-05-21T20:52:25+00:00 master-1 kube-scheduler[91664]: ",
+    "grep-n": lambda n: b"%d:" % n,
+    "grep-Hn": lambda n: b"kube-scheduler.log:%d:" % n,
+    "grep-H": lambda n: b"/var/log/kube-scheduler.log:",
+    "stern": lambda n: b"kube-scheduler-master kube-scheduler ",
+    "stern-timestamps": lambda n: b"kube-scheduler-master kube-scheduler 1999-05-21T20:52:25.123456789Z ",
+    "stern-color": lambda n: b"\x1b[32mkube-scheduler-master\x1b[0m \x1b[34mkube-scheduler\x1b[0m ",
+    "quote": lambda n: b"> ",
+    "indent": lambda n: b"    ",
+}
+
+
+def with_prefix(data: bytes, style: str) -> bytes:
+    """Every line of a log (blank ones too) behind one prefix style; line ends are kept."""
+    prefix = PREFIX_STYLES[style]
+    lines = data.split(b"\n")
+    tail = lines.pop() if lines and lines[-1] == b"" else None
+    out = b"\n".join(prefix(n) + line for n, line in enumerate(lines, start=1))
+    return out + (b"\n" if tail is not None else b"")
+
+
 def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data, mtime=0)
 
@@ -211,3 +239,14 @@ def damaged_logs(draw, lines: Lines) -> Damaged:
             origin = origin[:at] + [-1] * len(foreign) + origin[at:]
     untouched.discard(-1)
     return Damaged(join(current), frozenset(untouched))
+
+
+@st.composite
+def prefixed_damaged_logs(draw, lines: Lines) -> Damaged:
+    """A damaged log (``damaged_logs``), then every line put behind one prefix style (or none).
+
+    A prefix changes no attempt, so the untouched lines are the damage's untouched lines.
+    """
+    damaged = draw(damaged_logs(lines))
+    style = draw(st.sampled_from([None, *sorted(PREFIX_STYLES)]))
+    return damaged if style is None else Damaged(with_prefix(damaged.data, style), damaged.untouched)

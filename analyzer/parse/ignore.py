@@ -6,6 +6,8 @@ Each entry maps to the reason shown in the line accounting.
 
 from __future__ import annotations
 
+import re
+
 # Source files whose statements are never about a scheduling decision (klog header file names).
 IGNORED_FILES: dict[str, str] = {
     "reflector.go": "informer",
@@ -41,6 +43,40 @@ IGNORED_FILES: dict[str, str] = {
     "binder.go": "volume-binding",
     "csi.go": "volume-binding",
     "plugin.go": "namespace-lookup",
+    "feature_gate.go": "feature-gates",
+    "httplog.go": "httplog",
+    "wrap.go": "httplog",  # the apiserver library's HTTP log before httplog.go (1.10-1.17)
+    "pathrecorder.go": "healthz",
+    "serving.go": "startup",
+    "dynamic_cafile_content.go": "startup",
+    "options.go": "startup",
+    # other components that share a captured stream with the scheduler (journald, stern, node logs)
+    "kubelet.go": "component:kubelet",
+    "kubelet_node_status.go": "component:kubelet",
+    "kubelet_pods.go": "component:kubelet",
+    "kubelet_volumes.go": "component:kubelet",
+    "pod_workers.go": "component:kubelet",
+    "pod_startup_latency_tracker.go": "component:kubelet",
+    "kuberuntime_manager.go": "component:kubelet",
+    "kuberuntime_container.go": "component:kubelet",
+    "kuberuntime_sandbox.go": "component:kubelet",
+    "volume_manager.go": "component:kubelet",
+    "reconciler_common.go": "component:kubelet",
+    "operation_generator.go": "component:kubelet",
+    "prober.go": "component:kubelet",
+    "status_manager.go": "component:kubelet",
+    "eviction_manager.go": "component:kubelet",
+    "container_manager_linux.go": "component:kubelet",
+    "cpu_manager.go": "component:kubelet",
+    "topology_manager.go": "component:kubelet",
+    "generic.go": "component:kubelet",
+    "controllermanager.go": "component:kube-controller-manager",
+    "cacher.go": "component:kube-apiserver",
+    "plugins.go": "component:kube-apiserver",
+    "storage_factory.go": "component:kube-apiserver",
+    "alloc.go": "component:kube-apiserver",
+    "proxier.go": "component:kube-proxy",
+    "server_others.go": "component:kube-proxy",
 }
 
 # Message prefixes (printf text, or the quoted message of a structured line) that are known noise.
@@ -72,6 +108,7 @@ IGNORED_MESSAGES: dict[str, str] = {
     "Updating pod condition": "pod-condition",
     "AssumePodVolumes": "volume-binding",
     "Trace[": "trace",
+    'time="': "logfmt",  # containerd, dockerd, CRI-O: logfmt, never written by the scheduler
     "since alwaysCheckAllPredicates has not been set": "predicate-short-circuit",
     "Match for RequiredDuringSchedulingIgnoredDuringExecution": "predicate-detail",
     "Requested resource is omitted for node score calculation": "resource-omitted",
@@ -83,13 +120,49 @@ IGNORED_MESSAGES: dict[str, str] = {
     "attempting to acquire leader lease": "leader-election",
     "successfully acquired lease": "leader-election",
     "Trying to preempt": "preemption-detail",
+    # journalctl's and systemctl's own lines around the records they show
+    "-- Logs begin at ": "journald-marker",
+    "-- Journal begins at ": "journald-marker",
+    "-- No entries --": "journald-marker",
+    "-- Boot ": "journald-marker",
+    "-- Reboot --": "journald-marker",
+    "Hint: Some lines were ellipsized": "journald-marker",
     "from a pool of ": "preemption-detail",
+}
+
+# Whole lines that are no log statement at all, as regexes (tried only on lines without a header).
+IGNORED_LINE_SHAPES: dict[str, str] = {
+    # a log viewer's (Grafana, Loki, Kibana) own time, on its own line above the record
+    r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?": "viewer-timestamp",
+    # stern's notes when it starts or stops following a container: "+ pod › container"
+    r"[+-] \S+ \u203a \S+": "stern-marker",
 }
 
 IGNORED_EXACT_LINES: dict[str, str] = {
     "...snip...": "paste-marker",
     "```": "paste-marker",
 }
+
+
+_LINE_SHAPES = [(re.compile(shape), reason) for shape, reason in IGNORED_LINE_SHAPES.items()]
+
+
+def ignored_line_reason(stripped: str) -> str | None:
+    """The reason for a whole line that is no log statement (a viewer's time, a stern marker)."""
+    if stripped[:1].isdigit() or stripped[:1] in "+-":
+        for regex, reason in _LINE_SHAPES:
+            if regex.fullmatch(stripped):
+                return reason
+    return None
+
+
+def ignored_component_reason(component: str | None) -> str | None:
+    """The reason for a line a journald or stern prefix says another program wrote (None: a scheduler,
+    or not told). Only asked for lines that are no scheduler statement, so a scheduler running under
+    another name (hyperkube) loses nothing."""
+    if not component or "sched" in component.lower():
+        return None
+    return f"component:{component}"
 
 
 def ignored_file_reason(file: str | None) -> str | None:

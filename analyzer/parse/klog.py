@@ -11,6 +11,9 @@ KLOG_HEADER = re.compile(
     r"(?P<file>[^\s:\]]+):(?P<lineno>\d+)\] ?(?P<msg>.*)\Z",
     re.DOTALL,
 )
+# Pastes that cut the severity and date off: "hh:mm:ss.uuuuuu PID file.go:NN] message".
+CUT_HEADER = re.compile(
+    r"(?P<time>\d\d:\d\d:\d\d\.\d{6})\s+(?P<pid>\d+) (?P<file>[^\s:\]]+):(?P<lineno>\d+)\] ?(?P<msg>.*)\Z", re.DOTALL)
 # Pastes that kept only "file.go:NN] message" (or "[file.go:NN] message").
 FILE_ONLY_HEADER = re.compile(r"\[?(?P<file>[\w./-]+\.go):(?P<lineno>\d+)\] ?(?P<msg>.*)\Z", re.DOTALL)
 # klog's log-file header lines (written when logging to files with --log-dir).

@@ -16,10 +16,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..read.prefixes import record_start
 from ..read.wrappers import LogicalLine
 from .events import Event
-from .ignore import IGNORED_EXACT_LINES, ignored_file_reason, ignored_message_reason
+from .ignore import (
+    IGNORED_EXACT_LINES,
+    ignored_component_reason,
+    ignored_file_reason,
+    ignored_line_reason,
+    ignored_message_reason,
+)
 from .klog import (
+    CUT_HEADER,
     FILE_ONLY_HEADER,
     KLOG_FILE_HEADER,
     KLOG_HEADER,
@@ -121,6 +129,7 @@ class LineParser:
         self._clock = ClockWatch()
         self._input = 0
         self._stream_names: dict[tuple, str] = {}
+        self._record_component: str | None = None  # the program that wrote the last record (journald, stern)
 
     # -- public -------------------------------------------------------------------------------
     def classify(self, line: LogicalLine) -> list[Classified]:
@@ -150,7 +159,12 @@ class LineParser:
         verdict = self._classify_record(line, stripped)
         if verdict is None:  # a continuation of the previous record
             return [self._continuation(text, folded)]
+        if verdict.bucket != PARSED and line.component is not None:
+            reason = ignored_component_reason(line.component)  # another program's line: say whose
+            if reason:
+                verdict = Classified(IGNORED, reason)
         self._duplicate = False
+        self._record_component = line.component
         if self._in_block:
             self._block_line = line.number
         out = self._flush_config()
@@ -231,12 +245,20 @@ class LineParser:
         if stripped.startswith(KLOG_FILE_HEADER):
             self._printf_open = False
             return Classified(IGNORED, "klog-file-header")
-        m = FILE_ONLY_HEADER.match(stripped)
+        m = CUT_HEADER.match(stripped) or FILE_ONLY_HEADER.match(stripped)
         if m:
             self.features.encodings["text"] += 1
-            return self._message(m["msg"], m["file"], line)
-        # No header: a prefix-stripped paste of a message, or a continuation line.
-        continuing = self._printf_open
+            return self._message(m["msg"], m["file"], line, pid=m.groupdict().get("pid"))
+        if ".go:" in stripped or '{"' in stripped:  # cheap test before the search
+            start = record_start(stripped)
+            if start:  # a record behind a prefix this file's learned one did not remove
+                return self._classify_record(line, stripped[start:])
+        reason = ignored_line_reason(stripped)
+        if reason:
+            self._printf_open = False
+            return Classified(IGNORED, reason)
+        # No header: a prefix-stripped paste of a message, or a continuation line (of the same program's record).
+        continuing = self._printf_open and line.component == self._record_component
         verdict = self._message(stripped, None, line, headerless=True)
         if verdict.bucket == UNRECOGNIZED and continuing:
             self._printf_open = True
@@ -312,6 +334,8 @@ class LineParser:
                 event.data["text"] = obj["config"]
             self._stamp(event, line, None, None, iso=ts)
             return Classified(PARSED, event=event)
+        if "level" in obj and "v" not in obj:  # zap's JSON (etcd, CNI agents): klog's JSON has "v", never "level"
+            return Classified(IGNORED, "zap-json")
         reason = ignored_file_reason(file) or ignored_message_reason(msg)
         return Classified(IGNORED, reason) if reason else Classified(UNRECOGNIZED)
 

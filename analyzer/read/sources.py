@@ -58,6 +58,10 @@ class PhysicalLine:
     number: int  # 1-based
     text: str
     damaged: bool = False  # repaired: invalid UTF-8, NUL bytes, CRLF, cut because too long or unterminated
+    prefix: str | None = None  # the learned prefix removed from the text (read/prefixes.py), by name
+    component: str | None = None  # the program that prefix names (journald identifier, stern container)
+    source: str | None = None  # the pod/<name>/<container> that prefix names (stern)
+    ts: str | None = None  # the time that prefix gives, year first (journalctl -o short-iso, stern -t)
 
 
 # -- checks -----------------------------------------------------------------------------------------

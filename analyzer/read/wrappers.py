@@ -1,5 +1,7 @@
 """Remove container-runtime and kubectl wrappers from lines, re-joining CRI partial (P) lines.
 
+A prefix a file puts before every line (journald, grep, stern, quotes: read/prefixes.py) is removed first.
+
 The wrapper shapes are defined in grammars/wrappers.lark; this module only applies them.
 """
 
@@ -13,6 +15,7 @@ from functools import cache
 from ..parse.grammar import grammar_text
 from ..parse.klog import KLOG_HEADER
 from ..parse.regular import rule_regex
+from .prefixes import strip_prefixes
 
 
 @dataclass(slots=True)
@@ -27,6 +30,7 @@ class LogicalLine:
     source: str | None = None  # kubectl --prefix target: pod/<name>/<container>
     damaged: bool = False
     joined: int = 0  # CRI partial lines folded into this one
+    component: str | None = None  # the program a journald or stern prefix names (None: not told)
 
 
 @cache
@@ -104,10 +108,10 @@ def unwrap_lines(lines: Iterable) -> Iterator[LogicalLine]:
     (the input ends, an unwrapped line or a new klog record comes instead) is yielded as damaged.
     """
     pending: dict[tuple[str | None, str | None], LogicalLine] = {}
-    for phys in lines:
+    for phys in strip_prefixes(lines):
         payload, wrapper, fields = unwrap_text(phys.text)
-        line = LogicalLine(phys.input, phys.number, payload, wrapper, fields.get("RFC3339"),
-                           fields.get("PREFIX_TARGET"), phys.damaged)
+        line = LogicalLine(phys.input, phys.number, payload, phys.prefix or wrapper, fields.get("RFC3339") or phys.ts,
+                           fields.get("PREFIX_TARGET") or phys.source, phys.damaged, 0, phys.component)
         tag = fields.get("CRI_TAG")
         if tag is None:
             if pending:  # a partial run interrupted by an unwrapped line

@@ -128,6 +128,13 @@ def _canonical_pod(event: Event) -> str | None:
     return pod
 
 
+def _same_pod(one: str, other: str) -> bool:
+    """One pod named twice, bare ('name') or qualified ('ns/name'): equal, or equal names when one is bare."""
+    if one == other:
+        return True
+    return ("/" not in one or "/" not in other) and one.rsplit("/", 1)[-1] == other.rsplit("/", 1)[-1]
+
+
 class Assembler:
     """Feed events in log order with ``feed``; collect finished attempts from what it yields."""
 
@@ -138,6 +145,7 @@ class Assembler:
         self.config_events: list[Event] = []
         self.last_draft: _AttemptDraft | None = None  # the attempt the last event went to (None: none)
         self.renames = 0  # attempts whose pod got its namespace after a bare-name line
+        self._qualified: dict[str, str] = {}  # bare name -> the one 'ns/name' seen with it ('' when several)
 
     # -- routing ---------------------------------------------------------------------------------
     def _stream(self, event: Event) -> _Stream:
@@ -147,6 +155,7 @@ class Assembler:
         return stream
 
     def _start(self, stream: _Stream, event: Event, pod: str, started: bool) -> _AttemptDraft:
+        pod = self._qualify(pod)
         self._seq += 1
         draft = _AttemptDraft(self._seq, pod, event.stream, started, event.ts if started else None)
         self._attempt_numbers[pod] = draft.number = self._attempt_numbers.get(pod, 0) + 1
@@ -171,9 +180,24 @@ class Assembler:
                 return draft
         return None
 
+    def _qualify(self, pod: str) -> str:
+        """A bare pod name as the one 'ns/name' seen before with that name; unchanged when there is
+        none or several (the same name in two namespaces)."""
+        name = pod.rsplit("/", 1)[-1]
+        if "/" in pod:
+            known = self._qualified.setdefault(name, pod)
+            if known != pod:
+                self._qualified[name] = ""  # ambiguous from now on
+            return pod
+        known = self._qualified.get(name)
+        if known:
+            self.renames += 1  # a part of a file read alone could not know this: read it in one pass
+        return known or pod
+
     def _rename(self, draft: _AttemptDraft, pod: str) -> None:
         old = draft.pod
         self.renames += 1
+        self._qualify(pod)
         self._attempt_numbers[old] -= 1
         draft.pod = pod
         self._attempt_numbers[pod] = draft.number = self._attempt_numbers.get(pod, 0) + 1
@@ -259,9 +283,11 @@ class Assembler:
     def _on_attempt_start(self, stream: _Stream, event: Event) -> _AttemptDraft:
         pod = _canonical_pod(event) or "?"
         cur = stream.current
-        if cur is not None and cur.pod == pod and cur.started and not cur.nodes and not cur.scored \
+        if cur is not None and _same_pod(cur.pod, pod) and cur.started and not cur.nodes and not cur.scored \
                 and cur.outcome is Outcome.UNKNOWN and cur.selected_node is None:
             cur.started_at = event.ts or cur.started_at  # the dequeue line just before it
+            if cur.pod != pod and "/" in pod:
+                self._rename(cur, pod)  # old logs dequeue a bare name, then start "ns/name"
             return cur
         return self._start(stream, event, pod, started=True)
 

@@ -335,3 +335,18 @@ def test_progress_line_is_erased(tmp_path, monkeypatch):
     text = out.getvalue()
     assert text.count(common.ERASE_LINE) == 3 and text.endswith(common.ERASE_LINE) and "\n" not in text
     assert "9 cycles" in text
+
+
+def test_another_components_log_is_not_a_scheduler_log(tmp_path):
+    """A kubelet's journal: klog lines, but none a kube-scheduler writes (told by the journald name and
+    the kubelet's source files)."""
+    log = tmp_path / "kubelet.log"
+    log.write_text(
+        "May 21 20:52:25 node-1 kubelet[811]: I0521 20:52:25.101000     811 kubelet.go:2346] \"SyncLoop ADD\" "
+        "source=\"api\" pods=[\"default/web-0\"]\n"
+        "May 21 20:52:25 node-1 kubelet[811]: I0521 20:52:25.201000     811 kubelet_node_status.go:70] "
+        "\"Attempting to register node\" node=\"node-1\"\n"
+        "May 21 20:52:26 node-1 kubelet[811]: E0521 20:52:26.000000     811 kubelet.go:2412] \"Error getting node\" "
+        "err=\"node \\\"node-1\\\" not found\"\n")
+    res = run("summary", log)
+    assert res.exit_code == 2 and "not a kube-scheduler log" in res.stderr

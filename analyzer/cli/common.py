@@ -217,14 +217,22 @@ def _run(paths: list[str], quiet: bool, work):
 
 
 # Ignored lines that any text has (blank lines, ``` fences, a klog file header, the continuation or
-# repeat of another line): they do not show that a kube-scheduler wrote the input.
-NOT_SCHEDULER_LINES = frozenset({"blank", "paste-marker", "klog-file-header", "continuation", "duplicate"})
+# repeat of another line) or that another program wrote (kubelet, etcd, containerd, journald's own
+# markers, a log viewer's times): they do not show that a kube-scheduler wrote the input.
+NOT_SCHEDULER_LINES = frozenset({"blank", "paste-marker", "klog-file-header", "continuation", "duplicate",
+                                 "zap-json", "logfmt", "journald-marker", "viewer-timestamp", "stern-marker"})
+OTHER_COMPONENT = "component:"  # analyzer.parse.ignore's reason prefix for another component's lines
+
+
+def shows_a_scheduler(reason: str) -> bool:
+    """Whether an ignored line of this reason is one a kube-scheduler writes (startup, informers, ...)."""
+    return reason not in NOT_SCHEDULER_LINES and not reason.startswith(OTHER_COMPONENT)
 
 
 def scheduler_line_count(result: AnalysisResult) -> int:
     """Lines only a kube-scheduler writes: parsed events and known scheduler noise (informers, startup...)."""
     lines = result.lines
-    return lines.parsed + sum(n for reason, n in lines.ignored_by_reason.items() if reason not in NOT_SCHEDULER_LINES)
+    return lines.parsed + sum(n for reason, n in lines.ignored_by_reason.items() if shows_a_scheduler(reason))
 
 
 def require_log_lines(result: AnalysisResult, paths: list[str]) -> None:

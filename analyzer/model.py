@@ -178,6 +178,7 @@ class Preemption:
     potential_nodes: tuple[str, ...] = ()
     victims: tuple[tuple[str, str], ...] = ()  # (victim pod, node)
     nominated_node: str | None = None
+    victim_count: int | None = None  # 1.8-1.10 "Preempting N pod(s) on node X" names the count, not the pods
 
 
 @dataclass(frozen=True)

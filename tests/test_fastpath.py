@@ -245,3 +245,5 @@ def test_dispatch_index_guards_its_assumptions():
         _index((Route("host", "Host "), Route("arrow", contains=(" -> ",))))
     with pytest.raises(ValueError, match="first word"):
         _index((Route("x", "Version:"),))
+    with pytest.raises(ValueError, match="shadowed"):
+        _index((Route("host", "Host "), Route("x", "Ho", stem=True)))

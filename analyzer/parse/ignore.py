@@ -41,6 +41,7 @@ IGNORED_FILES: dict[str, str] = {
     "binder.go": "volume-binding",
     "csi.go": "volume-binding",
     "plugin.go": "namespace-lookup",
+    "backoff_utils.go": "queue",
 }
 
 # Message prefixes (printf text, or the quoted message of a structured line) that are known noise.
@@ -83,6 +84,10 @@ IGNORED_MESSAGES: dict[str, str] = {
     "attempting to acquire leader lease": "leader-election",
     "successfully acquired lease": "leader-election",
     "Trying to preempt": "preemption-detail",
+    "Backing off ": "queue",
+    "Node not found, ": "predicate-error",  # 1.12-1.14 predicates: a node the cache lost; names no pod
+    "DEBUG: ": "debug-build",  # patched builds (e.g. Arktos perf logging) that name the phase only
+    "goroutine ": "panic-trace",
     "from a pool of ": "preemption-detail",
 }
 

@@ -33,6 +33,22 @@ from .structured import MULTILINE, split_structured, structured_event
 PARSED, IGNORED, UNRECOGNIZED = "parsed", "ignored", "unrecognized"
 _LOGGER_PREFIX = re.compile(r'[A-Za-z0-9_./-]+: "')  # klogr 2.100 contextual names before the message
 RECENT_RECORDS = 4096  # how far back an exactly repeated record line is recognized as a duplicate
+# How a crash of the scheduler process shows in its log: klog's HandleCrash line, the Go runtime's own
+# panic / fatal error lines (headerless) and klog Fatal (severity F, which exits the process).
+# (analyzer/parts/worker.py follows these markers past a part's end, like cycle starts.)
+CRASH_PREFIXES = ("Observed a panic: ", "panic: ", "fatal error: ")
+# event kinds that show the process is scheduling: a version line after one of them is a restart
+_SCHEDULING_KINDS = frozenset({"dequeue", "attempt_start", "bind_attempt", "bound", "no_fit", "schedule_error"})
+
+
+def crash_text(message: str, severity: str | None) -> str | None:
+    """What a crashing process says (the panic value, the fatal message), or None for any other line."""
+    for prefix in CRASH_PREFIXES:
+        if message.startswith(prefix):
+            return message[len(prefix):].strip()
+    if severity == "F":
+        return message.strip()
+    return None
 
 
 @dataclass(slots=True)
@@ -121,6 +137,8 @@ class LineParser:
         self._clock = ClockWatch()
         self._input = 0
         self._stream_names: dict[tuple, str] = {}
+        self._crashing = False  # a crash was reported and its trace lines may follow
+        self._scheduling = False  # this input showed scheduling work (a later version line is a restart)
 
     # -- public -------------------------------------------------------------------------------
     def classify(self, line: LogicalLine) -> list[Classified]:
@@ -227,7 +245,7 @@ class LineParser:
             self.features.encodings["text"] += 1
             self._clock.see(m["pid"], (m["month"], m["day"], m["time"]), line.number)
             return self._message(m["msg"], m["file"], line, pid=m["pid"],
-                                 ts=(m["month"], m["day"], m["time"]))
+                                 ts=(m["month"], m["day"], m["time"]), severity=m["sev"])
         if stripped.startswith(KLOG_FILE_HEADER):
             self._printf_open = False
             return Classified(IGNORED, "klog-file-header")
@@ -246,9 +264,13 @@ class LineParser:
         return verdict
 
     def _message(self, msg: str, file: str | None, line: LogicalLine, pid: str | None = None,
-                 ts: tuple[str, str, str] | None = None, headerless: bool = False) -> Classified:
+                 ts: tuple[str, str, str] | None = None, headerless: bool = False,
+                 severity: str | None = None) -> Classified:
         if file:
             self.features.files[file.rsplit("/", 1)[-1]] += 1
+        crash = crash_text(msg.split("\n", 1)[0], severity)
+        if crash is not None:
+            return self._crash(crash, line, pid, ts)
         event: Event | None
         structured = msg[:1] == '"' or (': "' in msg[:120] and _LOGGER_PREFIX.match(msg) is not None)
         self._printf_open = False
@@ -316,6 +338,17 @@ class LineParser:
         return Classified(IGNORED, reason) if reason else Classified(UNRECOGNIZED)
 
     # -- helpers ------------------------------------------------------------------------------
+    def _crash(self, text: str, line: LogicalLine, pid: str | None, ts: tuple[str, str, str] | None) -> Classified:
+        """A crash line: one panic event and note per crash; the rest of its report is trace."""
+        self._printf_open = True  # the goroutine dump that follows has no headers
+        if self._crashing:
+            return Classified(IGNORED, "panic-trace")
+        event = Event("panic", data={"message": text})
+        self._stamp(event, line, pid, ts)
+        self._crashing = True
+        self.features.notes.append((line.input, f"line {line.number}: the scheduler panicked: {text}"))
+        return Classified(PARSED, event=event)
+
     def _stamp(self, event: Event, line: LogicalLine, pid: str | None, ts: tuple[str, str, str] | None,
                iso: str | None = None) -> None:
         year = int(line.wrapper_ts[:4]) if line.wrapper_ts else None
@@ -328,6 +361,13 @@ class LineParser:
         if stream is None:  # "input[:source][:pid]", built once per process seen
             stream = self._stream_names[key] = ":".join([str(line.input), *(p for p in (line.source, pid) if p)])
         event.stream = stream
+        self._crashing = False
+        if event.kind in _SCHEDULING_KINDS:
+            self._scheduling = True
+        elif event.kind == "version" and self._scheduling:
+            event.data["restart"] = True
+            self.features.notes.append((line.input, f"line {line.number}: the scheduler restarted "
+                                                    f"(version {event.data.get('version')})"))
         f = self.features
         f.kinds[event.kind] += 1
         f.pod_forms[event.pod_form] += 1

@@ -34,6 +34,10 @@ OBS, DER, INF = Provenance.OBSERVED.value, Provenance.DERIVED.value, Provenance.
 _UNKNOWN, _FAILED, _PASSED, _OBSERVED = Outcome.UNKNOWN, FilterVerdict.FAILED, FilterVerdict.PASSED, Provenance.OBSERVED
 # Legacy MatchInterPodAffinity pass lines: the last predicate, so the node passed every predicate.
 CONFIG_KINDS = frozenset({"version", "provider", "priorities", "plugins_config", "component_config"})
+_HANDED_LIMIT = 4096  # how many handed-on attempts a stream remembers for late recorded events
+_FAILED = (Outcome.UNSCHEDULABLE, Outcome.ERROR)
+# failure texts that are a filter histogram (unschedulable), in the eras' spellings; others are errors
+_FIT_FAILURE_HEADS = ("0/", "No nodes are available that match", "pod (")
 _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-affinity constraints satisfied",
                             "pod (anti)affinity constraints satisfied")
 
@@ -94,6 +98,10 @@ class _AttemptDraft:
     first_line: int = 0
     last_line: int = 0
     scored: bool = False
+    reason_pending: bool = False  # 1.7-1.11 "Failed to schedule pod": the reason comes on a later line
+    from_event: bool = False  # the outcome was read from a recorded event (Scheduled / FailedScheduling)
+    echoed: bool = False  # a recorded event already repeated this outcome
+    cut_reason: str | None = None  # a panic or restart ended the process inside this cycle
 
     @property
     def name(self) -> str:
@@ -116,6 +124,7 @@ class _Stream:
     current: _AttemptDraft | None = None
     open: list[_AttemptDraft] = field(default_factory=list)  # not yet handed on, in start order
     cluster: dict[str, None] = field(default_factory=dict)  # nodes the scheduler's cache holds, in order
+    handed: dict[str, _AttemptDraft] = field(default_factory=dict)  # each pod's last attempt handed on
 
 
 def _canonical_pod(event: Event) -> str | None:
@@ -138,6 +147,7 @@ class Assembler:
         self.config_events: list[Event] = []
         self.last_draft: _AttemptDraft | None = None  # the attempt the last event went to (None: none)
         self.renames = 0  # attempts whose pod got its namespace after a bare-name line
+        self._cut: list[_AttemptDraft] = []  # attempts a panic or restart ended, to hand on now
 
     # -- routing ---------------------------------------------------------------------------------
     def _stream(self, event: Event) -> _Stream:
@@ -183,7 +193,7 @@ class Assembler:
         """The attempt this pod's line belongs to; an outcome line after an outcome means a new cycle."""
         pod = _canonical_pod(event)
         draft = self._find(stream, pod, event.pod_form)
-        if ends_cycle and draft is not None and draft.outcome is not Outcome.UNKNOWN:
+        if ends_cycle and draft is not None and draft.outcome is not Outcome.UNKNOWN and not draft.reason_pending:
             draft = None  # the log does not show this cycle's start (e.g. a v2 log of retries)
         if draft is None and pod is None:
             draft = stream.current
@@ -198,6 +208,9 @@ class Assembler:
         self.last_draft = None
         if kind in CONFIG_KINDS:
             self.config_events.append(event)
+            if event.data.get("restart"):
+                self._cut_process(event, f"the scheduler restarted at line {event.line}")
+                yield from self._take_cut()
             return
         stream = self._stream(event)
         handler = getattr(self, f"_on_{kind}", None)
@@ -207,6 +220,7 @@ class Assembler:
         if draft is not None:
             draft.touch(event)
         yield from self._ready(stream)
+        yield from self._take_cut()
 
     def _ready(self, stream: _Stream) -> list[_AttemptDraft]:
         """The stream's attempts that are final now (outcome known, no longer the running cycle)."""
@@ -214,7 +228,30 @@ class Assembler:
         ready = [d for d in stream.open if d is not current and d.outcome is not _UNKNOWN]
         if ready:
             stream.open = [d for d in stream.open if d is current or d.outcome is _UNKNOWN]
+            if len(stream.handed) > _HANDED_LIMIT:
+                stream.handed.clear()
+            for draft in ready:
+                stream.handed[draft.pod] = draft
         return ready
+
+    def _take_cut(self) -> list[_AttemptDraft]:
+        cut, self._cut = self._cut, []
+        return cut
+
+    def _cut_process(self, event: Event, reason: str) -> None:
+        """End every open cycle of the process that panicked or restarted: no more lines will come for them.
+
+        A headerless Go panic names no pid, so its stream is the input's: it covers every process of it.
+        """
+        prefix = event.stream.split(":", 1)[0] if event.data.get("restart") else event.stream
+        for key, stream in self._streams.items():
+            if key != prefix and not key.startswith(prefix + ":"):
+                continue
+            for draft in stream.open:
+                if draft.outcome is _UNKNOWN:
+                    draft.cut_reason = reason
+            self._cut += stream.open
+            stream.open, stream.current = [], None
 
     def finish(self) -> Iterator[_AttemptDraft]:
         """Hand on every attempt still open when the input ends."""
@@ -353,8 +390,9 @@ class Assembler:
         return draft
 
     def _on_bind_attempt(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
-        draft = self._for_pod(stream, event)
-        if draft is not None:
+        # after a failed cycle of the same pod, a bind belongs to the next cycle, whose start the log lacks
+        draft = self._for_pod(stream, event, ends_cycle=True)
+        if draft is not None and event.node:
             draft.selected_node = event.node
         return draft
 
@@ -366,9 +404,12 @@ class Assembler:
             draft.bound_node, draft.bound_provenance = draft.selected_node, Provenance.INFERRED
             draft.outcome, draft.outcome_provenance = Outcome.BOUND, Provenance.OBSERVED
             return draft
-        draft = self._for_pod(stream, event, ends_cycle=True)
+        draft = self._find(stream, _canonical_pod(event), event.pod_form)
+        if draft is None or not (draft.from_event and draft.bound_node == event.node):
+            draft = self._for_pod(stream, event, ends_cycle=True)  # else: the Scheduled event came first
         if draft is None:
             return None
+        draft.from_event = False
         draft.bound_node, draft.bound_provenance = event.node, Provenance.OBSERVED
         draft.outcome, draft.outcome_provenance = Outcome.BOUND, Provenance.OBSERVED
         if draft.selected_node is None:
@@ -389,13 +430,15 @@ class Assembler:
         if draft is not None:
             draft.outcome, draft.outcome_provenance = Outcome.UNSCHEDULABLE, Provenance.OBSERVED
             draft.failure_message = str(event.data.get("err", event.data.get("message", "")))
+            draft.reason_pending = False
         return draft
 
     def _on_schedule_error(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft = self._for_pod(stream, event, ends_cycle=True)
-        if draft is not None and draft.outcome is Outcome.UNKNOWN:
+        if draft is not None and (draft.outcome is Outcome.UNKNOWN or draft.reason_pending):
             draft.outcome, draft.outcome_provenance = Outcome.ERROR, Provenance.OBSERVED
             draft.failure_message = str(event.data.get("err", event.data.get("message", "")))
+            draft.reason_pending = bool(event.data.get("reason_follows"))
         return draft
 
     def _on_postfilter(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
@@ -438,8 +481,66 @@ class Assembler:
         draft = self._for_pod(stream, event, create=False)
         if draft is not None:
             draft.preemption["ran"] = True
-            draft.preemption.setdefault("status", "Preemption will not help schedule pod on any node")
+            draft.preemption.setdefault("status", event.data.get("reason")
+                                        or "Preemption will not help schedule pod on any node")
         return draft
+
+    def _on_preempt_nominated(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        """1.8-1.10: preemption chose a node and evicts N pods there; the preemptor is nominated to it."""
+        draft = self._for_pod(stream, event, create=False) or stream.current
+        if draft is not None:
+            draft.preemption["ran"] = True
+            draft.preemption["nominated"] = event.node
+            draft.preemption["victim_count"] = event.value
+            draft.preemption.setdefault("nodes", []).append(event.node)
+        return draft
+
+    # -- recorded events: an outcome the log may state only here, or repeat -------------------------
+    def _echo_target(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        """The attempt a recorded event speaks about: the pod's open attempt, else its last one handed on."""
+        pod = _canonical_pod(event) or "?"
+        draft = self._find(stream, pod, event.pod_form)
+        if draft is None:
+            draft = stream.handed.get(pod) or stream.handed.get(pod.rsplit("/", 1)[-1])
+        return draft
+
+    def _event_attempt(self, stream: _Stream, event: Event, repeats) -> _AttemptDraft | None:
+        """The attempt a recorded event gives its outcome to; None when it only repeats a logged outcome."""
+        draft = self._echo_target(stream, event)
+        if draft is not None and draft.outcome is not _UNKNOWN and not draft.reason_pending:
+            if repeats(draft) and not draft.echoed and not draft.from_event:
+                draft.echoed = True
+                return None  # the same outcome the log already stated: count it once
+            draft = None  # a later cycle whose other lines the log does not show
+        if draft is None:
+            draft = self._start(stream, event, _canonical_pod(event) or "?", started=False)
+        draft.from_event = draft.echoed = True
+        draft.outcome_provenance = Provenance.OBSERVED
+        return draft
+
+    def _on_event_scheduled(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._event_attempt(stream, event, lambda d: d.outcome is Outcome.BOUND and d.bound_node == event.node)
+        if draft is not None:
+            draft.outcome = Outcome.BOUND
+            draft.bound_node, draft.bound_provenance = event.node, Provenance.OBSERVED
+            draft.selected_node = draft.selected_node or event.node
+            draft.reason_pending = False
+        return draft
+
+    def _on_event_failed_scheduling(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._event_attempt(stream, event, lambda d: d.outcome in _FAILED)
+        if draft is not None:
+            message = str(event.data.get("message", ""))
+            unschedulable = message.startswith(_FIT_FAILURE_HEADS)
+            draft.outcome = Outcome.UNSCHEDULABLE if unschedulable else Outcome.ERROR
+            draft.failure_message = message
+            draft.reason_pending = False
+        return draft
+
+    # -- the process ended: panics and restarts -------------------------------------------------------
+    def _on_panic(self, stream: _Stream, event: Event) -> None:
+        message = str(event.data.get("message", "")).strip()
+        self._cut_process(event, f"the scheduler panicked at line {event.line}: {message}")
 
 
 def _int(value: Any) -> int | None:
@@ -516,7 +617,9 @@ def freeze(draft: _AttemptDraft, cluster: Iterable[str] = ()) -> Attempt:
         nodes.append(NodeResult(node=nd.node, filter=nd.filter, filter_provenance=nd.filter_provenance,
                                 total_logged=nd.total_logged, scores=scores))
     complete, reason = True, None
-    if not draft.started:
+    if draft.cut_reason and draft.outcome is Outcome.UNKNOWN:
+        complete, reason = False, draft.cut_reason
+    elif not draft.started:
         complete, reason = False, "the log starts inside this cycle"
     elif draft.outcome is Outcome.UNKNOWN:
         complete = False
@@ -528,7 +631,8 @@ def freeze(draft: _AttemptDraft, cluster: Iterable[str] = ()) -> Attempt:
     if pre:
         preemption = Preemption(ran=bool(pre.get("ran")), status=pre.get("status"),
                                 potential_nodes=tuple(dict.fromkeys(pre.get("nodes", []))),
-                                victims=tuple(pre.get("victims", [])), nominated_node=pre.get("nominated"))
+                                victims=tuple(pre.get("victims", [])), nominated_node=pre.get("nominated"),
+                                victim_count=pre.get("victim_count"))
     return Attempt(
         pod=draft.pod, attempt=draft.number, started_at=draft.started_at, outcome=draft.outcome,
         outcome_provenance=draft.outcome_provenance, selected_node=draft.selected_node,

@@ -12,6 +12,9 @@ _HEAD = re.compile(r"^0/(\d+) nodes are available:?\s*")
 _ENTRY_SPLIT = re.compile(r",\s+(?=\d+ )")
 _ENTRY = re.compile(r"^(\d+) (.+)$", re.DOTALL)
 _PREEMPTION = " preemption: "
+# 1.6-1.9: "No nodes are available that match all of the predicates: Insufficient cpu (1), MatchNodeSelector (2)."
+_LEGACY_HEAD = "No nodes are available that match all of the predicates:"
+_LEGACY_ENTRY = re.compile(r"\s*(.+?) \((\d+)\)\s*$")
 
 
 def _histogram(body: str) -> tuple[int | None, dict[str, int], str]:
@@ -37,8 +40,20 @@ def _histogram(body: str) -> tuple[int | None, dict[str, int], str]:
     return total, reasons, "; ".join(leftovers)
 
 
+def _legacy_histogram(body: str) -> dict[str, int]:
+    """reason -> count from the 1.6-1.9 "<reason> (<count>), ..." list (no node total is printed)."""
+    reasons: dict[str, int] = {}
+    for entry in body[len(_LEGACY_HEAD):].strip().rstrip(".").split(", "):
+        e = _LEGACY_ENTRY.match(entry)
+        if e:
+            reasons[e.group(1)] = reasons.get(e.group(1), 0) + int(e.group(2))
+    return reasons
+
+
 def parse_failure(message: str) -> Failure:
     """A Failure with the reason histogram (and the preemption histogram when one is appended)."""
+    if message.startswith(_LEGACY_HEAD):
+        return Failure(message=message, reasons=frozen_map(_legacy_histogram(message)))
     main, _, preemption = message.partition(_PREEMPTION)
     total, reasons, _left = _histogram(main.strip())
     pre_msg = None

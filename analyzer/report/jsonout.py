@@ -70,7 +70,7 @@ def attempt_to_dict(attempt: Attempt) -> dict[str, Any]:
         p = attempt.preemption
         preemption = {"ran": p.ran, "status": p.status, "potential_nodes": list(p.potential_nodes),
                       "victims": [{"pod": v, "node": n} for v, n in p.victims],
-                      "nominated_node": p.nominated_node}
+                      "nominated_node": p.nominated_node, "victim_count": p.victim_count}
     return {
         "pod": attempt.pod,
         "attempt": attempt.attempt,

@@ -210,3 +210,120 @@ def damaged_logs(draw, lines: Lines) -> Damaged:
             origin = origin[:at] + [-1] * len(foreign) + origin[at:]
     untouched.discard(-1)
     return Damaged(join(current), frozenset(untouched))
+
+
+# -- the line shapes of issue 12's facts, as small generated logs with the facts they state -------
+_NAME = st.from_regex(r"[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,5}){0,2}", fullmatch=True)
+_NODE = st.one_of(_NAME, st.from_regex(r"10\.\d{1,3}\.\d{1,3}\.\d{1,3}", fullmatch=True),
+                  st.sampled_from(["<nodename>", "ip-10-0-1-9.ec2.internal"]))
+
+
+@dataclass(frozen=True)
+class FactLog:
+    """A generated log and, per pod, the outcomes (and bound node or failure message) it must give."""
+
+    data: bytes
+    expected: dict[str, list[tuple[str, str | None]]]
+
+
+def _klog(second: int, file: str, message: str, sev: str = "I") -> str:
+    return f"{sev}0621 16:04:{second:02d}.{second * 1000:06d}       1 {file}] {message}"
+
+
+def _event_ref(ns: str, name: str) -> str:
+    return (f'Event(v1.ObjectReference{{Kind:"Pod", Namespace:"{ns}", Name:"{name}", UID:"u-{name}", '
+            f'APIVersion:"v1", ResourceVersion:"1", FieldPath:""}})')
+
+
+@st.composite
+def fact_logs(draw) -> FactLog:
+    """One to four pods, each with one story told in the shapes the issue names (real eras' spellings)."""
+    stories = draw(st.lists(st.sampled_from(["event-bound", "bind+event", "nofit+event", "failed+retrying",
+                                            "failed+nonodes", "preempting", "panic", "goslice", "fork-key"]),
+                            min_size=1, max_size=4))
+    lines: list[str] = []
+    expected: dict[str, list[tuple[str, str | None]]] = {}
+    t = 0
+    names = draw(st.lists(_NAME, min_size=len(stories), max_size=len(stories), unique=True))
+    for story, name in zip(stories, names, strict=True):
+        ns, node = draw(_NAME), draw(_NODE)
+        pod, t = f"{ns}/{name}", t + 1
+        if story == "event-bound":
+            lines.append(_klog(t, "event.go:221", f"{_event_ref(ns, name)}: type: 'Normal' reason: 'Scheduled' "
+                                                  f"Successfully assigned {pod} to {node}"))
+            expected[pod] = [("bound", node)]
+        elif story == "bind+event":
+            lines += [_klog(t, "scheduler.go:254", f"Attempting to schedule pod: {pod}"),
+                      _klog(t, "factory.go:706", f"Attempting to bind {name} to {node}"),
+                      _klog(t, "event.go:218", f"{_event_ref(ns, name)}: type: 'Normal' reason: 'Scheduled' "
+                                               f"Successfully assigned {name} to {node}")]
+            expected[pod] = [("bound", node)]
+        elif story == "nofit+event":
+            message = "0/3 nodes are available: 3 Insufficient cpu."
+            lines += [_klog(t, "scheduler.go:453", f"Attempting to schedule pod: {pod}"),
+                      _klog(t, "factory.go:647", f"Unable to schedule {pod}: no fit: {message}; waiting"),
+                      _klog(t, "event.go:209", f"{_event_ref(ns, name)}: type: 'Warning' reason: "
+                                               f"'FailedScheduling' {message}")]
+            expected[pod] = [("unschedulable", message)]
+        elif story == "failed+retrying":
+            message = f"Failed filter with extender at URL http://{node}:10262/scheduler/filter, code 500"
+            lines += [_klog(t, "scheduler.go:156", f"Attempting to schedule pod: {pod}"),
+                      _klog(t, "scheduler.go:160", f"Failed to schedule pod: {pod}"),
+                      _klog(t, "factory.go:1519", f"Error scheduling {pod}: {message}; retrying", "E")]
+            expected[pod] = [("error", message)]
+        elif story == "failed+nonodes":
+            lines += [_klog(t, "scheduler.go:156", f"Attempting to schedule pod: {pod}"),
+                      _klog(t, "scheduler.go:160", f"Failed to schedule pod: {pod}"),
+                      _klog(t, "factory.go:517", f"Unable to schedule {ns} {name}: no nodes are registered to "
+                                                 "the cluster; waiting")]
+            expected[pod] = [("error", "no nodes are registered to the cluster")]
+        elif story == "preempting":
+            count = draw(st.integers(1, 9))
+            lines += [_klog(t, "scheduler.go:301", f"Attempting to schedule pod: {pod}"),
+                      _klog(t, "scheduler.go:176", f"Failed to schedule pod: {pod}"),
+                      _klog(t, "event.go:218", f"{_event_ref(ns, name)}: type: 'Warning' reason: 'FailedScheduling' "
+                                               "No nodes are available that match all of the predicates: "
+                                               f"Insufficient cpu ({count})."),
+                      _klog(t, "scheduler.go:209", f"Preempting {count} pod(s) on node {node} to make room for {pod}.")]
+            expected[pod] = [("unschedulable", f"preempt:{node}:{count}")]
+        elif story == "panic":
+            lines += [_klog(t, "scheduler.go:96", f"Attempting to schedule pod: {pod}"),
+                      _klog(t, "runtime.go:64", 'Observed a panic: "invalid memory address or nil pointer '
+                                                'dereference"', "E"),
+                      "goroutine 1 [running]:"]
+            expected[pod] = [("unknown", "panicked")]
+        elif story == "goslice":
+            cpu, mem, score = draw(st.integers(1, 64000)), draw(st.integers(1, 2**40)), draw(st.integers(0, 100))
+            lines.append(_klog(t, "resource_allocation.go:74",
+                               '"Listing internal info for allocatable resources, requested resources and score" '
+                               f'pod="{pod}" node="{node}" resourceAllocationScorer="LeastAllocated" '
+                               f"allocatableResource=[{cpu} {mem}] requestedResource=[{cpu // 2} {mem // 2}] "
+                               f"resourceScore={score}"))
+            expected[pod] = [("unknown", f"inputs:{node}:{cpu}:{mem}:{score}")]
+        else:  # fork-key
+            pod = f"{draw(_NAME)}/{ns}/{name}"
+            lines += [_klog(t, "scheduler.go:458", f"Attempting to schedule pod: {pod}"),
+                      _klog(t, "scheduler.go:417", f"Attempting to bind pod: {pod}"),
+                      _klog(t, "scheduler.go:596", f"pod {pod} is bound successfully on node {node}, 3 nodes "
+                                                   "evaluated, 2 nodes were found feasible")]
+            expected[pod] = [("bound", node)]
+    return FactLog("".join(line + "\n" for line in lines).encode(), expected)
+
+
+def fact_of(attempt: Attempt) -> tuple[str, str | None]:
+    """What a FactLog expects of an attempt, read back from the attempt."""
+    outcome = attempt.outcome.value
+    if outcome == "bound":
+        return outcome, attempt.bound_node
+    if attempt.preemption is not None and attempt.preemption.nominated_node:
+        return outcome, f"preempt:{attempt.preemption.nominated_node}:{attempt.preemption.victim_count}"
+    if attempt.failure is not None:
+        return outcome, attempt.failure.message
+    if attempt.incomplete_reason and "panicked" in attempt.incomplete_reason:
+        return outcome, "panicked"
+    for node in attempt.nodes:
+        for score in node.scores:
+            if score.inputs is not None:
+                alloc = score.inputs.allocatable
+                return outcome, f"inputs:{node.node}:{alloc['cpu']}:{alloc['memory']}:{score.raw}"
+    return outcome, None

@@ -138,7 +138,7 @@ class LineParser:
         self._input = 0
         self._stream_names: dict[tuple, str] = {}
         self._crashing = False  # a crash was reported and its trace lines may follow
-        self._scheduling = False  # this input showed scheduling work (a later version line is a restart)
+        self._scheduling: set[str] = set()  # streams that did scheduling work (their next version line: a restart)
 
     # -- public -------------------------------------------------------------------------------
     def classify(self, line: LogicalLine) -> list[Classified]:
@@ -363,8 +363,8 @@ class LineParser:
         event.stream = stream
         self._crashing = False
         if event.kind in _SCHEDULING_KINDS:
-            self._scheduling = True
-        elif event.kind == "version" and self._scheduling:
+            self._scheduling.add(stream)
+        elif event.kind == "version" and stream in self._scheduling:
             event.data["restart"] = True
             self.features.notes.append((line.input, f"line {line.number}: the scheduler restarted "
                                                     f"(version {event.data.get('version')})"))

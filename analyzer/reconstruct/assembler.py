@@ -148,6 +148,7 @@ class Assembler:
         self.last_draft: _AttemptDraft | None = None  # the attempt the last event went to (None: none)
         self.renames = 0  # attempts whose pod got its namespace after a bare-name line
         self._cut: list[_AttemptDraft] = []  # attempts a panic or restart ended, to hand on now
+        self._last_stream: dict[str, str] = {}  # input -> the stream of its last scheduler line
 
     # -- routing ---------------------------------------------------------------------------------
     def _stream(self, event: Event) -> _Stream:
@@ -213,6 +214,8 @@ class Assembler:
                 yield from self._take_cut()
             return
         stream = self._stream(event)
+        if kind != "panic":
+            self._last_stream[event.stream.split(":", 1)[0]] = event.stream
         handler = getattr(self, f"_on_{kind}", None)
         if handler is None:
             return
@@ -241,17 +244,18 @@ class Assembler:
     def _cut_process(self, event: Event, reason: str) -> None:
         """End every open cycle of the process that panicked or restarted: no more lines will come for them.
 
-        A headerless Go panic names no pid, so its stream is the input's: it covers every process of it.
+        The process is the event's stream. A headerless Go panic names no pid: it is the process that
+        wrote the input's last scheduler line.
         """
-        prefix = event.stream.split(":", 1)[0] if event.data.get("restart") else event.stream
-        for key, stream in self._streams.items():
-            if key != prefix and not key.startswith(prefix + ":"):
-                continue
-            for draft in stream.open:
-                if draft.outcome is _UNKNOWN:
-                    draft.cut_reason = reason
-            self._cut += stream.open
-            stream.open, stream.current = [], None
+        key = event.stream if event.stream in self._streams else self._last_stream.get(event.stream.split(":", 1)[0])
+        stream = self._streams.get(key) if key is not None else None
+        if stream is None:
+            return
+        for draft in stream.open:
+            if draft.outcome is _UNKNOWN:
+                draft.cut_reason = reason
+        self._cut += stream.open
+        stream.open, stream.current = [], None
 
     def finish(self) -> Iterator[_AttemptDraft]:
         """Hand on every attempt still open when the input ends."""

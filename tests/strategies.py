@@ -278,14 +278,17 @@ def fact_logs(draw) -> FactLog:
                                                  "the cluster; waiting")]
             expected[pod] = [("error", "no nodes are registered to the cluster")]
         elif story == "preempting":
-            count = draw(st.integers(1, 9))
+            count = draw(st.integers(1, 3))
+            victims = [f"{ns}/{name}-victim{i}" for i in range(count)]
             lines += [_klog(t, "scheduler.go:301", f"Attempting to schedule pod: {pod}"),
                       _klog(t, "scheduler.go:176", f"Failed to schedule pod: {pod}"),
                       _klog(t, "event.go:218", f"{_event_ref(ns, name)}: type: 'Warning' reason: 'FailedScheduling' "
                                                "No nodes are available that match all of the predicates: "
                                                f"Insufficient cpu ({count})."),
                       _klog(t, "scheduler.go:209", f"Preempting {count} pod(s) on node {node} to make room for {pod}.")]
-            expected[pod] = [("unschedulable", f"preempt:{node}:{count}")]
+            lines += [_klog(t, "event.go:218", f"{_event_ref(*v.split('/'))}: type: 'Normal' reason: 'Preempted' "
+                                               f"Preempted by {pod} on node {node}") for v in victims]
+            expected[pod] = [("unschedulable", f"preempt:{node}:{count}:{','.join(victims)}")]
         elif story == "panic":
             lines += [_klog(t, "scheduler.go:96", f"Attempting to schedule pod: {pod}"),
                       _klog(t, "runtime.go:64", 'Observed a panic: "invalid memory address or nil pointer '
@@ -316,7 +319,8 @@ def fact_of(attempt: Attempt) -> tuple[str, str | None]:
     if outcome == "bound":
         return outcome, attempt.bound_node
     if attempt.preemption is not None and attempt.preemption.nominated_node:
-        return outcome, f"preempt:{attempt.preemption.nominated_node}:{attempt.preemption.victim_count}"
+        p = attempt.preemption
+        return outcome, f"preempt:{p.nominated_node}:{p.victim_count}:{','.join(v for v, _ in p.victims)}"
     if attempt.failure is not None:
         return outcome, attempt.failure.message
     if attempt.incomplete_reason and "panicked" in attempt.incomplete_reason:

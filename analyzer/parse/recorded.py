@@ -15,12 +15,18 @@ from .events import Event
 _REF_FIELD = re.compile(r'(\w+):"([^"]*)"')
 # "Successfully assigned <ns>/<name> to <node>" (1.11+) or "Successfully assigned <name> to <node>" (<=1.10)
 _ASSIGNED = re.compile(r"Successfully assigned (\S+) to (\S+)")
+# preemption, recorded on the victim: 1.8 GotPreempted "by <ns>/<name> on node <node>", 1.11-1.22 Preempted
+# "Preempted by <ns>/<name> on node <node>"; on the preemptor (1.8-1.10): "pods <ns>/<v1>, <ns>/<v2>, on node <node>"
+_PREEMPTED_BY = re.compile(r"^(?:Preempted )?by (\S+/\S+) on node (\S+)")
+_PREEMPTED_PODS = re.compile(r"^pods (.*?),?\s+on node (\S+)")
 
 # reason as logged -> what the event says about the pod's scheduling
 _KINDS = {
     "Scheduled": "event_scheduled",
     "FailedScheduling": "event_failed_scheduling",
     "failedScheduling": "event_failed_scheduling",  # 1.1-1.2 spelling
+    "Preempted": "preempted",
+    "GotPreempted": "preempted",
 }
 
 
@@ -43,4 +49,18 @@ def recorded_event(ref: str, event_type: str, reason: str, message: str) -> Even
         if assigned is None:
             return None
         return Event(kind, pod=pod, node=assigned.group(2), data=data)
+    if kind == "preempted":
+        return _preemption(pod, message)
     return Event(kind, pod=pod, data=data)
+
+
+def _preemption(pod: str, message: str) -> Event | None:
+    """A preemption event as the preemptor's 'preempted' Event (victims and the node they were on)."""
+    by = _PREEMPTED_BY.match(message)
+    if by is not None:  # recorded on the victim
+        return Event("preempted", pod=by.group(1), node=by.group(2), data={"victims": [pod]})
+    pods = _PREEMPTED_PODS.match(message)
+    if pods is not None:  # recorded on the preemptor
+        victims = [v.strip() for v in pods.group(1).split(",") if v.strip()]
+        return Event("preempted", pod=pod, node=pods.group(2), data={"victims": victims})
+    return None

@@ -473,12 +473,16 @@ class Assembler:
 
     def _on_preempted(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft = self._for_pod(stream, event, create=False)
-        if draft is not None:
-            draft.preemption["ran"] = True
-            victim = event.data.get("victim")
-            victim = f"{victim.get('namespace')}/{victim.get('name')}" if isinstance(victim, dict) else victim
-            draft.preemption.setdefault("victims", []).append((str(victim), event.node or "?"))
-            draft.preemption["nominated"] = event.node
+        if draft is None:
+            return None
+        draft.preemption["ran"] = True
+        victim = event.data.get("victim")
+        victim = f"{victim.get('namespace')}/{victim.get('name')}" if isinstance(victim, dict) else victim
+        victims = draft.preemption.setdefault("victims", [])
+        for name in ([victim] if victim is not None else event.data.get("victims", [])):
+            if (str(name), event.node or "?") not in victims:
+                victims.append((str(name), event.node or "?"))
+        draft.preemption["nominated"] = event.node
         return draft
 
     def _on_preempt_no_help(self, stream: _Stream, event: Event) -> _AttemptDraft | None:

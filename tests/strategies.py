@@ -235,6 +235,15 @@ def _event_ref(ns: str, name: str) -> str:
             f'APIVersion:"v1", ResourceVersion:"1", FieldPath:""}})')
 
 
+def _event(second: int, pod: str, kind: str, reason: str, message: str) -> str:
+    """A recorded event line for a pod ('ns/name') as client-go logs it."""
+    return _klog(second, "event.go:218", f"{_event_ref(*pod.split('/'))}: type: '{kind}' reason: '{reason}' {message}")
+
+
+def _start(second: int, pod: str) -> str:
+    return _klog(second, "scheduler.go:453", f"Attempting to schedule pod: {pod}")
+
+
 @st.composite
 def fact_logs(draw) -> FactLog:
     """One to four pods, each with one story told in the shapes the issue names (real eras' spellings)."""
@@ -248,49 +257,39 @@ def fact_logs(draw) -> FactLog:
     for story, name in zip(stories, names, strict=True):
         ns, node = draw(_NAME), draw(_NODE)
         pod, t = f"{ns}/{name}", t + 1
+        failed = _klog(t, "scheduler.go:160", f"Failed to schedule pod: {pod}")
         if story == "event-bound":
-            lines.append(_klog(t, "event.go:221", f"{_event_ref(ns, name)}: type: 'Normal' reason: 'Scheduled' "
-                                                  f"Successfully assigned {pod} to {node}"))
+            lines.append(_event(t, pod, "Normal", "Scheduled", f"Successfully assigned {pod} to {node}"))
             expected[pod] = [("bound", node)]
         elif story == "bind+event":
-            lines += [_klog(t, "scheduler.go:254", f"Attempting to schedule pod: {pod}"),
-                      _klog(t, "factory.go:706", f"Attempting to bind {name} to {node}"),
-                      _klog(t, "event.go:218", f"{_event_ref(ns, name)}: type: 'Normal' reason: 'Scheduled' "
-                                               f"Successfully assigned {name} to {node}")]
+            lines += [_start(t, pod), _klog(t, "factory.go:706", f"Attempting to bind {name} to {node}"),
+                      _event(t, pod, "Normal", "Scheduled", f"Successfully assigned {name} to {node}")]
             expected[pod] = [("bound", node)]
         elif story == "nofit+event":
             message = "0/3 nodes are available: 3 Insufficient cpu."
-            lines += [_klog(t, "scheduler.go:453", f"Attempting to schedule pod: {pod}"),
-                      _klog(t, "factory.go:647", f"Unable to schedule {pod}: no fit: {message}; waiting"),
-                      _klog(t, "event.go:209", f"{_event_ref(ns, name)}: type: 'Warning' reason: "
-                                               f"'FailedScheduling' {message}")]
+            no_fit = f"Unable to schedule {pod}: no fit: {message}; waiting"
+            lines += [_start(t, pod), _klog(t, "factory.go:647", no_fit),
+                      _event(t, pod, "Warning", "FailedScheduling", message)]
             expected[pod] = [("unschedulable", message)]
         elif story == "failed+retrying":
             message = f"Failed filter with extender at URL http://{node}:10262/scheduler/filter, code 500"
-            lines += [_klog(t, "scheduler.go:156", f"Attempting to schedule pod: {pod}"),
-                      _klog(t, "scheduler.go:160", f"Failed to schedule pod: {pod}"),
+            lines += [_start(t, pod), failed,
                       _klog(t, "factory.go:1519", f"Error scheduling {pod}: {message}; retrying", "E")]
             expected[pod] = [("error", message)]
         elif story == "failed+nonodes":
-            lines += [_klog(t, "scheduler.go:156", f"Attempting to schedule pod: {pod}"),
-                      _klog(t, "scheduler.go:160", f"Failed to schedule pod: {pod}"),
-                      _klog(t, "factory.go:517", f"Unable to schedule {ns} {name}: no nodes are registered to "
-                                                 "the cluster; waiting")]
+            no_nodes = f"Unable to schedule {ns} {name}: no nodes are registered to the cluster; waiting"
+            lines += [_start(t, pod), failed, _klog(t, "factory.go:517", no_nodes)]
             expected[pod] = [("error", "no nodes are registered to the cluster")]
         elif story == "preempting":
             count = draw(st.integers(1, 3))
             victims = [f"{ns}/{name}-victim{i}" for i in range(count)]
-            lines += [_klog(t, "scheduler.go:301", f"Attempting to schedule pod: {pod}"),
-                      _klog(t, "scheduler.go:176", f"Failed to schedule pod: {pod}"),
-                      _klog(t, "event.go:218", f"{_event_ref(ns, name)}: type: 'Warning' reason: 'FailedScheduling' "
-                                               "No nodes are available that match all of the predicates: "
-                                               f"Insufficient cpu ({count})."),
+            reasons = f"No nodes are available that match all of the predicates: Insufficient cpu ({count})."
+            lines += [_start(t, pod), failed, _event(t, pod, "Warning", "FailedScheduling", reasons),
                       _klog(t, "scheduler.go:209", f"Preempting {count} pod(s) on node {node} to make room for {pod}.")]
-            lines += [_klog(t, "event.go:218", f"{_event_ref(*v.split('/'))}: type: 'Normal' reason: 'Preempted' "
-                                               f"Preempted by {pod} on node {node}") for v in victims]
+            lines += [_event(t, v, "Normal", "Preempted", f"Preempted by {pod} on node {node}") for v in victims]
             expected[pod] = [("unschedulable", f"preempt:{node}:{count}:{','.join(victims)}")]
         elif story == "panic":
-            lines += [_klog(t, "scheduler.go:96", f"Attempting to schedule pod: {pod}"),
+            lines += [_start(t, pod),
                       _klog(t, "runtime.go:64", 'Observed a panic: "invalid memory address or nil pointer '
                                                 'dereference"', "E"),
                       "goroutine 1 [running]:"]

@@ -219,3 +219,41 @@ def test_generated_fact_lines_give_their_facts(tmp_path_factory, log):
     with fastpath.lark_only():
         slow = analyze_paths([str(path)])
     assert [attempt_to_dict(a) for a in slow.attempts] == [attempt_to_dict(a) for a in result.attempts]
+
+
+# -- 6. resource lists follow the configured scoringStrategy order -------------------------------
+def _swap_pairs(line: str) -> str:
+    import re
+
+    return re.sub(r"Resource=\[(\d+),(\d+)\]", r"Resource=[\2,\1]", line)
+
+
+def test_resource_lists_are_read_in_the_configured_order(tmp_path):
+    """The 1.30 lab run, with NodeResourcesFit configured as memory, cpu: the scheduler prints its lists in
+    that order, so the run's own lines are swapped accordingly; the amounts must come out the same."""
+    from conftest import framework_log
+
+    log = framework_log("v1.30.6-five-nodes")
+    if not log.is_file():
+        pytest.skip("../shared is absent")
+    text = log.read_text()
+    fit_order = "scoringStrategy:\n\t        resources:\n\t        - name: cpu\n\t          weight: 1\n" \
+        "\t        - name: memory\n\t          weight: 1\n"
+    assert fit_order in text
+    swapped = text.replace(fit_order, fit_order.replace("name: cpu", "name: CPU").replace("name: memory", "name: cpu")
+                           .replace("name: CPU", "name: memory"))
+    swapped = "".join(_swap_pairs(ln) if 'logger="Score.NodeResourcesFit"' in ln else ln
+                      for ln in swapped.splitlines(keepends=True))
+    path = tmp_path / "memory-first.log"
+    path.write_text(swapped)
+
+    def inputs(result):
+        return [(a.pod, n.node, s.plugin, dict(s.inputs.allocatable), dict(s.inputs.requested))
+                for a in result.attempts for n in a.nodes for s in n.scores if s.inputs is not None]
+
+    got, want = inputs(analyze_paths([str(path)])), inputs(analyze_paths([str(log)]))
+    assert got == want and len(got) > 10
+    from test_parts import chunked
+
+    merged, why, _ = chunked(str(path), 4, 2000)
+    assert merged is None and "orders the scored resources" in why

@@ -102,6 +102,8 @@ def _analyze_chunk(path: str, input_index: int, chunk: Chunk) -> ChunkResult:
                             if e.line >= chunk.first_line and (end is None or e.line < end)]
     if assembler.renames:
         result.inexact.append("a pod's namespace was learned after its bare name")
+    if assembler.custom_resource_order:
+        result.inexact.append("the config orders the scored resources, which later parts do not see")
     if len({attempt.stream for _, _, attempt in result.attempts}) > 1:
         result.inexact.append("several scheduler processes write to this file")
     if any(w != "none" for w in features.wrappers):

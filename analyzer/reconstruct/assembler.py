@@ -28,6 +28,7 @@ from ..model import (
 from ..parse.events import Event
 from .failure import parse_failure
 from .names import canonical_name, plugin_from_logger
+from .resource_order import DEFAULT_ORDER, resource_orders
 
 OBS, DER, INF = Provenance.OBSERVED.value, Provenance.DERIVED.value, Provenance.INFERRED.value
 # enum members looked up once: attribute access on an Enum class is slow and these run per line
@@ -149,6 +150,7 @@ class Assembler:
         self.renames = 0  # attempts whose pod got its namespace after a bare-name line
         self._cut: list[_AttemptDraft] = []  # attempts a panic or restart ended, to hand on now
         self._last_stream: dict[str, str] = {}  # input -> the stream of its last scheduler line
+        self._resource_orders: dict[str, tuple[str, ...]] = {}  # plugin -> its configured resource order
 
     # -- routing ---------------------------------------------------------------------------------
     def _stream(self, event: Event) -> _Stream:
@@ -209,6 +211,8 @@ class Assembler:
         self.last_draft = None
         if kind in CONFIG_KINDS:
             self.config_events.append(event)
+            if kind == "component_config":
+                self._resource_orders = resource_orders(event.data.get("text"))
             if event.data.get("restart"):
                 self._cut_process(event, f"the scheduler restarted at line {event.line}")
                 yield from self._take_cut()
@@ -267,6 +271,11 @@ class Assembler:
     def min_open_seq(self) -> int | None:
         """The lowest start sequence number of an attempt still open (None when none is)."""
         return min((d.seq for st in self._streams.values() for d in st.open), default=None)
+
+    @property
+    def custom_resource_order(self) -> bool:
+        """True when the printed config orders some plugin's scored resources other than cpu, memory."""
+        return any(order != DEFAULT_ORDER for order in self._resource_orders.values())
 
     @property
     def started_count(self) -> int:
@@ -345,8 +354,9 @@ class Assembler:
         plugin = plugin_from_logger(event.data.get("logger")) or canonical_name(logged)
         score = node.score(plugin, logged)
         printed = event.value if event.value is not None else event.data.get("score")
-        alloc = _resource_amounts(event.data.get("allocatableResource", event.data.get("allocatable")))
-        req = _resource_amounts(event.data.get("requestedResource", event.data.get("requested")))
+        order = self._resource_orders.get(plugin, DEFAULT_ORDER)
+        alloc = _resource_amounts(event.data.get("allocatableResource", event.data.get("allocatable")), order)
+        req = _resource_amounts(event.data.get("requestedResource", event.data.get("requested")), order)
         score.inputs = ResourceInputs(scorer=logged, allocatable=frozen_map(alloc), requested=frozen_map(req),
                                       score=printed, line_style=event.data.get("line_style", "?"))
         score.put("raw", printed, OBS)
@@ -558,12 +568,12 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _resource_amounts(value: Any) -> dict[str, int]:
-    """Resource amounts from a dict, a Go map string or a 1.28+ list (cpu, memory order)."""
+def _resource_amounts(value: Any, order: tuple[str, ...] = DEFAULT_ORDER) -> dict[str, int]:
+    """Resource amounts from a dict, a Go map string or a 1.26+ list (in the plugin's configured order)."""
     if isinstance(value, dict):
         return {str(k): int(v) for k, v in value.items() if _int(v) is not None}
     if isinstance(value, list):
-        names = ("cpu", "memory") + tuple(f"resource{i}" for i in range(2, len(value)))
+        names = order + tuple(f"resource{i}" for i in range(len(order), len(value)))
         return {names[i]: int(v) for i, v in enumerate(value) if _int(v) is not None}
     if isinstance(value, str) and value.startswith("map["):
         out = {}

@@ -248,7 +248,8 @@ def _start(second: int, pod: str) -> str:
 def fact_logs(draw) -> FactLog:
     """One to four pods, each with one story told in the shapes the issue names (real eras' spellings)."""
     stories = draw(st.lists(st.sampled_from(["event-bound", "bind+event", "nofit+event", "failed+retrying",
-                                            "failed+nonodes", "preempting", "panic", "goslice", "fork-key"]),
+                                            "failed+nonodes", "selecting+retrying", "preempting", "panic", "goslice",
+                                            "fork-key"]),
                             min_size=1, max_size=4))
     lines: list[str] = []
     expected: dict[str, list[tuple[str, str | None]]] = {}
@@ -280,6 +281,13 @@ def fact_logs(draw) -> FactLog:
             no_nodes = f"Unable to schedule {ns} {name}: no nodes are registered to the cluster; waiting"
             lines += [_start(t, pod), failed, _klog(t, "factory.go:517", no_nodes)]
             expected[pod] = [("error", "no nodes are registered to the cluster")]
+        elif story == "selecting+retrying":  # 1.17 logs the pod-less line first, 1.14 after (both real)
+            message = f'running "VolumeBinding" filter plugin for pod "{name}": pod has unbound immediate ' \
+                'PersistentVolumeClaims'
+            pair = [_klog(t, "scheduler.go:641", f"error selecting node for pod: {message}", "E"),
+                    _klog(t, "factory.go:452", f"Error scheduling {pod}: {message}; retrying", "E")]
+            lines += [_start(t, pod), *(pair if draw(st.booleans()) else pair[::-1])]
+            expected[pod] = [("error", message)]
         elif story == "preempting":
             count = draw(st.integers(1, 3))
             victims = [f"{ns}/{name}-victim{i}" for i in range(count)]

@@ -85,6 +85,7 @@ IGNORED_MESSAGES: dict[str, str] = {
     "successfully acquired lease": "leader-election",
     "Trying to preempt": "preemption-detail",
     "Backing off ": "queue",
+    "pod: ": "queue",  # 1.15-1.17 "pod: <ns>/<name> is already present in the active queue" (E)
     "Node not found, ": "predicate-error",  # 1.12-1.14 predicates: a node the cache lost; names no pod
     "DEBUG: ": "debug-build",  # patched builds (e.g. Arktos perf logging) that name the phase only
     "goroutine ": "panic-trace",

@@ -246,7 +246,8 @@ class PrintfToEvent(Transformer):
         return Event("schedule_error", pod=pod_key, data={"message": str(text).strip()}, pod_form=form)
 
     def error_selecting(self, text):
-        return Event("schedule_error", data={"message": str(text).strip()})
+        # names no pod; the error handler's "Error scheduling <pod>: ...; retrying" may come before or after
+        return Event("schedule_error", data={"message": str(text).strip(), "reason_follows": True})
 
     def schedule_failed(self, pod):
         # 1.7-1.11: the reason follows in the error handler's line ("Unable to schedule ...") or event

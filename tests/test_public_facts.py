@@ -124,6 +124,22 @@ def test_issue86669_pod_less_error_line_and_its_retrying_line_are_one_error():
     assert result.lines.ignored_by_reason["queue"] == 1  # "is already present in the active queue"
 
 
+def test_issue94437_each_retrying_line_is_one_error_attempt_with_the_node_not_found():
+    result = result_of("k8s-issue94437")
+    web = by_pod(result, "default/web-1")
+    assert [a.outcome.value for a in web] == ["error"] * 5 and [a.attempt for a in web] == [1, 2, 3, 4, 5]
+    assert {a.failure.message for a in web} == {'Failed to bind volumes: failed to get node "kind-worker": '
+                                                'node "kind-worker" not found'}
+    assert result.lines.ignored_by_reason["queue"] == 1 and result.lines.ignored_by_reason["duplicate"] == 1
+
+
+def test_kubeadm_workshop_failedscheduling_events_are_error_attempts():
+    result = result_of("kubeadm-workshop")
+    pod = by_pod(result, "kube-system/self-hosted-kube-scheduler-2660681130-r0php")
+    assert [(a.outcome.value, a.failure.message) for a in pod] == [("error", "no nodes available to schedule pods")] * 2
+    assert result.lines.ignored_by_reason["events"] == 1  # the Endpoints LeaderElection event
+
+
 def test_issue60770_pv_not_found_with_the_spaced_pod_key():
     """1.9 "Error scheduling <ns> <name>: ...; retrying", behind a journald prefix (read here from the message)."""
     line = (DATA / "facts-k8s-issue60770-v1.9-journald-pv-not-found-retrying.log").read_text()

@@ -85,11 +85,18 @@ IGNORED_MESSAGES: dict[str, str] = {
     "successfully acquired lease": "leader-election",
     "Trying to preempt": "preemption-detail",
     "Backing off ": "queue",
-    "pod: ": "queue",  # 1.15-1.17 "pod: <ns>/<name> is already present in the active queue" (E)
     "Node not found, ": "predicate-error",  # 1.12-1.14 predicates: a node the cache lost; names no pod
     "DEBUG: ": "debug-build",  # patched builds (e.g. Arktos perf logging) that name the phase only
     "goroutine ": "panic-trace",
     "from a pool of ": "preemption-detail",
+}
+
+# Message endings of known noise whose start names a pod (so no prefix can tell them).
+IGNORED_ENDINGS: dict[str, str] = {
+    # 1.15-1.19 error handler: "pod: <ns>/<name> is already present in the active queue" (E) and the like
+    "is already present in the active queue": "queue",
+    "is already present in the backoff queue": "queue",
+    "is already present in unschedulable queue": "queue",
 }
 
 IGNORED_EXACT_LINES: dict[str, str] = {
@@ -107,5 +114,9 @@ def ignored_file_reason(file: str | None) -> str | None:
 def ignored_message_reason(message: str) -> str | None:
     for prefix, reason in IGNORED_MESSAGES.items():
         if message.startswith(prefix):
+            return reason
+    ending = message.rstrip()
+    for suffix, reason in IGNORED_ENDINGS.items():
+        if ending.endswith(suffix):
             return reason
     return None

@@ -160,6 +160,17 @@ def test_preempting_line_nominates_the_node_and_keeps_the_failure_reasons():
     assert (p.ran, p.nominated_node, p.victim_count, p.potential_nodes) == (True, "kube-node1", 1, ("kube-node1",))
 
 
+def test_legacy_fit_failure_lists_give_their_reason_counts():
+    """1.5-1.9 FitError texts list "<reason> (<count>)": the 1.9 event above, and the text of kubernetes
+    issue #41070's title (a 1.5/1.6 event, https://github.com/kubernetes/kubernetes/issues/41070)."""
+    from analyzer.reconstruct.failure import parse_failure
+
+    title = "pod failed to fit in any node fit failure summary on nodes : PodToleratesNodeTaints (1)"
+    assert dict(parse_failure(title).reasons) == {"PodToleratesNodeTaints": 1}
+    nine = "No nodes are available that match all of the predicates: Insufficient cpu (1), MatchNodeSelector (2)."
+    assert dict(parse_failure(nine).reasons) == {"Insufficient cpu": 1, "MatchNodeSelector": 2}
+
+
 # -- 5. panics ----------------------------------------------------------------------------------
 def test_panic_cuts_the_running_cycle_and_is_noted():
     result = result_of("k8s-issue38105")

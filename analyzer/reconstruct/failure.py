@@ -12,8 +12,10 @@ _HEAD = re.compile(r"^0/(\d+) nodes are available:?\s*")
 _ENTRY_SPLIT = re.compile(r",\s+(?=\d+ )")
 _ENTRY = re.compile(r"^(\d+) (.+)$", re.DOTALL)
 _PREEMPTION = " preemption: "
-# 1.6-1.9: "No nodes are available that match all of the predicates: Insufficient cpu (1), MatchNodeSelector (2)."
-_LEGACY_HEAD = "No nodes are available that match all of the predicates:"
+# "<reason> (<count>), ..." lists after one of these heads: 1.7-1.9 "No nodes are available that match all of
+# the predicates: Insufficient cpu (1), MatchNodeSelector (2)." and 1.5-1.6 "pod (<name>) failed to fit in any
+# node\nfit failure summary on nodes : PodToleratesNodeTaints (1)"
+_LEGACY_HEADS = ("No nodes are available that match all of the predicates:", "fit failure summary on nodes :")
 _LEGACY_ENTRY = re.compile(r"\s*(.+?) \((\d+)\)\s*$")
 
 
@@ -40,10 +42,13 @@ def _histogram(body: str) -> tuple[int | None, dict[str, int], str]:
     return total, reasons, "; ".join(leftovers)
 
 
-def _legacy_histogram(body: str) -> dict[str, int]:
-    """reason -> count from the 1.6-1.9 "<reason> (<count>), ..." list (no node total is printed)."""
+def _legacy_histogram(message: str) -> dict[str, int] | None:
+    """reason -> count from a 1.5-1.9 "<reason> (<count>), ..." list (no node total is printed); None if none."""
+    head = next((h for h in _LEGACY_HEADS if h in message), None)
+    if head is None:
+        return None
     reasons: dict[str, int] = {}
-    for entry in body[len(_LEGACY_HEAD):].strip().rstrip(".").split(", "):
+    for entry in message.split(head, 1)[1].strip().rstrip(".").split(", "):
         e = _LEGACY_ENTRY.match(entry)
         if e:
             reasons[e.group(1)] = reasons.get(e.group(1), 0) + int(e.group(2))
@@ -52,8 +57,9 @@ def _legacy_histogram(body: str) -> dict[str, int]:
 
 def parse_failure(message: str) -> Failure:
     """A Failure with the reason histogram (and the preemption histogram when one is appended)."""
-    if message.startswith(_LEGACY_HEAD):
-        return Failure(message=message, reasons=frozen_map(_legacy_histogram(message)))
+    legacy = _legacy_histogram(message)
+    if legacy is not None:
+        return Failure(message=message, reasons=frozen_map(legacy))
     main, _, preemption = message.partition(_PREEMPTION)
     total, reasons, _left = _histogram(main.strip())
     pre_msg = None

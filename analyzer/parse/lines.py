@@ -42,12 +42,18 @@ _SCHEDULING_KINDS = frozenset({"dequeue", "attempt_start", "bind_attempt", "boun
 
 
 def crash_text(message: str, severity: str | None) -> str | None:
-    """What a crashing process says (the panic value, the fatal message), or None for any other line."""
+    """What a crashing process says (the panic value, the fatal message), or None for any other line.
+
+    Info lines are never crashes (checked first: this runs on every line); the Go runtime's own lines
+    have no header, klog's HandleCrash logs at E and klog Fatal at F.
+    """
+    if severity == "I" or severity == "W":
+        return None
+    if severity == "F":
+        return message.split("\n", 1)[0].strip()
     for prefix in CRASH_PREFIXES:
         if message.startswith(prefix):
-            return message[len(prefix):].strip()
-    if severity == "F":
-        return message.strip()
+            return message[len(prefix):].split("\n", 1)[0].strip()
     return None
 
 
@@ -268,7 +274,7 @@ class LineParser:
                  severity: str | None = None) -> Classified:
         if file:
             self.features.files[file.rsplit("/", 1)[-1]] += 1
-        crash = crash_text(msg.split("\n", 1)[0], severity)
+        crash = crash_text(msg, severity)
         if crash is not None:
             return self._crash(crash, line, pid, ts)
         event: Event | None

@@ -111,9 +111,7 @@ def dispatch(message: str) -> str | None:
         if route.test(message):
             return route.rule
     routes = _BY_WORD.get(message.split(" ", 1)[0])
-    if routes is None:
-        routes = tuple(route for route in _STEMS if message.startswith(route.prefix))
-    for route in routes:
+    for route in _STEMS if routes is None else routes:
         if route.test(message):
             return route.rule
     return None

@@ -276,7 +276,7 @@ def test_panics_split_equals_one_pass(tmp_path):
         b'pointer dereference" (runtime error: invalid memory address or nil pointer dereference)'
     starts = [i for i, line in enumerate(lines) if b"Attempting to schedule pod" in line]
     for at in (starts[2 * len(starts) // 3] + 1, starts[len(starts) // 3] + 2):  # inside two cycles, last first
-        stamp = lines[at][:21]  # the crash happens at the time of the line before it (and is no repeat)
+        stamp = b"E" + lines[at][1:21]  # logged (at E) at the time of the line before it, so no repeat
         lines.insert(at, with_pid([stamp + panic[21:]], int(pid_of(lines[at])))[0])
         lines.insert(at + 1, b"goroutine 1 [running]:")
     path = tmp_path / "crashed.log"

@@ -144,6 +144,7 @@ class NodeResult:
     total_logged: int | None = None
     scores: tuple[Score, ...] = ()
     total_recomputed: int | None = None
+    filter_reasons: tuple[str, ...] = ()  # why it failed, where the log names it per node (1.2-1.6 FitError)
 
     def score(self, plugin: str) -> Score | None:
         for s in self.scores:

@@ -249,7 +249,7 @@ def fact_logs(draw) -> FactLog:
     """One to four pods, each with one story told in the shapes the issue names (real eras' spellings)."""
     stories = draw(st.lists(st.sampled_from(["event-bound", "bind+event", "nofit+event", "failed+retrying",
                                             "failed+nonodes", "selecting+retrying", "preempting", "panic", "goslice",
-                                            "fork-key"]),
+                                            "fork-key", "fit-error"]),
                             min_size=1, max_size=4))
     lines: list[str] = []
     expected: dict[str, list[tuple[str, str | None]]] = {}
@@ -288,6 +288,15 @@ def fact_logs(draw) -> FactLog:
                     _klog(t, "factory.go:452", f"Error scheduling {pod}: {message}; retrying", "E")]
             lines += [_start(t, pod), *(pair if draw(st.booleans()) else pair[::-1])]
             expected[pod] = [("error", message)]
+        elif story == "fit-error":  # 1.2-1.6: the error and its event, one header-less line per failed node
+            nodes = draw(st.lists(_NAME, min_size=1, max_size=3, unique=True))
+            reasons = [draw(st.sampled_from(["Insufficient cpu", "Insufficient memory, PodFitsHostPorts"]))
+                       for _ in nodes]
+            per_node = [f"fit failure on node ({n}): {r}" for n, r in zip(nodes, reasons, strict=True)]
+            head = f"pod ({name}) failed to fit in any node"
+            lines += [_start(t, pod), _klog(t, "factory.go:500", f"Error scheduling {ns} {name}: {head}", "E"),
+                      *per_node, "; retrying", _event(t, pod, "Warning", "FailedScheduling", head), *per_node]
+            expected[pod] = [("unschedulable", "\n".join([head, *per_node]))]
         elif story == "preempting":
             count = draw(st.integers(1, 3))
             victims = [f"{ns}/{name}-victim{i}" for i in range(count)]

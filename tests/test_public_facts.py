@@ -308,3 +308,39 @@ def test_resource_lists_are_read_in_the_configured_order(tmp_path):
 
     merged, why, _ = chunked(str(path), 4, 2000)
     assert merged is None and "orders the scored resources" in why
+
+
+# -- 7. per-node filter verdicts the old FitError states ------------------------------------------
+FIT_ERROR_37232 = [  # the FitError text of kubernetes issue #37232 (1.4, kubectl describe), one node per line
+    "pod (jenkins-master-645022479-ov9ka) failed to fit in any node",
+    "fit failure on node (gke-warpdrive-default-pool-eae1f3b0-spgr): Insufficient cpu",
+    "fit failure on node (gke-warpdrive-default-pool-eae1f3b0-jitr): Insufficient cpu",
+    "fit failure on node (gke-warpdrive-default-pool-eae1f3b0-3qqu): Insufficient cpu",
+    "fit failure on node (gke-warpdrive-default-pool-eae1f3b0-530e): Insufficient cpu",
+]
+
+
+def test_fit_error_node_lines_are_observed_filter_failures(tmp_path):
+    """1.4 logs a FitError through 'Error scheduling <ns> <name>: <error>; retrying' and its event; the
+    error's lines after the first have no header. Each names a node that failed and why."""
+    head, *nodes = FIT_ERROR_37232
+    ref = ('Event(api.ObjectReference{Kind:"Pod", Namespace:"default", Name:"jenkins-master-645022479-ov9ka", '
+           'UID:"u", APIVersion:"v1", ResourceVersion:"1", FieldPath:""})')
+    log = tmp_path / "fit-error-1.4.log"
+    pod = "jenkins-master-645022479-ov9ka"
+    log.write_text("\n".join([
+        f"I1121 10:00:00.000001       1 scheduler.go:96] Attempting to schedule pod: default/{pod}",
+        f"E1121 10:00:00.000002       1 factory.go:500] Error scheduling default {pod}: {head}",
+        *nodes, "; retrying",
+        f"I1121 10:00:00.000003       1 event.go:217] {ref}: type: 'Warning' reason: 'FailedScheduling' {head}",
+        *nodes, ""]))
+    result = analyze_paths([str(log)])
+    assert result.lines.unrecognized == 0
+    [a] = result.attempts
+    assert (a.outcome.value, a.complete) == ("unschedulable", True)
+    assert dict(a.failure.reasons) == {"Insufficient cpu": 4}
+    failed = {n.node: (n.filter.value, n.filter_provenance.value, n.filter_reasons) for n in a.nodes}
+    assert failed == {line.split("(")[1].split(")")[0]: ("failed", "observed", ("Insufficient cpu",))
+                      for line in nodes}
+    node = attempt_to_dict(a)["nodes"][0]
+    assert node["filter_reasons"] == ["Insufficient cpu"]

@@ -37,6 +37,11 @@ RECENT_RECORDS = 4096  # how far back an exactly repeated record line is recogni
 # panic / fatal error lines (headerless) and klog Fatal (severity F, which exits the process).
 # (analyzer/parts/worker.py follows these markers past a part's end, like cycle starts.)
 CRASH_PREFIXES = ("Observed a panic: ", "panic: ", "fatal error: ")
+# 1.2-1.6 FitError: "pod (<name>) failed to fit in any node" then, on lines without a header, one line per
+# node: "fit failure on node (<node>): <reason>, <reason>" -- the only per-node filter verdicts those eras log
+FIT_ERROR_HEAD = "failed to fit in any node"
+FIT_NODE_LINE = re.compile(r"fit failure on node \((?P<node>[^()\s]+)\): (?P<reasons>.+?)\s*(?:; retrying)?$")
+_FIT_ERROR_KINDS = frozenset({"schedule_error", "no_fit", "event_failed_scheduling"})
 # event kinds that show the process is scheduling: a version line after one of them is a restart
 _SCHEDULING_KINDS = frozenset({"dequeue", "attempt_start", "bind_attempt", "bound", "no_fit", "schedule_error"})
 
@@ -144,6 +149,7 @@ class LineParser:
         self._input = 0
         self._stream_names: dict[tuple, str] = {}
         self._crashing = False  # a crash was reported and its trace lines may follow
+        self._fit_error: Event | None = None  # a 1.2-1.6 FitError whose per-node lines may follow
         self._scheduling: set[str] = set()  # streams that did scheduling work (their next version line: a restart)
 
     # -- public -------------------------------------------------------------------------------
@@ -261,6 +267,10 @@ class LineParser:
             return self._message(m["msg"], m["file"], line)
         # No header: a prefix-stripped paste of a message, or a continuation line.
         continuing = self._printf_open
+        if continuing and self._fit_error is not None:
+            verdict = self._fit_node_line(stripped, line)
+            if verdict is not None:
+                return verdict
         verdict = self._message(stripped, None, line, headerless=True)
         if verdict.bucket == UNRECOGNIZED and continuing:
             self._printf_open = True
@@ -344,6 +354,19 @@ class LineParser:
         return Classified(IGNORED, reason) if reason else Classified(UNRECOGNIZED)
 
     # -- helpers ------------------------------------------------------------------------------
+    def _fit_node_line(self, text: str, line: LogicalLine) -> Classified | None:
+        """A FitError's "fit failure on node (<node>): <reasons>" line as an observed filter failure."""
+        m = FIT_NODE_LINE.match(text)
+        if m is None:
+            return None
+        head = self._fit_error
+        event = Event("filter_fail", pod=head.pod, node=m["node"], pod_form=head.pod_form,
+                      data={"detail": m["reasons"], "fit_error": True})
+        self._stamp(event, line, None, None, iso=head.ts)
+        event.stream = head.stream  # the record's own process, which the header-less line does not name
+        self._fit_error, self._printf_open = head, True
+        return Classified(PARSED, event=event)
+
     def _crash(self, text: str, line: LogicalLine, pid: str | None, ts: tuple[str, str, str] | None) -> Classified:
         """A crash line: one panic event and note per crash; the rest of its report is trace."""
         self._printf_open = True  # the goroutine dump that follows has no headers
@@ -368,6 +391,9 @@ class LineParser:
             stream = self._stream_names[key] = ":".join([str(line.input), *(p for p in (line.source, pid) if p)])
         event.stream = stream
         self._crashing = False
+        message = event.data.get("message")
+        self._fit_error = event if event.kind in _FIT_ERROR_KINDS and isinstance(message, str) \
+            and message.endswith(FIT_ERROR_HEAD) else None
         if event.kind in _SCHEDULING_KINDS:
             self._scheduling.add(stream)
         elif event.kind == "version" and stream in self._scheduling:

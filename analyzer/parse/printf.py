@@ -46,7 +46,7 @@ DISPATCH: tuple[Route, ...] = (
     Route("bind_failed", "Failed to bind pod:"),
     Route("no_fit", "Unable to schedule ", (": no fit: ",)),
     Route("no_nodes", "Unable to schedule "),
-    Route("error_scheduling", "Error scheduling ", endswith="; retrying"),
+    Route("error_scheduling", "Error scheduling ", (": ",)),
     Route("error_selecting", "Error selecting node for pod: "),
     Route("error_selecting", "error selecting node for pod: "),
     Route("preempt_error", "Error preempting victims to make room for "),

@@ -36,7 +36,7 @@ _UNKNOWN, _FAILED, _PASSED, _OBSERVED = Outcome.UNKNOWN, FilterVerdict.FAILED, F
 # Legacy MatchInterPodAffinity pass lines: the last predicate, so the node passed every predicate.
 CONFIG_KINDS = frozenset({"version", "provider", "priorities", "plugins_config", "component_config"})
 _HANDED_LIMIT = 4096  # how many handed-on attempts a stream remembers for late recorded events
-_FAILED = (Outcome.UNSCHEDULABLE, Outcome.ERROR)
+_FAILED_OUTCOMES = (Outcome.UNSCHEDULABLE, Outcome.ERROR)
 # failure texts that are a filter histogram (unschedulable), in the eras' spellings; others are errors
 _FIT_FAILURE_HEADS = ("0/", "No nodes are available that match", "pod (")
 _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-affinity constraints satisfied",
@@ -67,6 +67,7 @@ class _NodeDraft:
     filter_provenance: Provenance | None = None
     total_logged: int | None = None
     scores: dict[str, _ScoreDraft] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
 
     def score(self, plugin: str, logged_as: str | None) -> _ScoreDraft:
         draft = self.scores.get(plugin)
@@ -325,11 +326,28 @@ class Assembler:
         return draft
 
     def _on_filter_fail(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        if event.data.get("fit_error"):
+            return self._fit_error_node(stream, event)
         draft = self._for_pod(stream, event)
         if draft is None or draft.failure_message is not None or not event.node:
             return draft
         node = draft.node(event.node)
         node.filter, node.filter_provenance = FilterVerdict.FAILED, Provenance.OBSERVED
+        return draft
+
+    def _fit_error_node(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        """A 1.2-1.6 FitError's per-node line: that node failed the filters, for the reasons it names."""
+        draft = self._for_pod(stream, event, create=False)
+        if draft is None or not event.node:
+            return draft
+        detail = str(event.data.get("detail", ""))
+        node = draft.node(event.node)
+        if node.reasons:
+            return draft  # the recorded event repeats the error's per-node lines
+        node.filter, node.filter_provenance = _FAILED, _OBSERVED
+        node.reasons = tuple(r.strip() for r in detail.split(", ") if r.strip())
+        if draft.failure_message is not None:
+            draft.failure_message += f"\nfit failure on node ({event.node}): {detail}"
         return draft
 
     def _scored_node(self, draft: _AttemptDraft, node_name: str) -> _NodeDraft:
@@ -450,8 +468,11 @@ class Assembler:
     def _on_schedule_error(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft = self._for_pod(stream, event, ends_cycle=True)
         if draft is not None and (draft.outcome is Outcome.UNKNOWN or draft.reason_pending):
-            draft.outcome, draft.outcome_provenance = Outcome.ERROR, Provenance.OBSERVED
             draft.failure_message = str(event.data.get("err", event.data.get("message", "")))
+            # 1.2-1.6 logged a FitError through the error path: the pod is unschedulable, not in error
+            unschedulable = draft.failure_message.startswith(_FIT_FAILURE_HEADS)
+            draft.outcome = Outcome.UNSCHEDULABLE if unschedulable else Outcome.ERROR
+            draft.outcome_provenance = Provenance.OBSERVED
             draft.reason_pending = bool(event.data.get("reason_follows"))
         return draft
 
@@ -546,7 +567,7 @@ class Assembler:
         return draft
 
     def _on_event_failed_scheduling(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
-        draft = self._event_attempt(stream, event, lambda d: d.outcome in _FAILED)
+        draft = self._event_attempt(stream, event, lambda d: d.outcome in _FAILED_OUTCOMES)
         if draft is not None:
             message = str(event.data.get("message", ""))
             unschedulable = message.startswith(_FIT_FAILURE_HEADS)
@@ -633,7 +654,7 @@ def freeze(draft: _AttemptDraft, cluster: Iterable[str] = ()) -> Attempt:
             for sd in nd.scores.values()
         )
         nodes.append(NodeResult(node=nd.node, filter=nd.filter, filter_provenance=nd.filter_provenance,
-                                total_logged=nd.total_logged, scores=scores))
+                                total_logged=nd.total_logged, scores=scores, filter_reasons=nd.reasons))
     complete, reason = True, None
     if draft.cut_reason and draft.outcome is Outcome.UNKNOWN:
         complete, reason = False, draft.cut_reason

@@ -17,6 +17,8 @@ _PREEMPTION = " preemption: "
 # node\nfit failure summary on nodes : PodToleratesNodeTaints (1)"
 _LEGACY_HEADS = ("No nodes are available that match all of the predicates:", "fit failure summary on nodes :")
 _LEGACY_ENTRY = re.compile(r"\s*(.+?) \((\d+)\)\s*$")
+# 1.2-1.4: one line per failed node after "pod (<name>) failed to fit in any node"
+_PER_NODE = re.compile(r"^fit failure on node \(([^()\s]+)\): (.+)$", re.MULTILINE)
 
 
 def _histogram(body: str) -> tuple[int | None, dict[str, int], str]:
@@ -60,6 +62,13 @@ def parse_failure(message: str) -> Failure:
     legacy = _legacy_histogram(message)
     if legacy is not None:
         return Failure(message=message, reasons=frozen_map(legacy))
+    per_node = _PER_NODE.findall(message)
+    if per_node:
+        counts: dict[str, int] = {}
+        for _node, reasons in per_node:
+            for reason in reasons.split(", "):
+                counts[reason.strip()] = counts.get(reason.strip(), 0) + 1
+        return Failure(message=message, reasons=frozen_map(counts))
     main, _, preemption = message.partition(_PREEMPTION)
     total, reasons, _left = _histogram(main.strip())
     pre_msg = None

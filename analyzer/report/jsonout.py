@@ -46,6 +46,7 @@ def node_to_dict(node: NodeResult) -> dict[str, Any]:
         "total_recomputed": node.total_recomputed,
         "visible_sum": node.visible_sum,
         "scores": [score_to_dict(s) for s in node.scores],
+        "filter_reasons": list(node.filter_reasons),
     }
 
 

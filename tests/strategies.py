@@ -339,11 +339,11 @@ def fact_of(attempt: Attempt) -> tuple[str, str | None]:
         return outcome, f"preempt:{p.nominated_node}:{p.victim_count}:{','.join(v for v, _ in p.victims)}"
     if attempt.failure is not None:
         return outcome, attempt.failure.message
-    if attempt.incomplete_reason and "panicked" in attempt.incomplete_reason:
-        return outcome, "panicked"
     for node in attempt.nodes:
         for score in node.scores:
             if score.inputs is not None:
                 alloc = score.inputs.allocatable
                 return outcome, f"inputs:{node.node}:{alloc['cpu']}:{alloc['memory']}:{score.raw}"
+    if attempt.incomplete_reason and "panicked" in attempt.incomplete_reason:
+        return outcome, "panicked"  # (a crash also ends any earlier cycle still waiting for its outcome)
     return outcome, None

@@ -594,6 +594,8 @@ def _resource_amounts(value: Any, order: tuple[str, ...] = DEFAULT_ORDER) -> dic
     if isinstance(value, dict):
         return {str(k): int(v) for k, v in value.items() if _int(v) is not None}
     if isinstance(value, list):
+        if len(order) != len(value):
+            order = DEFAULT_ORDER  # the printed config does not describe this line
         names = order + tuple(f"resource{i}" for i in range(len(order), len(value)))
         return {names[i]: int(v) for i, v in enumerate(value) if _int(v) is not None}
     if isinstance(value, str) and value.startswith("map["):

@@ -13,6 +13,9 @@ from typing import Any
 import yaml
 
 DEFAULT_ORDER = ("cpu", "memory")
+# resource names a config can score: the native ones, hugepages, and extended resources (domain-qualified)
+_NATIVE = frozenset({"cpu", "memory", "ephemeral-storage", "pods"})
+_RESOURCE_NAME = re.compile(r"^(hugepages-[0-9A-Za-z]+|[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[-A-Za-z0-9_.]+)$")
 BANNER = re.compile(r"^\s*-+\s*Configuration File Contents (Start|End) Here\s*-+\s*$")
 
 
@@ -26,9 +29,12 @@ def unwrap_component_yaml(text: str) -> str:
 
 
 def _names(resources: Any) -> tuple[str, ...]:
+    """The resource names in order; () when any is not a resource name or repeats (a damaged dump)."""
     if not isinstance(resources, list):
         return ()
-    return tuple(str(r["name"]) for r in resources if isinstance(r, dict) and r.get("name"))
+    names = tuple(str(r.get("name")) for r in resources if isinstance(r, dict))
+    valid = all(n in _NATIVE or _RESOURCE_NAME.match(n) for n in names) and len(set(names)) == len(names)
+    return names if valid else ()
 
 
 def resource_orders(text: str | None) -> dict[str, tuple[str, ...]]:

@@ -186,6 +186,15 @@ def test_panic_cuts_the_running_cycle_and_is_noted():
     assert done[0].complete  # already bound before the panic: not cut
 
 
+def test_issue86908_panic_and_its_goroutine_trace():
+    """A 1.17 panic in a Score plugin: one note, and the 13 trace lines are the record's continuation."""
+    result = result_of("k8s-issue86908")
+    assert [n.split(": ", 1)[1] for n in result.notes] == [
+        'line 1: the scheduler panicked: "invalid memory address or nil pointer dereference" (runtime error: '
+        "invalid memory address or nil pointer dereference)"]
+    assert (result.lines.parsed, dict(result.lines.ignored_by_reason)) == (1, {"continuation": 13})
+
+
 # -- 6. score inputs: Go-slice values and redacted names ----------------------------------------
 def test_issue122131_listing_lines_with_go_slices_and_redacted_names():
     result = result_of("k8s-issue122131")

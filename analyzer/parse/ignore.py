@@ -87,7 +87,6 @@ IGNORED_MESSAGES: dict[str, str] = {
     "Backing off ": "queue",
     "Node not found, ": "predicate-error",  # 1.12-1.14 predicates: a node the cache lost; names no pod
     "DEBUG: ": "debug-build",  # patched builds (e.g. Arktos perf logging) that name the phase only
-    "goroutine ": "panic-trace",
     "from a pool of ": "preemption-detail",
 }
 

@@ -467,6 +467,8 @@ class Assembler:
 
     def _on_schedule_error(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft = self._for_pod(stream, event, ends_cycle=True)
+        if event.pod is None and draft is not None and not draft.started:
+            return None  # a line naming no pod belongs to the running cycle only when the log shows its start
         if draft is not None and (draft.outcome is Outcome.UNKNOWN or draft.reason_pending):
             draft.failure_message = str(event.data.get("err", event.data.get("message", "")))
             # 1.2-1.6 logged a FitError through the error path: the pod is unschedulable, not in error

@@ -171,6 +171,18 @@ def test_legacy_fit_failure_lists_give_their_reason_counts():
     assert dict(parse_failure(nine).reasons) == {"Insufficient cpu": 1, "MatchNodeSelector": 2}
 
 
+def test_found_placement_in_the_failure_text_nominates_the_node(tmp_path):
+    """kubernetes PR #140180 (https://github.com/kubernetes/kubernetes/pull/140180): a successful preemption
+    is written into the FailedScheduling text; its description's example, in the no-fit line that carries it."""
+    text = "0/1 nodes are available: 1 Insufficient cpu. preemption: found a potential placement for pod on node X."
+    log = tmp_path / "placement.log"
+    log.write_text('I0702 10:00:00.000001       1 schedule_one.go:1061] "Unable to schedule pod; no fit; waiting" '
+                   f'pod="default/high" err="{text}"\n')
+    [a] = analyze_paths([str(log)]).attempts
+    assert (a.outcome.value, dict(a.failure.reasons)) == ("unschedulable", {"Insufficient cpu": 1})
+    assert (a.preemption.ran, a.preemption.nominated_node, a.preemption.victim_count) == (True, "X", None)
+
+
 # -- 5. panics ----------------------------------------------------------------------------------
 def test_panic_cuts_the_running_cycle_and_is_noted():
     result = result_of("k8s-issue38105")

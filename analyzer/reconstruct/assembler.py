@@ -26,7 +26,7 @@ from ..model import (
     frozen_map,
 )
 from ..parse.events import Event
-from .failure import parse_failure
+from .failure import parse_failure, preemption_placement
 from .names import canonical_name, plugin_from_logger
 from .resource_order import DEFAULT_ORDER, resource_orders
 
@@ -670,6 +670,11 @@ def freeze(draft: _AttemptDraft, cluster: Iterable[str] = ()) -> Attempt:
                   else "the log ends before this cycle's outcome")
     failure = parse_failure(draft.failure_message) if draft.failure_message else None
     pre = draft.preemption
+    placement = preemption_placement(failure.preemption_message) if failure else None
+    if placement is not None:
+        pre["ran"] = True
+        pre.setdefault("nominated", placement[0])
+        pre.setdefault("victim_count", placement[1])
     preemption = None
     if pre:
         preemption = Preemption(ran=bool(pre.get("ran")), status=pre.get("status"),

@@ -57,6 +57,18 @@ def _legacy_histogram(message: str) -> dict[str, int] | None:
     return reasons
 
 
+# 1.36+: a preemption that found room says so in the failure text (kubernetes PR #140180)
+_PLACEMENT = re.compile(r"found a potential placement for pod on node (\S+?)[,.]?(?: preempting (\d+) victims)?\.?\s*$")
+
+
+def preemption_placement(preemption_message: str | None) -> tuple[str, int | None] | None:
+    """(nominated node, victim count or None) when the preemption part names the node it found."""
+    m = _PLACEMENT.search(preemption_message or "")
+    if m is None:
+        return None
+    return m.group(1), (int(m.group(2)) if m.group(2) else None)
+
+
 def parse_failure(message: str) -> Failure:
     """A Failure with the reason histogram (and the preemption histogram when one is appended)."""
     legacy = _legacy_histogram(message)

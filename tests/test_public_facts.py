@@ -207,6 +207,15 @@ def test_issue86908_panic_and_its_goroutine_trace():
     assert (result.lines.parsed, dict(result.lines.ignored_by_reason)) == (1, {"continuation": 13})
 
 
+def test_structured_observed_a_panic_line_and_its_stacktrace_block():
+    """apimachinery >= 0.30 logs the crash as '"Observed a panic" panic=... stacktrace=<' (the same code in
+    every component; this excerpt is Kueue's, kube-scheduler >= 1.31 prints the same)."""
+    result = result_of("kueue-issue3693")
+    assert [n.split(": ", 1)[1] for n in result.notes if "panicked" in n] == [
+        "line 1: the scheduler panicked: runtime error: invalid memory address or nil pointer dereference"]
+    assert (result.lines.parsed, result.lines.ignored_by_reason["continuation"], result.lines.unrecognized) == (1, 5, 0)
+
+
 # -- 6. score inputs: Go-slice values and redacted names ----------------------------------------
 def test_issue122131_listing_lines_with_go_slices_and_redacted_names():
     result = result_of("k8s-issue122131")

@@ -37,6 +37,7 @@ RECENT_RECORDS = 4096  # how far back an exactly repeated record line is recogni
 # panic / fatal error lines (headerless) and klog Fatal (severity F, which exits the process).
 # (analyzer/parts/worker.py follows these markers past a part's end, like cycle starts.)
 CRASH_PREFIXES = ("Observed a panic: ", "panic: ", "fatal error: ")
+STRUCTURED_CRASH = "Observed a panic"  # '"Observed a panic" panic="..." panicGoValue="..." stacktrace=<'
 # 1.2-1.6 FitError: "pod (<name>) failed to fit in any node" then, on lines without a header, one line per
 # node: "fit failure on node (<node>): <reason>, <reason>" -- the only per-node filter verdicts those eras log
 FIT_ERROR_HEAD = "failed to fit in any node"
@@ -296,6 +297,8 @@ class LineParser:
                 _prefix, message, values = split
                 if any(v is MULTILINE for v in values.values()):
                     self._in_block = True
+                if message == STRUCTURED_CRASH:  # apimachinery >= 0.30: the panic value is a key
+                    return self._crash(str(values.get("panic", message)), line, pid, ts)
                 event = structured_event(message, values)
                 self.features.styles["structured"] += 1
                 if event is not None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..gctuning import fewer_collections
 from ..model import Attempt
 from ..parse.events import Event
-from ..parse.lines import CRASH_PREFIXES, FormatFeatures, LineParser, ParserMarks
+from ..parse.lines import CRASH_PREFIXES, STRUCTURED_CRASH, FormatFeatures, LineParser, ParserMarks
 from ..pipeline import LineTally, PartialResult, count_verdict, iter_events
 from ..read.sources import Repairs, iter_lines_from
 from ..read.wrappers import LogicalLine, unwrap_lines
@@ -134,7 +134,7 @@ def _overrun(parser: LineParser, assembler: Assembler, first, lines, result: Chu
     """
     owned = assembler.started_count
     parser.features = FormatFeatures()  # the next part counts these lines
-    always = CYCLE_MARKERS + NODE_MARKERS + CRASH_PREFIXES + ("Starting Kubernetes Scheduler",)
+    always = CYCLE_MARKERS + NODE_MARKERS + CRASH_PREFIXES + (STRUCTURED_CRASH, "Starting Kubernetes Scheduler")
 
     def watch() -> tuple[bool, tuple[str, ...]]:
         return assembler.runs_cycle_from(owned), tuple(assembler.open_pod_names(owned))

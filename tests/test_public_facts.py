@@ -264,6 +264,12 @@ def test_restart_cuts_the_open_cycle_and_is_noted(tmp_path):
     whole = analyze_paths([str(log)])
     assert [attempt_to_dict(a)["outcome"] for a in result.attempts[1:]] == \
         [attempt_to_dict(a)["outcome"] for a in whole.attempts]
+    from analyzer.reconcile import reconcile_result
+
+    [d] = [d for d in reconcile_result(result).attempts[0].discrepancies if d.kind == "incomplete"]
+    assert d.explained and d.attribution == "process stop"
+    assert d.explanation == (f"the scheduler restarted at line {version_line}: the process stopped inside this "
+                             "cycle, so only what is shown is checked")
 
 
 # -- 10. a bind after a failed cycle of the same pod opens the next cycle -------------------------

@@ -34,7 +34,8 @@ def render_summary(result: AnalysisResult, console: Console) -> None:
     table.add_row("attempts", f"{len(result.attempts)}: " + ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())))
     incomplete = sum(1 for a in result.attempts if not a.complete)
     if incomplete:
-        table.add_row("incomplete attempts", f"{incomplete} (cut by the start or end of the log)")
+        table.add_row("incomplete attempts", f"{incomplete} (cut by the start or end of the log, "
+                                                   "or by a crash or restart)")
     if result.config.weights:
         table.add_row("weights (from the log)", ", ".join(f"{k}={v}" for k, v in sorted(result.config.weights.items())))
     for note in result.notes:

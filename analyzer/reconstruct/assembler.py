@@ -528,7 +528,7 @@ class Assembler:
 
     def _on_preempt_nominated(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         """1.8-1.10: preemption chose a node and evicts N pods there; the preemptor is nominated to it."""
-        draft = self._for_pod(stream, event, create=False) or stream.current
+        draft = self._for_pod(stream, event)  # the line names the preemptor: its cycle, or one the log lacks
         if draft is not None:
             draft.preemption["ran"] = True
             draft.preemption["nominated"] = event.node

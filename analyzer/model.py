@@ -144,6 +144,7 @@ class NodeResult:
     total_logged: int | None = None
     scores: tuple[Score, ...] = ()
     total_recomputed: int | None = None
+    filter_reasons: tuple[str, ...] = ()  # why it failed, where the log names it per node (1.2-1.6 FitError)
 
     def score(self, plugin: str) -> Score | None:
         for s in self.scores:
@@ -178,6 +179,7 @@ class Preemption:
     potential_nodes: tuple[str, ...] = ()
     victims: tuple[tuple[str, str], ...] = ()  # (victim pod, node)
     nominated_node: str | None = None
+    victim_count: int | None = None  # 1.8-1.10 "Preempting N pod(s) on node X" names the count, not the pods
 
 
 @dataclass(frozen=True)

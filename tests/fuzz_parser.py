@@ -1,6 +1,6 @@
 """Long-running fuzz of the whole pipeline over damaged real logs (not collected by pytest).
 
-    python tests/fuzz_parser.py                   # every lab log, 2000 examples each
+    python tests/fuzz_parser.py                   # every lab log and facts excerpt, 2000 examples each
     python tests/fuzz_parser.py --examples 20000 --seed 7 \
         --log ../shared/corpus/lab/v1.14.1/a-tutorial-3nodes/scheduler.log
 
@@ -26,7 +26,7 @@ from conftest import LAB  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import seed as hypothesis_seed  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from strategies import prefixed_damaged_logs, read_lines  # noqa: E402
+from strategies import fact_logs, fact_of, prefixed_damaged_logs, read_lines  # noqa: E402
 from test_robust_properties import check_invariants  # noqa: E402
 
 from analyzer import analyze_paths  # noqa: E402
@@ -37,8 +37,13 @@ def failure_path(log: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"schedlog-fuzz-{log.stem}-{os.getpid()}.log"
 
 
+FACTS = Path(__file__).resolve().parent / "data" / "public"
+
+
 def lab_logs() -> list[Path]:
-    return sorted(LAB.glob("*/*.log")) + sorted(LAB.glob("v1.14.1/*/scheduler.log"))
+    """The lab runs, and the public excerpts of the facts lines (events, error paths, preemption, panics)."""
+    return sorted(LAB.glob("*/*.log")) + sorted(LAB.glob("v1.14.1/*/scheduler.log")) + \
+        sorted(FACTS.glob("facts-*.log"))
 
 
 def fuzz(log: Path, examples: int, workdir: Path, seed: int | None = None) -> None:
@@ -65,6 +70,25 @@ def fuzz(log: Path, examples: int, workdir: Path, seed: int | None = None) -> No
     damaged()
 
 
+def fuzz_facts(examples: int, workdir: Path, seed: int | None = None) -> None:
+    """Generated logs in issue 12's line shapes give exactly the facts they state."""
+    out = workdir / "facts.log"
+
+    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(log=fact_logs())
+    def stated(log) -> None:
+        out.write_bytes(log.data)
+        result = analyze_paths([str(out)])
+        got: dict[str, list] = {}
+        for attempt in result.attempts:
+            got.setdefault(attempt.pod, []).append(fact_of(attempt))
+        assert result.lines.unrecognized == 0 and got == log.expected, (got, log.expected)
+
+    if seed is not None:
+        stated = hypothesis_seed(seed)(stated)
+    stated()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=2000, help="examples per log (default 2000)")
@@ -76,6 +100,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fuzz_parser: no logs (is the shared corpus at {LAB}?)", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="schedlog-fuzz-") as tmp:
+        if not args.log:
+            try:
+                fuzz_facts(args.examples, Path(tmp), args.seed)
+            except Exception as exc:
+                print(f"FAIL generated fact lines: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+                return 1
+            print(f"ok   generated fact lines ({args.examples} examples)")
         for log in logs:
             start = time.monotonic()
             try:

@@ -250,3 +250,140 @@ def prefixed_damaged_logs(draw, lines: Lines) -> Damaged:
     damaged = draw(damaged_logs(lines))
     style = draw(st.sampled_from([None, *sorted(PREFIX_STYLES)]))
     return damaged if style is None else Damaged(with_prefix(damaged.data, style), damaged.untouched)
+
+
+# -- the line shapes of issue 12's facts, as small generated logs with the facts they state -------
+_NAME = st.from_regex(r"[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,5}){0,2}", fullmatch=True)
+_NODE = st.one_of(_NAME, st.from_regex(r"10\.\d{1,3}\.\d{1,3}\.\d{1,3}", fullmatch=True),
+                  st.sampled_from(["<nodename>", "ip-10-0-1-9.ec2.internal"]))
+
+
+@dataclass(frozen=True)
+class FactLog:
+    """A generated log and, per pod, the outcomes (and bound node or failure message) it must give."""
+
+    data: bytes
+    expected: dict[str, list[tuple[str, str | None]]]
+
+
+def _klog(second: int, file: str, message: str, sev: str = "I") -> str:
+    return f"{sev}0621 16:04:{second:02d}.{second * 1000:06d}       1 {file}] {message}"
+
+
+def _event_ref(ns: str, name: str) -> str:
+    return (f'Event(v1.ObjectReference{{Kind:"Pod", Namespace:"{ns}", Name:"{name}", UID:"u-{name}", '
+            f'APIVersion:"v1", ResourceVersion:"1", FieldPath:""}})')
+
+
+def _event(second: int, pod: str, kind: str, reason: str, message: str) -> str:
+    """A recorded event line for a pod ('ns/name') as client-go logs it."""
+    return _klog(second, "event.go:218", f"{_event_ref(*pod.split('/'))}: type: '{kind}' reason: '{reason}' {message}")
+
+
+def _start(second: int, pod: str) -> str:
+    return _klog(second, "scheduler.go:453", f"Attempting to schedule pod: {pod}")
+
+
+@st.composite
+def fact_logs(draw) -> FactLog:
+    """One to four pods, each with one story told in the shapes the issue names (real eras' spellings)."""
+    stories = draw(st.lists(st.sampled_from(["event-bound", "bind+event", "nofit+event", "failed+retrying",
+                                            "failed+nonodes", "selecting+retrying", "preempting", "panic", "goslice",
+                                            "fork-key", "fit-error"]),
+                            min_size=1, max_size=4))
+    lines: list[str] = []
+    expected: dict[str, list[tuple[str, str | None]]] = {}
+    t = 0
+    names = draw(st.lists(_NAME, min_size=len(stories), max_size=len(stories), unique=True))
+    for story, name in zip(stories, names, strict=True):
+        ns, node = draw(_NAME), draw(_NODE)
+        pod, t = f"{ns}/{name}", t + 1
+        failed = _klog(t, "scheduler.go:160", f"Failed to schedule pod: {pod}")
+        if story == "event-bound":
+            lines.append(_event(t, pod, "Normal", "Scheduled", f"Successfully assigned {pod} to {node}"))
+            expected[pod] = [("bound", node)]
+        elif story == "bind+event":
+            lines += [_start(t, pod), _klog(t, "factory.go:706", f"Attempting to bind {name} to {node}"),
+                      _event(t, pod, "Normal", "Scheduled", f"Successfully assigned {name} to {node}")]
+            expected[pod] = [("bound", node)]
+        elif story == "nofit+event":
+            message = "0/3 nodes are available: 3 Insufficient cpu."
+            no_fit = f"Unable to schedule {pod}: no fit: {message}; waiting"
+            lines += [_start(t, pod), _klog(t, "factory.go:647", no_fit),
+                      _event(t, pod, "Warning", "FailedScheduling", message)]
+            expected[pod] = [("unschedulable", message)]
+        elif story == "failed+retrying":
+            message = f"Failed filter with extender at URL http://{node}:10262/scheduler/filter, code 500"
+            lines += [_start(t, pod), failed,
+                      _klog(t, "factory.go:1519", f"Error scheduling {pod}: {message}; retrying", "E")]
+            expected[pod] = [("error", message)]
+        elif story == "failed+nonodes":
+            no_nodes = f"Unable to schedule {ns} {name}: no nodes are registered to the cluster; waiting"
+            lines += [_start(t, pod), failed, _klog(t, "factory.go:517", no_nodes)]
+            expected[pod] = [("error", "no nodes are registered to the cluster")]
+        elif story == "selecting+retrying":  # 1.17 logs the pod-less line first, 1.14 after (both real)
+            message = f'running "VolumeBinding" filter plugin for pod "{name}": pod has unbound immediate ' \
+                'PersistentVolumeClaims'
+            pair = [_klog(t, "scheduler.go:641", f"error selecting node for pod: {message}", "E"),
+                    _klog(t, "factory.go:452", f"Error scheduling {pod}: {message}; retrying", "E")]
+            lines += [_start(t, pod), *(pair if draw(st.booleans()) else pair[::-1])]
+            expected[pod] = [("error", message)]
+        elif story == "fit-error":  # 1.2-1.6: the error and its event, one header-less line per failed node
+            nodes = draw(st.lists(_NAME, min_size=1, max_size=3, unique=True))
+            reasons = [draw(st.sampled_from(["Insufficient cpu", "Insufficient memory, PodFitsHostPorts"]))
+                       for _ in nodes]
+            per_node = [f"fit failure on node ({n}): {r}" for n, r in zip(nodes, reasons, strict=True)]
+            head = f"pod ({name}) failed to fit in any node"
+            lines += [_start(t, pod), _klog(t, "factory.go:500", f"Error scheduling {ns} {name}: {head}", "E"),
+                      *per_node, "; retrying", _event(t, pod, "Warning", "FailedScheduling", head), *per_node]
+            expected[pod] = [("unschedulable", "\n".join([head, *per_node]))]
+        elif story == "preempting":
+            count = draw(st.integers(1, 3))
+            victims = [f"{ns}/{name}-victim{i}" for i in range(count)]
+            reasons = f"No nodes are available that match all of the predicates: Insufficient cpu ({count})."
+            lines += [_start(t, pod), failed, _event(t, pod, "Warning", "FailedScheduling", reasons),
+                      _klog(t, "scheduler.go:209", f"Preempting {count} pod(s) on node {node} to make room for {pod}.")]
+            lines += [_event(t, v, "Normal", "Preempted", f"Preempted by {pod} on node {node}") for v in victims]
+            expected[pod] = [("unschedulable", f"preempt:{node}:{count}:{','.join(victims)}")]
+        elif story == "panic":
+            lines += [_start(t, pod),
+                      _klog(t, "runtime.go:64", 'Observed a panic: "invalid memory address or nil pointer '
+                                                'dereference"', "E"),
+                      "goroutine 1 [running]:"]
+            expected[pod] = [("unknown", "panicked")]
+        elif story == "goslice":
+            cpu, mem, score = draw(st.integers(1, 64000)), draw(st.integers(1, 2**40)), draw(st.integers(0, 100))
+            lines.append(_klog(t, "resource_allocation.go:74",
+                               '"Listing internal info for allocatable resources, requested resources and score" '
+                               f'pod="{pod}" node="{node}" resourceAllocationScorer="LeastAllocated" '
+                               f"allocatableResource=[{cpu} {mem}] requestedResource=[{cpu // 2} {mem // 2}] "
+                               f"resourceScore={score}"))
+            expected[pod] = [("unknown", f"inputs:{node}:{cpu}:{mem}:{score}")]
+        else:  # fork-key
+            pod = f"{draw(_NAME)}/{ns}/{name}"
+            lines += [_klog(t, "scheduler.go:458", f"Attempting to schedule pod: {pod}"),
+                      _klog(t, "scheduler.go:417", f"Attempting to bind pod: {pod}"),
+                      _klog(t, "scheduler.go:596", f"pod {pod} is bound successfully on node {node}, 3 nodes "
+                                                   "evaluated, 2 nodes were found feasible")]
+            expected[pod] = [("bound", node)]
+    return FactLog("".join(line + "\n" for line in lines).encode(), expected)
+
+
+def fact_of(attempt: Attempt) -> tuple[str, str | None]:
+    """What a FactLog expects of an attempt, read back from the attempt."""
+    outcome = attempt.outcome.value
+    if outcome == "bound":
+        return outcome, attempt.bound_node
+    if attempt.preemption is not None and attempt.preemption.nominated_node:
+        p = attempt.preemption
+        return outcome, f"preempt:{p.nominated_node}:{p.victim_count}:{','.join(v for v, _ in p.victims)}"
+    if attempt.failure is not None:
+        return outcome, attempt.failure.message
+    for node in attempt.nodes:
+        for score in node.scores:
+            if score.inputs is not None:
+                alloc = score.inputs.allocatable
+                return outcome, f"inputs:{node.node}:{alloc['cpu']}:{alloc['memory']}:{score.raw}"
+    if attempt.incomplete_reason and "panicked" in attempt.incomplete_reason:
+        return outcome, "panicked"  # (a crash also ends any earlier cycle still waiting for its outcome)
+    return outcome, None

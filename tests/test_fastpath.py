@@ -161,6 +161,8 @@ def _sample_messages() -> list[str]:
     if LAB.is_dir():
         for path in sorted(LAB.rglob("*.log")) + sorted(PUBLIC.glob("*.log")):
             messages += _messages(path)
+    for path in sorted((Path(__file__).resolve().parent / "data" / "public").glob("facts-*.log")):
+        messages += _messages(path)  # issue 12's shapes: recorded events, error paths, Go slices, panics
     seen = dict.fromkeys(m for m in messages if len(m) < 600)
     return list(seen)
 
@@ -245,3 +247,5 @@ def test_dispatch_index_guards_its_assumptions():
         _index((Route("host", "Host "), Route("arrow", contains=(" -> ",))))
     with pytest.raises(ValueError, match="first word"):
         _index((Route("x", "Version:"),))
+    with pytest.raises(ValueError, match="shadowed"):
+        _index((Route("host", "Host "), Route("x", "Ho", stem=True)))

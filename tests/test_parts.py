@@ -264,3 +264,32 @@ def test_pread_reader_finds_what_mmap_finds():
             k = starts.index(offset)
             want = (starts[max(0, k - back)], min(back, k))
             assert _lines_back(data, offset, back) == want
+
+
+def test_panics_split_equals_one_pass(tmp_path):
+    """A crash cuts the cycles open in its process: the part that owns them reads on to the panic line."""
+    synth = tmp_path / "synth.log"
+    with open(synth, "w", encoding="utf-8") as fh:
+        write_log(fh, "1.14", 30, pods=40, fmt="text", seed=11)
+    lines = read_lines(synth)
+    panic = b'E1205 11:34:08.356770       1 runtime.go:64] Observed a panic: "invalid memory address or nil ' \
+        b'pointer dereference" (runtime error: invalid memory address or nil pointer dereference)'
+    starts = [i for i, line in enumerate(lines) if b"Attempting to schedule pod" in line]
+    for at in (starts[2 * len(starts) // 3] + 1, starts[len(starts) // 3] + 2):  # inside two cycles, last first
+        stamp = b"E" + lines[at][1:21]  # logged (at E) at the time of the line before it, so no repeat
+        lines.insert(at, with_pid([stamp + panic[21:]], int(pid_of(lines[at])))[0])
+        lines.insert(at + 1, b"goroutine 1 [running]:")
+    path = tmp_path / "crashed.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    one = analyze_paths([str(path)])
+    assert sum("panicked" in (a.incomplete_reason or "") for a in one.attempts) >= 2
+    assert sum("panicked" in note for note in one.notes) == 2
+    result, why, _ = chunked(str(path), 6, 2000)
+    assert why is None
+    assert result.notes == one.notes
+    assert _json(result) == _json(one)
+
+
+def pid_of(line: bytes) -> bytes:
+    """The pid of a klog line."""
+    return line.split()[2]

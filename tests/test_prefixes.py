@@ -39,6 +39,9 @@ def _attempts(result, year: str | None = None) -> list[dict]:
         data.pop("stream")
         if year and (data["started_at"] or "").startswith(f"{year}-"):  # the prefix's time gave klog's year
             data["started_at"] = YEAR.sub("--", data["started_at"])
+            assert data["started_at_full"].startswith(f"{year}-")  # a full time, observed from the prefix
+            assert data["started_at_full_provenance"] == "observed"
+            data["started_at_full"] = data["started_at_full_provenance"] = None  # as the bare log (no year)
         out.append(data)
     return out
 

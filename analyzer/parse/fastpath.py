@@ -172,8 +172,9 @@ def structured_matcher() -> _Structured:
     """Regexes for '"msg" key="v" key=v key=[1,2]' built from grammars/structured.lark's terminals.
 
     Only the plain value forms are taken: quoted string, Go map, Go struct dump, JSON array of numbers,
-    and a bare token no other value terminal would claim first. JSON objects, other arrays, multi-line
-    values and any spacing other than one space between pairs are left to lark.
+    Go slice (``[8000 14554681344]``), and a bare token no other value terminal would claim first. JSON
+    objects, other arrays, multi-line values and any spacing other than one space between pairs are left
+    to lark.
     """
     from .grammar import lalr_parser
 
@@ -186,7 +187,7 @@ def structured_matcher() -> _Structured:
 
     def pair(capture: str) -> str:
         """' key=value' with the key and each value form in a group when capture is '(', else '(?:'."""
-        forms = (pat["STRING"], array, pat["GOMAP"], pat["GOSTRUCT"], bare)
+        forms = (pat["STRING"], array, pat["GOMAP"], pat["GOSTRUCT"], pat["GOSLICE"], bare)
         return f" (?>{capture}{pat['KEY']}))=(?:" + "|".join(f"(?>{capture}{f}))" for f in forms) + ")"
 
     line = f"(?>({pat['LOGGER_PREFIX']}))?(?>({pat['MESSAGE']}))((?:{pair('(?:')})*)\\Z"
@@ -203,9 +204,11 @@ def fast_split(
         return None
     prefix, quoted, rest = m.groups()
     values: dict[str, Any] = {}
-    for key, string, array, gomap, gostruct, token in matcher.pair.findall(rest):
+    for key, string, array, gomap, gostruct, goslice, token in matcher.pair.findall(rest):
         if string:
             value: Any = string[1:-1] if "\\" not in string and string.isprintable() else unquote(string)
+        elif goslice:
+            value = [bare(item) for item in goslice[1:-1].split()]
         elif array:
             value = [number(n) for n in array[1:-1].split(",")] if len(array) > 2 else []
         elif token:

@@ -77,6 +77,7 @@ IGNORED_FILES: dict[str, str] = {
     "alloc.go": "component:kube-apiserver",
     "proxier.go": "component:kube-proxy",
     "server_others.go": "component:kube-proxy",
+    "backoff_utils.go": "queue",
 }
 
 # Message prefixes (printf text, or the quoted message of a structured line) that are known noise.
@@ -127,6 +128,9 @@ IGNORED_MESSAGES: dict[str, str] = {
     "-- Boot ": "journald-marker",
     "-- Reboot --": "journald-marker",
     "Hint: Some lines were ellipsized": "journald-marker",
+    "Backing off ": "queue",
+    "Node not found, ": "predicate-error",  # 1.12-1.14 predicates: a node the cache lost; names no pod
+    "DEBUG: ": "debug-build",  # patched builds (e.g. Arktos perf logging) that name the phase only
     "from a pool of ": "preemption-detail",
 }
 
@@ -136,6 +140,14 @@ IGNORED_LINE_SHAPES: dict[str, str] = {
     r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?": "viewer-timestamp",
     # stern's notes when it starts or stops following a container: "+ pod › container"
     r"[+-] \S+ \u203a \S+": "stern-marker",
+}
+
+# Message endings of known noise whose start names a pod (so no prefix can tell them).
+IGNORED_ENDINGS: dict[str, str] = {
+    # 1.15-1.19 error handler: "pod: <ns>/<name> is already present in the active queue" (E) and the like
+    "is already present in the active queue": "queue",
+    "is already present in the backoff queue": "queue",
+    "is already present in unschedulable queue": "queue",
 }
 
 IGNORED_EXACT_LINES: dict[str, str] = {
@@ -174,5 +186,9 @@ def ignored_file_reason(file: str | None) -> str | None:
 def ignored_message_reason(message: str) -> str | None:
     for prefix, reason in IGNORED_MESSAGES.items():
         if message.startswith(prefix):
+            return reason
+    ending = message.rstrip()
+    for suffix, reason in IGNORED_ENDINGS.items():
+        if ending.endswith(suffix):
             return reason
     return None

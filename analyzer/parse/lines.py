@@ -41,6 +41,34 @@ from .structured import MULTILINE, split_structured, structured_event
 PARSED, IGNORED, UNRECOGNIZED = "parsed", "ignored", "unrecognized"
 _LOGGER_PREFIX = re.compile(r'[A-Za-z0-9_./-]+: "')  # klogr 2.100 contextual names before the message
 RECENT_RECORDS = 4096  # how far back an exactly repeated record line is recognized as a duplicate
+# How a crash of the scheduler process shows in its log: klog's HandleCrash line, the Go runtime's own
+# panic / fatal error lines (headerless) and klog Fatal (severity F, which exits the process).
+# (analyzer/parts/worker.py follows these markers past a part's end, like cycle starts.)
+CRASH_PREFIXES = ("Observed a panic: ", "panic: ", "fatal error: ")
+STRUCTURED_CRASH = "Observed a panic"  # '"Observed a panic" panic="..." panicGoValue="..." stacktrace=<'
+# 1.2-1.6 FitError: "pod (<name>) failed to fit in any node" then, on lines without a header, one line per
+# node: "fit failure on node (<node>): <reason>, <reason>" -- the only per-node filter verdicts those eras log
+FIT_ERROR_HEAD = "failed to fit in any node"
+FIT_NODE_LINE = re.compile(r"fit failure on node \((?P<node>[^()\s]+)\): (?P<reasons>.+?)\s*(?:; retrying)?$")
+_FIT_ERROR_KINDS = frozenset({"schedule_error", "no_fit", "event_failed_scheduling"})
+# event kinds that show the process is scheduling: a version line after one of them is a restart
+_SCHEDULING_KINDS = frozenset({"dequeue", "attempt_start", "bind_attempt", "bound", "no_fit", "schedule_error"})
+
+
+def crash_text(message: str, severity: str | None) -> str | None:
+    """What a crashing process says (the panic value, the fatal message), or None for any other line.
+
+    Info lines are never crashes (checked first: this runs on every line); the Go runtime's own lines
+    have no header, klog's HandleCrash logs at E and klog Fatal at F.
+    """
+    if severity == "I" or severity == "W":
+        return None
+    if severity == "F":
+        return message.split("\n", 1)[0].strip()
+    for prefix in CRASH_PREFIXES:
+        if message.startswith(prefix):
+            return message[len(prefix):].split("\n", 1)[0].strip()
+    return None
 
 
 @dataclass(slots=True)
@@ -130,6 +158,9 @@ class LineParser:
         self._input = 0
         self._stream_names: dict[tuple, str] = {}
         self._record_component: str | None = None  # the program that wrote the last record (journald, stern)
+        self._crashing = False  # a crash was reported and its trace lines may follow
+        self._fit_error: Event | None = None  # a 1.2-1.6 FitError whose per-node lines may follow
+        self._scheduling: set[str] = set()  # streams that did scheduling work (their next version line: a restart)
 
     # -- public -------------------------------------------------------------------------------
     def classify(self, line: LogicalLine) -> list[Classified]:
@@ -241,7 +272,7 @@ class LineParser:
             self.features.encodings["text"] += 1
             self._clock.see(m["pid"], (m["month"], m["day"], m["time"]), line.number)
             return self._message(m["msg"], m["file"], line, pid=m["pid"],
-                                 ts=(m["month"], m["day"], m["time"]))
+                                 ts=(m["month"], m["day"], m["time"]), severity=m["sev"])
         if stripped.startswith(KLOG_FILE_HEADER):
             self._printf_open = False
             return Classified(IGNORED, "klog-file-header")
@@ -259,6 +290,10 @@ class LineParser:
             return Classified(IGNORED, reason)
         # No header: a prefix-stripped paste of a message, or a continuation line (of the same program's record).
         continuing = self._printf_open and line.component == self._record_component
+        if continuing and self._fit_error is not None:
+            verdict = self._fit_node_line(stripped, line)
+            if verdict is not None:
+                return verdict
         verdict = self._message(stripped, None, line, headerless=True)
         if verdict.bucket == UNRECOGNIZED and continuing:
             self._printf_open = True
@@ -268,9 +303,13 @@ class LineParser:
         return verdict
 
     def _message(self, msg: str, file: str | None, line: LogicalLine, pid: str | None = None,
-                 ts: tuple[str, str, str] | None = None, headerless: bool = False) -> Classified:
+                 ts: tuple[str, str, str] | None = None, headerless: bool = False,
+                 severity: str | None = None) -> Classified:
         if file:
             self.features.files[file.rsplit("/", 1)[-1]] += 1
+        crash = crash_text(msg, severity)
+        if crash is not None:
+            return self._crash(crash, line, pid, ts)
         event: Event | None
         structured = msg[:1] == '"' or (': "' in msg[:120] and _LOGGER_PREFIX.match(msg) is not None)
         self._printf_open = False
@@ -280,6 +319,8 @@ class LineParser:
                 _prefix, message, values = split
                 if any(v is MULTILINE for v in values.values()):
                     self._in_block = True
+                if message == STRUCTURED_CRASH:  # apimachinery >= 0.30: the panic value is a key
+                    return self._crash(str(values.get("panic", message)), line, pid, ts)
                 event = structured_event(message, values)
                 self.features.styles["structured"] += 1
                 if event is not None:
@@ -340,6 +381,30 @@ class LineParser:
         return Classified(IGNORED, reason) if reason else Classified(UNRECOGNIZED)
 
     # -- helpers ------------------------------------------------------------------------------
+    def _fit_node_line(self, text: str, line: LogicalLine) -> Classified | None:
+        """A FitError's "fit failure on node (<node>): <reasons>" line as an observed filter failure."""
+        m = FIT_NODE_LINE.match(text)
+        if m is None:
+            return None
+        head = self._fit_error
+        event = Event("filter_fail", pod=head.pod, node=m["node"], pod_form=head.pod_form,
+                      data={"detail": m["reasons"], "fit_error": True})
+        self._stamp(event, line, None, None, iso=head.ts)
+        event.stream = head.stream  # the record's own process, which the header-less line does not name
+        self._fit_error, self._printf_open = head, True
+        return Classified(PARSED, event=event)
+
+    def _crash(self, text: str, line: LogicalLine, pid: str | None, ts: tuple[str, str, str] | None) -> Classified:
+        """A crash line: one panic event and note per crash; the rest of its report is trace."""
+        self._printf_open = True  # the goroutine dump that follows has no headers
+        if self._crashing:
+            return Classified(IGNORED, "panic-trace")
+        event = Event("panic", data={"message": text})
+        self._stamp(event, line, pid, ts)
+        self._crashing = True
+        self.features.notes.append((line.input, f"line {line.number}: the scheduler panicked: {text}"))
+        return Classified(PARSED, event=event)
+
     def _stamp(self, event: Event, line: LogicalLine, pid: str | None, ts: tuple[str, str, str] | None,
                iso: str | None = None) -> None:
         year = int(line.wrapper_ts[:4]) if line.wrapper_ts else None
@@ -352,6 +417,16 @@ class LineParser:
         if stream is None:  # "input[:source][:pid]", built once per process seen
             stream = self._stream_names[key] = ":".join([str(line.input), *(p for p in (line.source, pid) if p)])
         event.stream = stream
+        self._crashing = False
+        message = event.data.get("message")
+        self._fit_error = event if event.kind in _FIT_ERROR_KINDS and isinstance(message, str) \
+            and message.endswith(FIT_ERROR_HEAD) else None
+        if event.kind in _SCHEDULING_KINDS:
+            self._scheduling.add(stream)
+        elif event.kind == "version" and stream in self._scheduling:
+            event.data["restart"] = True
+            self.features.notes.append((line.input, f"line {line.number}: the scheduler restarted "
+                                                    f"(version {event.data.get('version')})"))
         f = self.features
         f.kinds[event.kind] += 1
         f.pod_forms[event.pod_form] += 1

@@ -14,6 +14,7 @@ from lark.exceptions import LarkError
 from . import fastpath
 from .events import Event
 from .grammar import lalr_parser
+from .recorded import recorded_event
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Route:
     prefix: str | None = None  # always ends its first word with a space, so routes can be indexed by it
     contains: tuple[str, ...] = ()
     endswith: str | None = None
+    stem: bool = False  # the prefix is only the start of a first word that runs on (``Event(v1.Object...``)
 
     def test(self, message: str) -> bool:
         return ((self.prefix is None or message.startswith(self.prefix))
@@ -38,11 +40,16 @@ DISPATCH: tuple[Route, ...] = (
     Route("plugin_list", "Plugin ", (" scores on ",)),
     Route("attempt", "Attempting to schedule pod:"),
     Route("dequeue", "About to try and schedule pod "),
+    Route("bind_pod", "Attempting to bind pod: "),
     Route("bind", "Attempting to bind "),
     Route("bound", "pod ", (" is bound successfully on node ",)),
     Route("bind_failed", "Failed to bind pod:"),
     Route("no_fit", "Unable to schedule ", (": no fit: ",)),
     Route("no_nodes", "Unable to schedule "),
+    Route("error_scheduling", "Error scheduling ", (": ",)),
+    Route("error_selecting", "Error selecting node for pod: "),
+    Route("error_selecting", "error selecting node for pod: "),
+    Route("preempt_error", "Error preempting victims to make room for "),
     Route("schedule_failed", "Failed to schedule pod:"),
     Route("allowed", "Schedule Pod ", (" is allowed,",)),
     Route("rejected", "Cannot schedule pod "),
@@ -50,6 +57,7 @@ DISPATCH: tuple[Route, ...] = (
     Route("preempt_victim", "Pod ", (" is a potential preemption victim on node ",)),
     Route("preempt_not_eligible", "Pod ", endswith="is not eligible for more preemption."),
     Route("preempt_no_help", "Preemption will not help schedule pod "),
+    Route("preempting", "Preempting ", (" pod(s) on node ", " to make room for ")),
     Route("postfilter", "Status after running PostFilter plugins for pod "),
     Route("version", "Starting Kubernetes Scheduler version "),
     Route("version", "Version: "),
@@ -62,13 +70,15 @@ DISPATCH: tuple[Route, ...] = (
     Route("node_event", "Add ", (" event for node ",)),
     Route("node_event", "delete ", (" event for node ",)),
     Route("node_event", "Delete ", (" event for node ",)),
+    Route("event", "Event(", ("): ", "reason: '"), stem=True),
 )
 
 START_RULES: tuple[str, ...] = tuple(dict.fromkeys(route.rule for route in DISPATCH))
 
 
-def _index(routes: tuple[Route, ...]) -> tuple[tuple[Route, ...], dict[str, tuple[Route, ...]]]:
-    """The routes without a prefix, and the others by the first word of their prefix (in order).
+def _index(routes: tuple[Route, ...]) -> tuple[tuple[Route, ...], dict[str, tuple[Route, ...]], tuple[Route, ...]]:
+    """The routes without a prefix, the others by the first word of their prefix (in order), and the
+    stem routes, whose prefix is the start of a first word that runs on (``Event(v1.Object...``).
 
     A message is then only tested against the routes its own first word could satisfy; most log
     lines are not scheduler statements at all. Valid only while unprefixed routes come first.
@@ -77,15 +87,22 @@ def _index(routes: tuple[Route, ...]) -> tuple[tuple[Route, ...], dict[str, tupl
     if routes[: len(unprefixed)] != unprefixed:
         raise ValueError("printf DISPATCH: routes without a prefix must come before all others")
     by_word: dict[str, tuple[Route, ...]] = {}
+    stems: list[Route] = []
     for route in routes[len(unprefixed):]:
+        if route.stem:
+            stems.append(route)
+            continue
         if " " not in route.prefix:
             raise ValueError(f"printf DISPATCH: prefix {route.prefix!r} must end its first word with a space")
         word = route.prefix.split(" ", 1)[0]
         by_word[word] = (*by_word.get(word, ()), route)
-    return unprefixed, by_word
+    for route in stems:  # a stem is only tried when the first word is no indexed word
+        if any(word.startswith(route.prefix) for word in by_word):
+            raise ValueError(f"printf DISPATCH: stem {route.prefix!r} is shadowed by an indexed first word")
+    return unprefixed, by_word, tuple(stems)
 
 
-_UNPREFIXED, _BY_WORD = _index(DISPATCH)
+_UNPREFIXED, _BY_WORD, _STEMS = _index(DISPATCH)
 
 
 def dispatch(message: str) -> str | None:
@@ -93,7 +110,8 @@ def dispatch(message: str) -> str | None:
     for route in _UNPREFIXED:  # only the arrow lines, which come first
         if route.test(message):
             return route.rule
-    for route in _BY_WORD.get(message.split(" ", 1)[0], ()):
+    routes = _BY_WORD.get(message.split(" ", 1)[0])
+    for route in _STEMS if routes is None else routes:
         if route.test(message):
             return route.rule
     return None
@@ -173,7 +191,7 @@ class PrintfToEvent(Transformer):
         return "resource_score", {"allocatable": _gomap(alloc), "requested": _gomap(req),
                                   "score": int(score), "line_style": "map"}
 
-    def resource_v13(self, first_pair, second_pair, score, second=None):
+    def resource_v13(self, _units, first_pair, second_pair, score, second=None):
         (req_cpu, req_mem), (cap_cpu, cap_mem) = first_pair, second_pair
         data = {"allocatable": {"cpu": int(cap_cpu), "memory": int(cap_mem)},
                 "requested": {"cpu": int(req_cpu), "memory": int(req_mem)},
@@ -210,17 +228,28 @@ class PrintfToEvent(Transformer):
     def bind_failed(self, pod):
         return Event("bind_failed", pod=str(pod))
 
-    def no_fit(self, ns_part, pod, reason):
-        if ns_part is not None:  # 1.10-1.11: "Unable to schedule <ns> <name>"
-            return Event("no_fit", pod=f"{ns_part}/{pod}", data={"message": str(reason).strip()},
-                         pod_form="ns name")
-        return Event("no_fit", pod=str(pod), data={"message": str(reason).strip()})
+    def bind_pod(self, pod):
+        return Event("bind_attempt", pod=str(pod), pod_form=_pod_form(str(pod)))
 
-    def no_nodes(self, pod, text):
-        return Event("schedule_error", pod=str(pod), data={"message": str(text).strip()})
+    def no_fit(self, ns_part, pod, reason):
+        pod_key, form = _spaced_pod(ns_part, pod)
+        return Event("no_fit", pod=pod_key, data={"message": str(reason).strip()}, pod_form=form)
+
+    def no_nodes(self, ns_part, pod, text):
+        pod_key, form = _spaced_pod(ns_part, pod)
+        return Event("schedule_error", pod=pod_key, data={"message": str(text).strip()}, pod_form=form)
+
+    def error_scheduling(self, ns_part, pod, text):
+        pod_key, form = _spaced_pod(ns_part, pod)
+        return Event("schedule_error", pod=pod_key, data={"message": str(text).strip()}, pod_form=form)
+
+    def error_selecting(self, text):
+        # names no pod; the error handler's "Error scheduling <pod>: ...; retrying" may come before or after
+        return Event("schedule_error", data={"message": str(text).strip(), "reason_follows": True})
 
     def schedule_failed(self, pod):
-        return Event("schedule_error", pod=str(pod), data={"message": "Failed to schedule pod"})
+        # 1.7-1.11: the reason follows in the error handler's line ("Unable to schedule ...") or event
+        return Event("schedule_error", pod=str(pod), data={"message": "Failed to schedule pod", "reason_follows": True})
 
     def allowed(self, pod, node, rest):
         return Event("filter_pass", pod=str(pod), node=str(node), data={"detail": str(rest).strip()})
@@ -240,6 +269,16 @@ class PrintfToEvent(Transformer):
 
     def preempt_no_help(self, pod):
         return Event("preempt_no_help", pod=str(pod))
+
+    def preempting(self, count, node, pod):
+        return Event("preempt_nominated", pod=str(pod), node=str(node), value=int(count))
+
+    def preempt_error(self, pod):
+        return Event("preempt_no_help", pod=str(pod), data={"reason": "error preempting victims"})
+
+    def event(self, ref, event_type, reason, text=None):
+        return recorded_event(str(ref), str(event_type or "").strip("'"), str(reason).strip("'"),
+                              str(text or "").strip())
 
     def postfilter(self, pod, rest):
         return Event("postfilter", pod=str(pod), data={"status": str(rest).strip()})
@@ -265,6 +304,13 @@ class PrintfToEvent(Transformer):
 
     def component_config(self):
         return Event("component_config", data={})
+
+
+def _spaced_pod(ns_part: Token | None, pod: Token) -> tuple[str, str]:
+    """The pod key and its logged form for '<ns>/<name>' or the 1.7-1.11 '<ns> <name>' spelling."""
+    if ns_part is not None:
+        return f"{ns_part}/{pod}", "ns name"
+    return str(pod), "ns/name"
 
 
 def _keys(text: str) -> list[str]:

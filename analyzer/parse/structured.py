@@ -51,6 +51,8 @@ STATEMENTS: dict[str, Statement] = {
     "Unable to schedule pod; no fit; waiting": Statement("no_fit", extra=("err",)),
     "Unable to schedule pod, possibly due to node not found; waiting": Statement("schedule_error",
                                                                                  extra=("err",)),
+    "Unable to schedule pod; no nodes are registered to the cluster; waiting": Statement("schedule_error",
+                                                                                        extra=("err",)),
     "Error scheduling pod; retrying": Statement("schedule_error", extra=("err",)),
     "Error selecting node for pod": Statement("schedule_error", extra=("err",)),
     "Status after running PostFilter plugins for pod": Statement("postfilter", extra=("status",)),
@@ -125,6 +127,9 @@ class _KeyValues(Transformer):
 
     def gostruct(self, tok):
         return str(tok)
+
+    def goslice(self, tok):
+        return [_bare(item) for item in str(tok)[1:-1].split()]
 
     def multiline(self, tok):
         return MULTILINE

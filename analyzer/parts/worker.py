@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..gctuning import fewer_collections
 from ..model import Attempt
 from ..parse.events import Event
-from ..parse.lines import FormatFeatures, LineParser, ParserMarks
+from ..parse.lines import CRASH_PREFIXES, STRUCTURED_CRASH, FormatFeatures, LineParser, ParserMarks
 from ..pipeline import LineTally, PartialResult, count_verdict, iter_events
 from ..read.sources import Repairs, iter_lines_from
 from ..read.wrappers import LogicalLine, unwrap_lines
@@ -104,6 +104,8 @@ def _analyze_chunk(path: str, input_index: int, chunk: Chunk) -> ChunkResult:
         result.inexact.append("a pod's namespace was learned after its bare name")
     if chunk.index and any("/" not in attempt.pod and attempt.pod != "?" for _, _, attempt in result.attempts):
         result.inexact.append("a pod named without its namespace (an earlier part may name it in full)")
+    if assembler.custom_resource_order:
+        result.inexact.append("the config orders the scored resources, which later parts do not see")
     if len({attempt.stream for _, _, attempt in result.attempts}) > 1:
         result.inexact.append("several scheduler processes write to this file")
     if any(w != "none" for w in features.wrappers):
@@ -134,7 +136,7 @@ def _overrun(parser: LineParser, assembler: Assembler, first, lines, result: Chu
     """
     owned = assembler.started_count
     parser.features = FormatFeatures()  # the next part counts these lines
-    always = CYCLE_MARKERS + NODE_MARKERS
+    always = CYCLE_MARKERS + NODE_MARKERS + CRASH_PREFIXES + (STRUCTURED_CRASH, "Starting Kubernetes Scheduler")
 
     def watch() -> tuple[bool, tuple[str, ...]]:
         return assembler.runs_cycle_from(owned), tuple(assembler.open_pod_names(owned))

@@ -44,6 +44,7 @@ def incomplete_check(attempt: Attempt) -> list[Discrepancy]:
     if attempt.complete:
         return []
     reason = attempt.incomplete_reason or "the log starts or ends inside this cycle"
-    return [Discrepancy(INCOMPLETE, None, None, None, None, None, "log boundary",
-                        f"{reason}: lines outside the log are missing, so only what is shown is checked",
-                        "high", explained=True)]
+    stopped = reason.startswith(("the scheduler panicked", "the scheduler restarted"))
+    missing = "the process stopped inside this cycle" if stopped else "lines outside the log are missing"
+    return [Discrepancy(INCOMPLETE, None, None, None, None, None, "process stop" if stopped else "log boundary",
+                        f"{reason}: {missing}, so only what is shown is checked", "high", explained=True)]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..model import AnalysisResult, Provenance, Score, frozen_map
+from ..reconstruct.resource_order import unwrap_component_yaml
 from ..scoring.config import DEFAULT_PROFILE, load_config, parse_config
 from ..scoring.versions import canonical_plugin_name, default_weights
 
@@ -55,7 +55,6 @@ class WeightSource:
         return None
 
 
-BANNER = re.compile(r"^\s*-+\s*Configuration File Contents (Start|End) Here\s*-+\s*$")
 
 
 def weights_from_component_yaml(text: str, version: str | None) -> dict[str, dict[str, int]]:
@@ -63,12 +62,8 @@ def weights_from_component_yaml(text: str, version: str | None) -> dict[str, dic
 
     The dump comes wrapped in banner lines (1.23) or tab-indented inside a klog ``config=<`` block (1.30).
     """
-    lines = [ln for ln in text.splitlines() if not BANNER.match(ln) and ln.strip() != ">"]  # klog key=< ... >
-    body = [ln for ln in lines if ln.strip()]
-    if body and all(ln.startswith("\t") for ln in body):
-        lines = [ln[1:] if ln.startswith("\t") else ln for ln in lines]
     try:
-        return parse_config("\n".join(lines), version, source="component config")
+        return parse_config(unwrap_component_yaml(text), version, source="component config")
     except ValueError:
         return {}
 

@@ -26,14 +26,19 @@ from ..model import (
     frozen_map,
 )
 from ..parse.events import Event
-from .failure import parse_failure
+from .failure import parse_failure, preemption_placement
 from .names import canonical_name, plugin_from_logger
+from .resource_order import DEFAULT_ORDER, resource_orders
 
 OBS, DER, INF = Provenance.OBSERVED.value, Provenance.DERIVED.value, Provenance.INFERRED.value
 # enum members looked up once: attribute access on an Enum class is slow and these run per line
 _UNKNOWN, _FAILED, _PASSED, _OBSERVED = Outcome.UNKNOWN, FilterVerdict.FAILED, FilterVerdict.PASSED, Provenance.OBSERVED
 # Legacy MatchInterPodAffinity pass lines: the last predicate, so the node passed every predicate.
 CONFIG_KINDS = frozenset({"version", "provider", "priorities", "plugins_config", "component_config"})
+_HANDED_LIMIT = 4096  # how many handed-on attempts a stream remembers for late recorded events
+_FAILED_OUTCOMES = (Outcome.UNSCHEDULABLE, Outcome.ERROR)
+# failure texts that are a filter histogram (unschedulable), in the eras' spellings; others are errors
+_FIT_FAILURE_HEADS = ("0/", "No nodes are available that match", "pod (")
 _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-affinity constraints satisfied",
                             "pod (anti)affinity constraints satisfied")
 
@@ -62,6 +67,7 @@ class _NodeDraft:
     filter_provenance: Provenance | None = None
     total_logged: int | None = None
     scores: dict[str, _ScoreDraft] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
 
     def score(self, plugin: str, logged_as: str | None) -> _ScoreDraft:
         draft = self.scores.get(plugin)
@@ -94,6 +100,10 @@ class _AttemptDraft:
     first_line: int = 0
     last_line: int = 0
     scored: bool = False
+    reason_pending: bool = False  # 1.7-1.11 "Failed to schedule pod": the reason comes on a later line
+    from_event: bool = False  # the outcome was read from a recorded event (Scheduled / FailedScheduling)
+    echoed: bool = False  # a recorded event already repeated this outcome
+    cut_reason: str | None = None  # a panic or restart ended the process inside this cycle
 
     @property
     def name(self) -> str:
@@ -116,6 +126,7 @@ class _Stream:
     current: _AttemptDraft | None = None
     open: list[_AttemptDraft] = field(default_factory=list)  # not yet handed on, in start order
     cluster: dict[str, None] = field(default_factory=dict)  # nodes the scheduler's cache holds, in order
+    handed: dict[str, _AttemptDraft] = field(default_factory=dict)  # each pod's last attempt handed on
 
 
 def _canonical_pod(event: Event) -> str | None:
@@ -146,6 +157,9 @@ class Assembler:
         self.last_draft: _AttemptDraft | None = None  # the attempt the last event went to (None: none)
         self.renames = 0  # attempts whose pod got its namespace after a bare-name line
         self._qualified: dict[str, str] = {}  # bare name -> the one 'ns/name' seen with it ('' when several)
+        self._cut: list[_AttemptDraft] = []  # attempts a panic or restart ended, to hand on now
+        self._last_stream: dict[str, str] = {}  # input -> the stream of its last scheduler line
+        self._resource_orders: dict[str, tuple[str, ...]] = {}  # plugin -> its configured resource order
 
     # -- routing ---------------------------------------------------------------------------------
     def _stream(self, event: Event) -> _Stream:
@@ -207,7 +221,7 @@ class Assembler:
         """The attempt this pod's line belongs to; an outcome line after an outcome means a new cycle."""
         pod = _canonical_pod(event)
         draft = self._find(stream, pod, event.pod_form)
-        if ends_cycle and draft is not None and draft.outcome is not Outcome.UNKNOWN:
+        if ends_cycle and draft is not None and draft.outcome is not Outcome.UNKNOWN and not draft.reason_pending:
             draft = None  # the log does not show this cycle's start (e.g. a v2 log of retries)
         if draft is None and pod is None:
             draft = stream.current
@@ -222,8 +236,15 @@ class Assembler:
         self.last_draft = None
         if kind in CONFIG_KINDS:
             self.config_events.append(event)
+            if kind == "component_config":
+                self._resource_orders = resource_orders(event.data.get("text"))
+            if event.data.get("restart"):
+                self._cut_process(event, f"the scheduler restarted at line {event.line}")
+                yield from self._take_cut()
             return
         stream = self._stream(event)
+        if kind != "panic":
+            self._last_stream[event.stream.split(":", 1)[0]] = event.stream
         handler = getattr(self, f"_on_{kind}", None)
         if handler is None:
             return
@@ -231,6 +252,7 @@ class Assembler:
         if draft is not None:
             draft.touch(event)
         yield from self._ready(stream)
+        yield from self._take_cut()
 
     def _ready(self, stream: _Stream) -> list[_AttemptDraft]:
         """The stream's attempts that are final now (outcome known, no longer the running cycle)."""
@@ -238,7 +260,31 @@ class Assembler:
         ready = [d for d in stream.open if d is not current and d.outcome is not _UNKNOWN]
         if ready:
             stream.open = [d for d in stream.open if d is current or d.outcome is _UNKNOWN]
+            if len(stream.handed) > _HANDED_LIMIT:
+                stream.handed.clear()
+            for draft in ready:
+                stream.handed[draft.pod] = draft
         return ready
+
+    def _take_cut(self) -> list[_AttemptDraft]:
+        cut, self._cut = self._cut, []
+        return cut
+
+    def _cut_process(self, event: Event, reason: str) -> None:
+        """End every open cycle of the process that panicked or restarted: no more lines will come for them.
+
+        The process is the event's stream. A headerless Go panic names no pid: it is the process that
+        wrote the input's last scheduler line.
+        """
+        key = event.stream if event.stream in self._streams else self._last_stream.get(event.stream.split(":", 1)[0])
+        stream = self._streams.get(key) if key is not None else None
+        if stream is None:
+            return
+        for draft in stream.open:
+            if draft.outcome is _UNKNOWN:
+                draft.cut_reason = reason
+        self._cut += stream.open
+        stream.open, stream.current = [], None
 
     def finish(self) -> Iterator[_AttemptDraft]:
         """Hand on every attempt still open when the input ends."""
@@ -250,6 +296,11 @@ class Assembler:
     def min_open_seq(self) -> int | None:
         """The lowest start sequence number of an attempt still open (None when none is)."""
         return min((d.seq for st in self._streams.values() for d in st.open), default=None)
+
+    @property
+    def custom_resource_order(self) -> bool:
+        """True when the printed config orders some plugin's scored resources other than cpu, memory."""
+        return any(order != DEFAULT_ORDER for order in self._resource_orders.values())
 
     @property
     def started_count(self) -> int:
@@ -301,11 +352,28 @@ class Assembler:
         return draft
 
     def _on_filter_fail(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        if event.data.get("fit_error"):
+            return self._fit_error_node(stream, event)
         draft = self._for_pod(stream, event)
         if draft is None or draft.failure_message is not None or not event.node:
             return draft
         node = draft.node(event.node)
         node.filter, node.filter_provenance = FilterVerdict.FAILED, Provenance.OBSERVED
+        return draft
+
+    def _fit_error_node(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        """A 1.2-1.6 FitError's per-node line: that node failed the filters, for the reasons it names."""
+        draft = self._for_pod(stream, event, create=False)
+        if draft is None or not event.node:
+            return draft
+        detail = str(event.data.get("detail", ""))
+        node = draft.node(event.node)
+        if node.reasons:
+            return draft  # the recorded event repeats the error's per-node lines
+        node.filter, node.filter_provenance = _FAILED, _OBSERVED
+        node.reasons = tuple(r.strip() for r in detail.split(", ") if r.strip())
+        if draft.failure_message is not None:
+            draft.failure_message += f"\nfit failure on node ({event.node}): {detail}"
         return draft
 
     def _scored_node(self, draft: _AttemptDraft, node_name: str) -> _NodeDraft:
@@ -330,8 +398,9 @@ class Assembler:
         plugin = plugin_from_logger(event.data.get("logger")) or canonical_name(logged)
         score = node.score(plugin, logged)
         printed = event.value if event.value is not None else event.data.get("score")
-        alloc = _resource_amounts(event.data.get("allocatableResource", event.data.get("allocatable")))
-        req = _resource_amounts(event.data.get("requestedResource", event.data.get("requested")))
+        order = self._resource_orders.get(plugin, DEFAULT_ORDER)
+        alloc = _resource_amounts(event.data.get("allocatableResource", event.data.get("allocatable")), order)
+        req = _resource_amounts(event.data.get("requestedResource", event.data.get("requested")), order)
         score.inputs = ResourceInputs(scorer=logged, allocatable=frozen_map(alloc), requested=frozen_map(req),
                                       score=printed, line_style=event.data.get("line_style", "?"))
         score.put("raw", printed, OBS)
@@ -379,8 +448,9 @@ class Assembler:
         return draft
 
     def _on_bind_attempt(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
-        draft = self._for_pod(stream, event)
-        if draft is not None:
+        # after a failed cycle of the same pod, a bind belongs to the next cycle, whose start the log lacks
+        draft = self._for_pod(stream, event, ends_cycle=True)
+        if draft is not None and event.node:
             draft.selected_node = event.node
         return draft
 
@@ -392,9 +462,12 @@ class Assembler:
             draft.bound_node, draft.bound_provenance = draft.selected_node, Provenance.INFERRED
             draft.outcome, draft.outcome_provenance = Outcome.BOUND, Provenance.OBSERVED
             return draft
-        draft = self._for_pod(stream, event, ends_cycle=True)
+        draft = self._find(stream, _canonical_pod(event), event.pod_form)
+        if draft is None or not (draft.from_event and draft.bound_node == event.node):
+            draft = self._for_pod(stream, event, ends_cycle=True)  # else: the Scheduled event came first
         if draft is None:
             return None
+        draft.from_event = False
         draft.bound_node, draft.bound_provenance = event.node, Provenance.OBSERVED
         draft.outcome, draft.outcome_provenance = Outcome.BOUND, Provenance.OBSERVED
         if draft.selected_node is None:
@@ -415,13 +488,20 @@ class Assembler:
         if draft is not None:
             draft.outcome, draft.outcome_provenance = Outcome.UNSCHEDULABLE, Provenance.OBSERVED
             draft.failure_message = str(event.data.get("err", event.data.get("message", "")))
+            draft.reason_pending = False
         return draft
 
     def _on_schedule_error(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft = self._for_pod(stream, event, ends_cycle=True)
-        if draft is not None and draft.outcome is Outcome.UNKNOWN:
-            draft.outcome, draft.outcome_provenance = Outcome.ERROR, Provenance.OBSERVED
+        if event.pod is None and draft is not None and not draft.started:
+            return None  # a line naming no pod belongs to the running cycle only when the log shows its start
+        if draft is not None and (draft.outcome is Outcome.UNKNOWN or draft.reason_pending):
             draft.failure_message = str(event.data.get("err", event.data.get("message", "")))
+            # 1.2-1.6 logged a FitError through the error path: the pod is unschedulable, not in error
+            unschedulable = draft.failure_message.startswith(_FIT_FAILURE_HEADS)
+            draft.outcome = Outcome.UNSCHEDULABLE if unschedulable else Outcome.ERROR
+            draft.outcome_provenance = Provenance.OBSERVED
+            draft.reason_pending = bool(event.data.get("reason_follows"))
         return draft
 
     def _on_postfilter(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
@@ -452,20 +532,82 @@ class Assembler:
 
     def _on_preempted(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft = self._for_pod(stream, event, create=False)
-        if draft is not None:
-            draft.preemption["ran"] = True
-            victim = event.data.get("victim")
-            victim = f"{victim.get('namespace')}/{victim.get('name')}" if isinstance(victim, dict) else victim
-            draft.preemption.setdefault("victims", []).append((str(victim), event.node or "?"))
-            draft.preemption["nominated"] = event.node
+        if draft is None:
+            return None
+        draft.preemption["ran"] = True
+        victim = event.data.get("victim")
+        victim = f"{victim.get('namespace')}/{victim.get('name')}" if isinstance(victim, dict) else victim
+        victims = draft.preemption.setdefault("victims", [])
+        for name in ([victim] if victim is not None else event.data.get("victims", [])):
+            if (str(name), event.node or "?") not in victims:
+                victims.append((str(name), event.node or "?"))
+        draft.preemption["nominated"] = event.node
         return draft
 
     def _on_preempt_no_help(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft = self._for_pod(stream, event, create=False)
         if draft is not None:
             draft.preemption["ran"] = True
-            draft.preemption.setdefault("status", "Preemption will not help schedule pod on any node")
+            draft.preemption.setdefault("status", event.data.get("reason")
+                                        or "Preemption will not help schedule pod on any node")
         return draft
+
+    def _on_preempt_nominated(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        """1.8-1.10: preemption chose a node and evicts N pods there; the preemptor is nominated to it."""
+        draft = self._for_pod(stream, event)  # the line names the preemptor: its cycle, or one the log lacks
+        if draft is not None:
+            draft.preemption["ran"] = True
+            draft.preemption["nominated"] = event.node
+            draft.preemption["victim_count"] = event.value
+            draft.preemption.setdefault("nodes", []).append(event.node)
+        return draft
+
+    # -- recorded events: an outcome the log may state only here, or repeat -------------------------
+    def _echo_target(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        """The attempt a recorded event speaks about: the pod's open attempt, else its last one handed on."""
+        pod = _canonical_pod(event) or "?"
+        draft = self._find(stream, pod, event.pod_form)
+        if draft is None:
+            draft = stream.handed.get(pod) or stream.handed.get(pod.rsplit("/", 1)[-1])
+        return draft
+
+    def _event_attempt(self, stream: _Stream, event: Event, repeats) -> _AttemptDraft | None:
+        """The attempt a recorded event gives its outcome to; None when it only repeats a logged outcome."""
+        draft = self._echo_target(stream, event)
+        if draft is not None and draft.outcome is not _UNKNOWN and not draft.reason_pending:
+            if repeats(draft) and not draft.echoed and not draft.from_event:
+                draft.echoed = True
+                return None  # the same outcome the log already stated: count it once
+            draft = None  # a later cycle whose other lines the log does not show
+        if draft is None:
+            draft = self._start(stream, event, _canonical_pod(event) or "?", started=False)
+        draft.from_event = draft.echoed = True
+        draft.outcome_provenance = Provenance.OBSERVED
+        return draft
+
+    def _on_event_scheduled(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._event_attempt(stream, event, lambda d: d.outcome is Outcome.BOUND and d.bound_node == event.node)
+        if draft is not None:
+            draft.outcome = Outcome.BOUND
+            draft.bound_node, draft.bound_provenance = event.node, Provenance.OBSERVED
+            draft.selected_node = draft.selected_node or event.node
+            draft.reason_pending = False
+        return draft
+
+    def _on_event_failed_scheduling(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        draft = self._event_attempt(stream, event, lambda d: d.outcome in _FAILED_OUTCOMES)
+        if draft is not None:
+            message = str(event.data.get("message", ""))
+            unschedulable = message.startswith(_FIT_FAILURE_HEADS)
+            draft.outcome = Outcome.UNSCHEDULABLE if unschedulable else Outcome.ERROR
+            draft.failure_message = message
+            draft.reason_pending = False
+        return draft
+
+    # -- the process ended: panics and restarts -------------------------------------------------------
+    def _on_panic(self, stream: _Stream, event: Event) -> None:
+        message = str(event.data.get("message", "")).strip()
+        self._cut_process(event, f"the scheduler panicked at line {event.line}: {message}")
 
 
 def _int(value: Any) -> int | None:
@@ -475,12 +617,14 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _resource_amounts(value: Any) -> dict[str, int]:
-    """Resource amounts from a dict, a Go map string or a 1.28+ list (cpu, memory order)."""
+def _resource_amounts(value: Any, order: tuple[str, ...] = DEFAULT_ORDER) -> dict[str, int]:
+    """Resource amounts from a dict, a Go map string or a 1.26+ list (in the plugin's configured order)."""
     if isinstance(value, dict):
         return {str(k): int(v) for k, v in value.items() if _int(v) is not None}
     if isinstance(value, list):
-        names = ("cpu", "memory") + tuple(f"resource{i}" for i in range(2, len(value)))
+        if len(order) != len(value):
+            order = DEFAULT_ORDER  # the printed config does not describe this line
+        names = order + tuple(f"resource{i}" for i in range(len(order), len(value)))
         return {names[i]: int(v) for i, v in enumerate(value) if _int(v) is not None}
     if isinstance(value, str) and value.startswith("map["):
         out = {}
@@ -540,9 +684,11 @@ def freeze(draft: _AttemptDraft, cluster: Iterable[str] = ()) -> Attempt:
             for sd in nd.scores.values()
         )
         nodes.append(NodeResult(node=nd.node, filter=nd.filter, filter_provenance=nd.filter_provenance,
-                                total_logged=nd.total_logged, scores=scores))
+                                total_logged=nd.total_logged, scores=scores, filter_reasons=nd.reasons))
     complete, reason = True, None
-    if not draft.started:
+    if draft.cut_reason and draft.outcome is Outcome.UNKNOWN:
+        complete, reason = False, draft.cut_reason
+    elif not draft.started:
         complete, reason = False, "the log starts inside this cycle"
     elif draft.outcome is Outcome.UNKNOWN:
         complete = False
@@ -550,11 +696,17 @@ def freeze(draft: _AttemptDraft, cluster: Iterable[str] = ()) -> Attempt:
                   else "the log ends before this cycle's outcome")
     failure = parse_failure(draft.failure_message) if draft.failure_message else None
     pre = draft.preemption
+    placement = preemption_placement(failure.preemption_message) if failure else None
+    if placement is not None:
+        pre["ran"] = True
+        pre.setdefault("nominated", placement[0])
+        pre.setdefault("victim_count", placement[1])
     preemption = None
     if pre:
         preemption = Preemption(ran=bool(pre.get("ran")), status=pre.get("status"),
                                 potential_nodes=tuple(dict.fromkeys(pre.get("nodes", []))),
-                                victims=tuple(pre.get("victims", [])), nominated_node=pre.get("nominated"))
+                                victims=tuple(pre.get("victims", [])), nominated_node=pre.get("nominated"),
+                                victim_count=pre.get("victim_count"))
     return Attempt(
         pod=draft.pod, attempt=draft.number, started_at=draft.started_at, outcome=draft.outcome,
         outcome_provenance=draft.outcome_provenance, selected_node=draft.selected_node,

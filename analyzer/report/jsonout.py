@@ -47,6 +47,7 @@ def node_to_dict(node: NodeResult) -> dict[str, Any]:
         "total_recomputed": node.total_recomputed,
         "visible_sum": node.visible_sum,
         "scores": [score_to_dict(s) for s in node.scores],
+        "filter_reasons": list(node.filter_reasons),
     }
 
 
@@ -73,7 +74,7 @@ def attempt_to_dict(attempt: Attempt, times: FullTimes | None = None) -> dict[st
         p = attempt.preemption
         preemption = {"ran": p.ran, "status": p.status, "potential_nodes": list(p.potential_nodes),
                       "victims": [{"pod": v, "node": n} for v, n in p.victims],
-                      "nominated_node": p.nominated_node}
+                      "nominated_node": p.nominated_node, "victim_count": p.victim_count}
     return {
         "pod": attempt.pod,
         "attempt": attempt.attempt,

@@ -34,7 +34,8 @@ def summary_table(result: AnalysisResult) -> TableData:
     ]
     incomplete = sum(1 for a in result.attempts if not a.complete)
     if incomplete:
-        rows.append(["incomplete attempts", f"{incomplete} (cut by the start or end of the log)"])
+        rows.append(["incomplete attempts", f"{incomplete} (cut by the start or end of the log, "
+                                            "or by a crash or restart)"])
     if result.config.weights:
         rows.append(["weights (from the log)",
                      ", ".join(f"{k}={v}" for k, v in sorted(result.config.weights.items()))])

@@ -145,8 +145,11 @@ def test_journald_short_iso_stream_with_kubelet_and_containerd():
 def test_journald_error_line_loses_its_prefix():
     result = _real("journald-cern-v1.7-pvc-not-bound.log")
     assert result.format.wrapper == "journald"
-    assert result.lines.ignored_by_reason["events"] == 1
-    assert all(text.startswith("E0720 09:43:06.274930") for _, _, text in result.lines.unrecognized_samples)
+    # both records behind the journald prefix are read: the error line and the pod's event
+    assert (result.lines.parsed, result.lines.unrecognized) == (2, 0)
+    (attempt,) = result.attempts
+    assert (attempt.pod, attempt.outcome.value) == ("federation-system/fed-apiserver-364715109-2g09m", "error")
+    assert attempt.failure.message == 'PersistentVolumeClaim is not bound: "fed-apiserver-etcd-claim"'
 
 
 def test_grep_over_several_components_logs():

@@ -20,11 +20,8 @@ from analyzer.parse.printf import parse_printf
 from analyzer.report.jsonout import attempt_to_dict
 
 DATA = Path(__file__).resolve().parent / "data" / "public"
-# lines behind a prefix layer this branch does not read yet (journald: the prefix helper's work)
-NEEDS_PREFIX_LAYER = {"facts-k8s-issue60770-v1.9-journald-pv-not-found-retrying.log"}
 EXCERPTS = sorted(p.name for p in DATA.glob("facts-*.log"))
-ACCOUNTED = [pytest.param(name, marks=pytest.mark.xfail(reason="journald prefix", strict=False))
-             if name in NEEDS_PREFIX_LAYER else name for name in EXCERPTS]
+ACCOUNTED = EXCERPTS  # the journald one too, now that the prefix layer reads it
 
 
 def result_of(prefix: str):

@@ -39,6 +39,8 @@ def same_attempt(attempt) -> str:
     data.pop("attempt")
     if (data["started_at"] or "").startswith(f"{PREFIX_YEAR}-"):  # a test prefix's time gave klog's year
         data["started_at"] = "--" + data["started_at"][len(PREFIX_YEAR) + 1:]
+    if (data.get("started_at_full") or "").startswith(f"{PREFIX_YEAR}-"):  # the same year, as a full time
+        data["started_at_full"] = data["started_at_full_provenance"] = None
     return json.dumps(data, sort_keys=True)
 
 

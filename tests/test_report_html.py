@@ -409,3 +409,13 @@ def test_a_huge_hidden_gap_is_drawn_shortened_so_small_differences_stay_visible(
     hidden, ahead = (widths[t] for t in sorted(widths))
     assert ahead > 10 and hidden == pytest.approx(ahead * TAIL_RATIO, rel=0.01)
     assert ">99,998 behind</text>" in chart and "parts shortened" in chart
+
+
+@pytest.mark.parametrize(("nodes", "pods", "budget_mb"), [(100, 21, 1.5), (2000, 3, 5.0)])
+def test_report_stays_within_its_size_budget(tmp_path, nodes, pods, budget_mb):
+    """Issue 11's page budget: a 100-node, 21-attempt log <= 1.5 MB; a log of thousands of nodes <= 5 MB
+    (the time budget is measured by benchmarks/report.py, not here)."""
+    result = reconciled(str(generated_log(tmp_path, nodes=nodes, pods=pods, seed=7)))
+    assert len(result.attempts) == pods and all(len(a.nodes) == nodes for a in result.attempts)
+    size = len(render_html(result).encode())
+    assert size <= budget_mb * 1e6, f"{size / 1e6:.2f} MB"

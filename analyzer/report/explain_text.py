@@ -17,9 +17,10 @@ from rich.console import Console
 from ..model import Attempt, FilterVerdict, NodeResult
 from ..reconcile.discrepancy import TIE
 from .explain import contribution, explain_attempt, node_counts, node_total
+from .ranking import TOP_NODES, ranks
 from .tables import Column, plain_lines
 
-TOP = 10  # nodes shown by default, the winner first
+TOP = TOP_NODES  # nodes shown by default, the winner first (the report shows as many)
 WINNER_MARK, TIE_MARK = "*", "="
 UNWEIGHTED_MARK, RECOMPUTED_MARK = "°", "r"
 MAX_REASONS, MAX_NOTES = 8, 3
@@ -58,13 +59,10 @@ def is_scored(node: NodeResult) -> bool:
 
 
 def rank_nodes(attempt: Attempt) -> list[Ranked]:
-    """The scored nodes, the winner first, then by total (highest first) and name; no total comes last."""
-    scored = [n for n in attempt.nodes if is_scored(n)]
-    totals = sorted((t for t in map(node_total, scored) if t is not None), reverse=True)
-    higher: dict[int, int] = {}
-    for i, total in enumerate(totals):
-        higher.setdefault(total, i)
-    ranked = [Ranked(n, node_total(n), None if node_total(n) is None else higher[node_total(n)] + 1) for n in scored]
+    """The scored nodes, the winner first, then by total (highest first) and name; no total comes last.
+    Ranks are the report's (``ranking.ranks``), so both views number the nodes alike."""
+    rank_of = ranks(attempt)
+    ranked = [Ranked(n, node_total(n), rank_of.get(n.node)) for n in attempt.nodes if is_scored(n)]
     return sorted(ranked, key=lambda r: (r.node.node != attempt.winner, r.total is None, -(r.total or 0), r.node.node))
 
 

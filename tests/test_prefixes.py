@@ -222,6 +222,7 @@ def test_the_schedulers_own_housekeeping_is_ignored_by_source_file(name, reasons
     assert dict(result.lines.ignored_by_reason) == reasons
 
 
+@needs_shared
 def test_zap_json_of_other_programs_beside_klog_json(tmp_path):
     """etcd's and a CNI agent's zap JSON lines ("level", a text "ts") in a JSON scheduler log: ignored as
     zap-json, the scheduler's attempts unchanged."""
@@ -235,6 +236,7 @@ def test_zap_json_of_other_programs_beside_klog_json(tmp_path):
     assert json.dumps(_attempts(result), sort_keys=True) == json.dumps(_attempts(bare), sort_keys=True)
 
 
+@needs_shared
 def test_two_scheduler_pods_behind_stern_stay_apart(tmp_path):
     """stern names the pod on every line: two replicas' records interleaved are two streams."""
     from strategies import read_lines, records

@@ -102,3 +102,15 @@ def test_check_says_when_a_version_is_newer_than_the_rules_table():
     newer = runner.invoke(app, ["check", "--k8s-version", "1.38.0", *logs])
     assert "1.38 is newer than the rules table: scored as the newest known rules (1.36)" in newer.stdout
     assert "newer than the rules table" not in runner.invoke(app, ["check", *logs]).stdout
+
+
+def test_yaml_output_is_the_json_data():
+    import yaml
+
+    args = ("--k8s-version", "1.30", "--plugin", "MostAllocated", "--allocatable", "cpu=4000,memory=8Gi",
+            "--requested", "cpu=1000m,memory=1Gi")
+    as_json = runner.invoke(app, ["score", *args, "-o", "json"])
+    as_yaml = runner.invoke(app, ["score", *args, "-o", "yaml"])
+    assert as_json.exit_code == as_yaml.exit_code == 0
+    data = json.loads(as_json.stdout)
+    assert yaml.safe_load(as_yaml.stdout) == data and data["score"] == 18  # (25 + 12) // 2

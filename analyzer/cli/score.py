@@ -9,7 +9,7 @@ import typer
 from ..scoring import ScoreInputError, explain
 from ..scoring.calculator import Explained
 from ..scoring.quantity import QuantityError, parse_amounts
-from .common import EXIT_OK, OutputFormat, OutputOpt, fail, print_json, write
+from .common import EXIT_OK, OutputFormat, OutputOpt, fail, print_data, write
 
 AmountsOpt = Annotated[list[str], typer.Option(
     metavar="RES=QTY,...", help="Resource amounts, comma-separated or repeated: cpu in millicores (4000 or 4000m), "
@@ -79,13 +79,13 @@ def score_cmd(
                     shape=[(int(u), s) for u, s in points] if points else None)
     except (ScoreInputError, ValueError) as exc:
         fail(str(exc))
-    if output == OutputFormat.json:
-        print_json({
+    if output.is_data:  # json, or yaml with the same keys
+        print_data({
             "plugin": e.plugin, "k8s_version": e.version, "score": e.score, "scored": e.score is not None,
             "max_score": e.max_score, "provenance": "recomputed", "steps": list(e.steps), "notes": list(e.notes),
             "inputs": {"allocatable": alloc, "requested": req, "pod_requests": pod, "weights": weights,
                        "shape": [list(p) for p in points] or None},
-        })
+        }, output)
     else:
         write(_render(e))
     raise typer.Exit(EXIT_OK)

@@ -34,6 +34,11 @@ OBS, DER, INF = Provenance.OBSERVED.value, Provenance.DERIVED.value, Provenance.
 _UNKNOWN, _FAILED, _PASSED, _OBSERVED = Outcome.UNKNOWN, FilterVerdict.FAILED, FilterVerdict.PASSED, Provenance.OBSERVED
 # Legacy MatchInterPodAffinity pass lines: the last predicate, so the node passed every predicate.
 CONFIG_KINDS = frozenset({"version", "provider", "priorities", "plugins_config", "component_config"})
+# A pod's story beyond its cycles (analyzer/timeline): kept beside the config lines. The queue, gate and
+# informer lines have no handler; the outcome and preemption lines are also applied to their attempt.
+STORY_KINDS = frozenset({"queue_move", "queue_gated", "pre_enqueue", "pod_seen", "pod_unqueued", "pod_deleted",
+                         "pod_skipped"})
+STORY_ALSO_HANDLED = frozenset({"bound", "bind_failed", "no_fit", "schedule_error", "preempted"})
 _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-affinity constraints satisfied",
                             "pod (anti)affinity constraints satisfied")
 
@@ -196,9 +201,11 @@ class Assembler:
         """Apply one event; yield the attempts that became final because of it."""
         kind = event.kind
         self.last_draft = None
-        if kind in CONFIG_KINDS:
+        if kind in CONFIG_KINDS or kind in STORY_KINDS:
             self.config_events.append(event)
             return
+        if kind in STORY_ALSO_HANDLED:
+            self.config_events.append(event)
         stream = self._stream(event)
         handler = getattr(self, f"_on_{kind}", None)
         if handler is None:

@@ -10,7 +10,7 @@ from ..report.tables import render_table
 from ..report.timeline import DEFAULT_TOP, pods_table, stories_to_dict, story_table
 from ..timeline import build_stories
 from ..times import FullTimes
-from .common import LogsArg, NoHeadersOpt, OutputFormat, OutputOpt, QuietOpt, fail, load, print_data, stdout
+from .common import LogsArg, NoHeadersOpt, OutputFormat, OutputOpt, QuietOpt, fail, load, print_data, stdout, write
 
 
 def timeline(logs: LogsArg,
@@ -44,8 +44,8 @@ def timeline(logs: LogsArg,
     table, rest = pods_table(stories, times, top)
     render_table(table, stdout, wide=wide, headers=headers)
     if rest:
-        stdout.print(f"... and {rest} more pod{'s' if rest != 1 else ''} (--top 0 lists all, -o json has every "
-                     "pod, --pod NS/NAME shows one)", markup=False, highlight=False)
+        write(f"... and {rest} more pod{'s' if rest != 1 else ''} (--top 0 lists all, -o json has every pod, "
+              "--pod NS/NAME shows one)\n")
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,7 @@ from ..parse.events import Event
 QUEUE_NAMES: dict[str, str] = {"Active": "activeQ", "Backoff": "backoffQ", "Unschedulable": "unschedulablePods",
                                "Gated": "unschedulablePods (gated)"}
 OUTCOME_KINDS = frozenset({"bound", "bind_failed", "no_fit", "schedule_error"})
+WAIT_STARTS = frozenset({"seen", "queue", "backoff", "gated", "attempt"})  # entries that show the pod pending
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class PodStory:
 
     @property
     def first(self) -> Entry | None:
-        return self.entries[0] if self.entries else None
+        """First sight of the pod pending (an earlier pod of the same name may have left lines before it)."""
+        return next((e for e in self.entries if e.kind in WAIT_STARTS), self.entries[0] if self.entries else None)
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -269,7 +271,8 @@ def _finish(pod: str, attempts: list[Attempt], entries: list[Entry], end_at: str
         outcome = "unknown"
     else:
         outcome = last.outcome.value
-    first_at = next((e.at for e in entries if e.at), None)
+    # a deletion or bind of an earlier pod of the same name may come first: waiting starts at first sight
+    first_at = next((e.at for e in entries if e.at and e.kind in WAIT_STARTS), None)
     end = bound.at if bound is not None and bound.at else None
     if end is None and outcome == "bound":
         end = next((e.details.get("ended_at") or e.at for e in reversed(entries) if e.kind == "attempt"), None)

@@ -1,0 +1,139 @@
+"""schedlog timeline: each pod's story agrees with the lab runs' facts.json, and real queue/informer lines
+(tests/data/public/timeline-*.log, sources in SOURCES-timeline.md) land in it with their times and lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import LAB, PUBLIC, needs_shared
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+from analyzer.pipeline import analyze_paths
+from analyzer.timeline import build_stories
+
+DATA = Path(__file__).parent / "data" / "public"
+runner = CliRunner()
+
+
+def _stories(path: Path | str) -> dict:
+    return {s.pod: s for s in build_stories(analyze_paths([str(path)]))}
+
+
+def _framework_runs() -> list[Path]:
+    return sorted(p for p in LAB.glob("*/facts.json") if p.parent.name != "v1.14.1") if LAB.is_dir() else []
+
+
+@needs_shared
+@pytest.mark.parametrize("facts_path", _framework_runs(), ids=lambda p: p.parent.name)
+def test_every_lab_pod_agrees_with_facts(facts_path: Path) -> None:
+    facts = json.loads(facts_path.read_text())
+    stories = _stories(next(facts_path.parent.glob("*.log")))
+    assert facts["pods"]
+    for pod in facts["pods"]:
+        story = stories[f"{pod['namespace']}/{pod['name']}"]
+        assert story.outcome == pod["outcome"]
+        assert story.node == (pod.get("nodeName") or None)
+        assert story.attempts == len(pod["schedulingAttempts"])
+        attempts = [e for e in story.entries if e.kind == "attempt"]
+        assert [e.details["attempt"] for e in attempts] == list(range(1, story.attempts + 1))
+        assert all(e.line > 0 for e in story.entries)
+        assert [(e.input, e.line) for e in story.entries] == sorted((e.input, e.line) for e in story.entries)
+
+
+@needs_shared
+@pytest.mark.parametrize("run", ["a-tutorial-3nodes", "b-heterogeneous-5nodes"])
+def test_legacy_lab_pods_agree_with_facts(run: str) -> None:
+    facts = json.loads((LAB / "v1.14.1" / run / "facts.json").read_text())
+    stories = _stories(LAB / "v1.14.1" / run / "scheduler.log")
+    for pod in facts["pods"]:
+        story = stories[pod["pod"]]
+        assert story.outcome == ("bound" if pod["final_state"] == "Bound" else "unschedulable")
+        assert story.node == pod.get("bound_to")
+        assert story.attempts == len(pod["attempt_seqs"])
+
+
+@needs_shared
+def test_lab_five_nodes_queue_moves_and_failed_attempt() -> None:
+    """v1.30.6: huge-cpu is seen (line 263), queued on PodAdd, fails on cpu, then goes to the unschedulable pods."""
+    story = _stories(LAB / "v1.30.6-five-nodes" / "v1.30.6-five-nodes.log")["default/huge-cpu"]
+    kinds = [(e.kind, e.line) for e in story.entries]
+    assert kinds == [("seen", 263), ("queue", 264), ("attempt", 291), ("preemption", 296), ("queue", 297)]
+    assert story.entries[1].details["event"] == "PodAdd" and story.entries[1].details["queue"] == "Active"
+    assert story.entries[4].details["event"] == "ScheduleAttemptFailure"
+    assert story.entries[4].details["queue_name"] == "unschedulablePods"
+    assert story.entries[2].details["reasons"]["Insufficient cpu"] == 3
+    assert story.last_reason == "3 Insufficient cpu"
+    web1 = _stories(LAB / "v1.30.6-five-nodes" / "v1.30.6-five-nodes.log")["default/web-1"]
+    attempt = next(e for e in web1.entries if e.kind == "attempt")
+    assert (attempt.details["node"], attempt.details["runner_up"]) == ("worker-large", "worker-small")
+    assert attempt.details["margin"] == 473 - 461  # facts.json totals of worker-large and worker-small
+
+
+def test_public_custom_scheduler_sample_bound_with_queue_move() -> None:
+    story = _stories(DATA / "timeline-v1.29-custom-scheduler-sample.log")["default/sample"]
+    assert [e.kind for e in story.entries] == ["deleted", "seen", "queue", "attempt", "assigned", "bound"]
+    assert story.entries[0].details == {"scheduled": True}  # the earlier pod of that name, not this one
+    assert (story.outcome, story.node) == ("bound", "master-node")
+    assert story.first.line == 2
+    assert story.waited_seconds == pytest.approx(20.470503 - 20.452157)
+    assert story.entries[3].details["evaluated_nodes"] == 4 and story.entries[3].details["feasible_nodes"] == 4
+
+
+def test_public_kueue_pod_deleted_while_pending() -> None:
+    story = _stories(DATA / "timeline-v1.31-kueue4140-deleted-while-pending.log")["e2e-tas-fmr5x/test-pod"]
+    assert [e.kind for e in story.entries] == ["seen", "deleted"]
+    assert story.outcome == "deleted" and story.attempts == 0
+    assert story.waited_seconds == pytest.approx(14.345818 - 4.258997)
+    assert story.entries[0].at == "2025-02-03T15:52:04.258997"  # the CRI wrapper gives the year
+
+
+def test_public_queue_hint() -> None:
+    story = _stories(DATA / "timeline-k8sbeta-2025-dra-queue-hint.log")["dra-1603/tester-1"]
+    (entry,) = story.entries
+    assert entry.kind == "queue"
+    assert entry.details["event"] == "resource.k8s.io/DeviceClassUpdate" and entry.details["hint"] == 1
+    assert story.outcome == "pending"
+
+
+# Built from the format strings of pkg/scheduler/internal/queue/scheduling_queue.go (see
+# tests/data/public/SOURCES-timeline.md): no public paste shows these, so they are not kept as real lines.
+SOURCE_FORMAT_LOG = Path(__file__).parent / "data" / "timeline-source-format.log"
+
+
+def test_source_format_gate_and_backoff() -> None:
+    story = _stories(SOURCE_FORMAT_LOG)["ns1/gated-pod"]
+    assert [e.kind for e in story.entries] == ["seen", "gated", "gated", "queue", "attempt", "backoff"]
+    assert story.entries[1].details["plugin"] == "SchedulingGates"
+    assert story.entries[3].details["event"] == "UpdatePodSchedulingGatesEliminated"
+    assert story.outcome == "unschedulable" and story.last_reason == "3 Insufficient cpu"
+    assert story.waited_seconds == pytest.approx(5.000299)
+
+
+@needs_shared
+def test_public_kueue_sts_waited_longest_with_four_attempts() -> None:
+    """corpus/public 27: sts-0 fails three times (04:51:22-04:51:53), then binds at 04:51:57.976422."""
+    stories = _stories(PUBLIC / "27-kueue-issue3901-v1.31-cri-prefixed-nofit-then-bound.log")
+    story = stories["e2e-tas-sts-fpmn5/sts-0"]
+    assert (story.outcome, story.node, story.attempts) == ("bound", "kind-worker", 4)
+    assert story.waited_seconds == pytest.approx(57.976422 - 22.347134)
+    assert max(stories.values(), key=lambda s: s.waited_seconds or 0) is story
+
+
+def test_cli_json_contract_and_pod_filter() -> None:
+    path = str(DATA / "timeline-v1.29-custom-scheduler-sample.log")
+    out = runner.invoke(app, ["timeline", path, "-o", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["schema"] == "schedlog/v1"
+    (pod,) = data["pods"]
+    assert (pod["pod"], pod["outcome"], pod["node"]) == ("default/sample", "bound", "master-node")
+    attempts = [e for e in pod["timeline"] if e["kind"] == "attempt"]
+    assert len(attempts) == 1 and attempts[0]["line"] == 4  # the cycle starts at "About to try"
+    assert all({"at", "line", "kind"} <= set(e) for e in pod["timeline"])
+    table = runner.invoke(app, ["timeline", path, "--pod", "sample"])
+    assert table.exit_code == 0 and "moved to activeQ on PodAdd" in table.output
+    missing = runner.invoke(app, ["timeline", path, "--pod", "nope/none"])
+    assert missing.exit_code == 2 and "no line about pod nope/none" in missing.output

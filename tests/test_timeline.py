@@ -137,3 +137,15 @@ def test_cli_json_contract_and_pod_filter() -> None:
     assert table.exit_code == 0 and "moved to activeQ on PodAdd" in table.output
     missing = runner.invoke(app, ["timeline", path, "--pod", "nope/none"])
     assert missing.exit_code == 2 and "no line about pod nope/none" in missing.output
+
+
+@needs_shared
+def test_summary_lists_longest_pending_with_last_reason() -> None:
+    path = str(PUBLIC / "27-kueue-issue3901-v1.31-cri-prefixed-nofit-then-bound.log")
+    out = runner.invoke(app, ["summary", path, "-o", "json"])
+    assert out.exit_code == 0, out.output
+    first = json.loads(out.output)["longest_pending"][0]
+    assert (first["pod"], first["outcome"], first["attempts"]) == ("e2e-tas-sts-fpmn5/sts-0", "bound", 4)
+    assert first["last_reason"] == "7 node(s) didn't match Pod's node affinity/selector"
+    table = runner.invoke(app, ["summary", path])
+    assert "longest pending      e2e-tas-sts-fpmn5/sts-0: 35.6s" in table.output

@@ -5,8 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from ..model import SourceSpan
-from ..timeline import Entry, PodStory
+from ..model import AnalysisResult, SourceSpan
+from ..timeline import Entry, PodStory, build_stories
 from ..times import FullTimes
 from .tables import Column, TableData
 
@@ -88,3 +88,27 @@ def story_table(story: PodStory, times: FullTimes, inputs: tuple[str, ...]) -> T
              str(e.line), e.kind, e.text] for e in story.entries]
     return TableData(columns, rows, title=f"{story.pod}: {story.outcome}"
                      + (f" on {story.node}" if story.node else "") + f", waited {waited_text(story.waited_seconds)}")
+
+
+SUMMARY_TOP = 3
+
+
+def longest_pending(result: AnalysisResult, top: int = SUMMARY_TOP) -> list[PodStory]:
+    """The pods that waited longest (first sight to bind, deletion or the end of the log)."""
+    return [s for s in ranked(build_stories(result)) if s.waited_seconds is not None][:top]
+
+
+def longest_pending_rows(result: AnalysisResult, top: int = SUMMARY_TOP) -> list[list[str]]:
+    """Summary rows: 'longest pending' -> pod, waited, outcome, attempts and the last attempt's reason."""
+    rows = []
+    for story in longest_pending(result, top):
+        tail = f", last reason: {story.last_reason}" if story.last_reason else ""
+        node = f" on {story.node}" if story.node else ""
+        rows.append(["longest pending", f"{story.pod}: {waited_text(story.waited_seconds)} ({story.outcome}{node}, "
+                                        f"{story.attempts} attempt{'s' if story.attempts != 1 else ''}{tail})"])
+    return rows
+
+
+def longest_pending_data(result: AnalysisResult, top: int = 10) -> list[dict[str, Any]]:
+    return [{"pod": s.pod, "outcome": s.outcome, "node": s.node, "attempts": s.attempts,
+             "waited_seconds": s.waited_seconds, "last_reason": s.last_reason} for s in longest_pending(result, top)]

@@ -47,7 +47,7 @@ class PodStory:
     entries: tuple[Entry, ...]
     attempts: int
     waited_seconds: float | None  # first sight to bind (or to the last time in the log), derived
-    last_reason: str | None  # why the last attempt failed (its most frequent reason), None when bound
+    last_reason: str | None  # why the last failed attempt failed (its most frequent reason); None when none failed
 
     @property
     def first(self) -> Entry | None:
@@ -279,8 +279,8 @@ def _finish(pod: str, attempts: list[Attempt], entries: list[Entry], end_at: str
     if end is None and outcome == "deleted":
         end = deleted.at if deleted else None
     waited = _seconds(first_at, end or end_at)
-    reason = None if outcome == "bound" or last is None else _top_reason(last) or (
-        last.failure.message if last.failure else None)
+    failed = next((a for a in reversed(attempts) if a.failure is not None), None)  # bound pods keep why they waited
+    reason = _top_reason(failed) if failed is not None else None
     return PodStory(pod, outcome, node, tuple(entries), len(attempts), waited, reason)
 
 

@@ -149,3 +149,28 @@ def test_summary_lists_longest_pending_with_last_reason() -> None:
     assert first["last_reason"] == "7 node(s) didn't match Pod's node affinity/selector"
     table = runner.invoke(app, ["summary", path])
     assert "longest pending      e2e-tas-sts-fpmn5/sts-0: 35.6s" in table.output
+
+
+@needs_shared
+def test_printf_era_informer_lines_start_and_end_the_story() -> None:
+    """v1.19.1: 'add event for unscheduled pod default/web-rs-7xk2p' (printf) is first sight; the informer's
+    'delete event for unscheduled pod' after the bind is the bind seen, not a deletion."""
+    story = _stories(LAB / "v1.19.1-prefer-avoid" / "v1.19.1-prefer-avoid.log")["default/web-rs-7xk2p"]
+    assert [(e.kind, e.line) for e in story.entries] == [("seen", 48), ("attempt", 49), ("bound", 81),
+                                                         ("assigned", 90)]
+    assert story.waited_seconds == pytest.approx(18.871893 - 18.870474)
+
+
+@needs_shared
+def test_report_has_pod_lanes_and_sections_without_new_script() -> None:
+    from analyzer.report.html import render_html
+
+    result = analyze_paths([str(PUBLIC / "27-kueue-issue3901-v1.31-cri-prefixed-nofit-then-bound.log")])
+    page = render_html(result)
+    assert '<h2 id="timeline">Pods over time</h2>' in page
+    assert page.count('<details class="pod-timeline">') == 6
+    assert page.count("<script") == 1  # the CSP allows exactly one inline script, by its hash
+    lanes = page[page.index('<svg class="lanes"'):]
+    lanes = lanes[:lanes.index("</svg>")]
+    assert lanes.index("e2e-tas-sts-fpmn5/sts-0") < lanes.index("ranks-pytorch-worker-0")  # longest wait first
+    assert "waited 35.6s" in lanes

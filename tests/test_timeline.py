@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -169,7 +170,9 @@ def test_report_has_pod_lanes_and_sections_without_new_script() -> None:
     page = render_html(result)
     assert '<h2 id="timeline">Pods over time</h2>' in page
     assert page.count('<details class="pod-timeline">') == 6
-    assert page.count("<script") == 1  # the CSP allows exactly one inline script, by its hash
+    part = page[page.index('<h2 id="timeline">'):page.index('<h2 id="attempts">')]
+    assert "<script" not in part and re.search(r"\son\w+=", part) is None  # no script, no event handler
+    assert page.count("<script>") == 1  # the CSP allows exactly one inline script, by its hash
     lanes = page[page.index('<svg class="lanes"'):]
     lanes = lanes[:lanes.index("</svg>")]
     assert lanes.index("e2e-tas-sts-fpmn5/sts-0") < lanes.index("ranks-pytorch-worker-0")  # longest wait first

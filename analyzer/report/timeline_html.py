@@ -14,17 +14,24 @@ from ..times import FullTimes
 from .timeline import full_time, ranked, waited_text
 
 MAX_LANES = 20
-LANE_HEIGHT, LABEL_WIDTH, PLOT_WIDTH = 18, 260, 620
+LANE_HEIGHT, PLOT_WIDTH, CHAR_WIDTH, MAX_LABEL = 18, 620, 6.4, 420  # px; labels in 11px type
 MARK_COLORS = {"attempt": "#555", "bound": "#2a7", "bind-failed": "#c33", "deleted": "#c33", "backoff": "#e90",
                "gated": "#96c", "queue": "#69c", "preemption": "#c60"}
 OUTCOME_COLORS = {"unschedulable": "#c33", "error": "#c33", "deleted": "#999"}
 
 
-def _offset(at: str | None, start: Any, span: float) -> float | None:
+def _offset(at: str | None, start: Any, span: float, left: float) -> float | None:
     moment = parse_time(at)
     if moment is None or start is None or moment.tzinfo != start.tzinfo:
         return None
-    return LABEL_WIDTH + PLOT_WIDTH * max((moment - start).total_seconds(), 0.0) / span
+    return left + PLOT_WIDTH * max((moment - start).total_seconds(), 0.0) / span
+
+
+def _mark_color(kind: str, details: Any) -> str | None:
+    """Failed attempts show red, the others by kind (None: no mark)."""
+    if kind == "attempt" and details.get("outcome") in ("unschedulable", "error"):
+        return "#c33"
+    return MARK_COLORS.get(kind)
 
 
 def lanes_svg(stories: list[PodStory]) -> Markup:
@@ -39,12 +46,13 @@ def lanes_svg(stories: list[PodStory]) -> Markup:
     span = max([longest] + [(e - start).total_seconds() for e in ends if e is not None and e.tzinfo == start.tzinfo])
     span = span or 1e-6
     height = LANE_HEIGHT * len(stories) + 24
-    parts = [f'<svg class="lanes" width="{LABEL_WIDTH + PLOT_WIDTH + 10}" height="{height}" role="img" '
+    left = min(max(len(s.pod) for s in stories) * CHAR_WIDTH + 12, MAX_LABEL)
+    parts = [f'<svg class="lanes" width="{left + PLOT_WIDTH + 10:.0f}" height="{height}" role="img" '
              f'aria-label="pods over time">']
     for i, story in enumerate(stories):
         y = 4 + i * LANE_HEIGHT
         parts.append(f'<text x="0" y="{y + 12}" font-size="11">{escape(story.pod)}</text>')
-        x0 = _offset(story.first.at if story.first else None, start, span)
+        x0 = _offset(story.first.at if story.first else None, start, span, left)
         if x0 is not None and story.waited_seconds is not None:
             width = max(PLOT_WIDTH * story.waited_seconds / span, 1.0)
             color = OUTCOME_COLORS.get(story.outcome, "#bcd")
@@ -52,13 +60,13 @@ def lanes_svg(stories: list[PodStory]) -> Markup:
                          f'opacity="0.5"><title>{escape(story.pod)}: {story.outcome}, waited '
                          f'{waited_text(story.waited_seconds)}</title></rect>')
         for entry in story.entries:
-            x = _offset(entry.at, start, span)
-            if x is None or entry.kind not in MARK_COLORS:
+            x, color = _offset(entry.at, start, span, left), _mark_color(entry.kind, entry.details)
+            if x is None or color is None:
                 continue
-            parts.append(f'<circle cx="{x:.1f}" cy="{y + 8}" r="3.5" fill="{MARK_COLORS[entry.kind]}"><title>line '
+            parts.append(f'<circle cx="{x:.1f}" cy="{y + 8}" r="3.5" fill="{color}"><title>line '
                          f'{entry.line}: {escape(entry.text)}</title></circle>')
-    parts.append(f'<text x="{LABEL_WIDTH}" y="{height - 4}" font-size="10" fill="#777">0</text>'
-                 f'<text x="{LABEL_WIDTH + PLOT_WIDTH}" y="{height - 4}" font-size="10" fill="#777" '
+    parts.append(f'<text x="{left:.0f}" y="{height - 4}" font-size="10" fill="#777">0</text>'
+                 f'<text x="{left + PLOT_WIDTH:.0f}" y="{height - 4}" font-size="10" fill="#777" '
                  f'text-anchor="end">{escape(waited_text(span))}</text></svg>')
     return Markup("".join(parts))
 

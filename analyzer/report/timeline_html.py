@@ -14,6 +14,7 @@ from ..times import FullTimes
 from .timeline import full_time, ranked, waited_text
 
 MAX_LANES = 20
+MAX_ENTRIES_EACH_END = 20  # a pod's table in the page: its first and last 20 entries
 LANE_HEIGHT, PLOT_WIDTH, CHAR_WIDTH, MAX_LABEL = 18, 620, 6.4, 420  # px; labels in 11px type
 MARK_COLORS = {"attempt": "#555", "bound": "#2a7", "bind-failed": "#c33", "deleted": "#c33", "backoff": "#e90",
                "gated": "#96c", "queue": "#69c", "preemption": "#c60"}
@@ -82,9 +83,13 @@ def timeline_view(result: AnalysisResult, pod: str | None, times: FullTimes, lim
     shown = ranked(stories)[:limit]
     pods = []
     for story in shown:
+        kept = story.entries
+        left_out = max(len(kept) - 2 * MAX_ENTRIES_EACH_END, 0)
+        if left_out:  # a pod retried for hours: its first and last entries, and a count of the rest
+            kept = kept[:MAX_ENTRIES_EACH_END] + kept[-MAX_ENTRIES_EACH_END:]
         entries = [{"at": full_time(times, e.at, e.input)[0] or "", "line": e.line, "kind": e.kind, "text": e.text}
-                   for e in story.entries]
+                   for e in kept]
         pods.append({"pod": story.pod, "outcome": story.outcome, "node": story.node, "attempts": story.attempts,
                      "waited": waited_text(story.waited_seconds), "last_reason": story.last_reason,
-                     "entries": entries})
+                     "entries": entries, "left_out": left_out, "cut_after": MAX_ENTRIES_EACH_END})
     return {"svg": lanes_svg(shown), "pods": pods, "total": len(stories), "rest": len(stories) - len(shown)}

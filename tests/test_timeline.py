@@ -215,3 +215,24 @@ def test_report_keeps_first_and_last_entries_of_a_long_story(tmp_path: Path) -> 
     assert pod["attempts"] == 30 and pod["left_out"] == 20 and len(pod["entries"]) == 40
     assert pod["entries"][0]["line"] == 1 and pod["entries"][-1]["line"] == 90
     assert pod["waited"] == "29m00s"
+
+
+def test_thousand_node_log_lists_the_top_pods_and_counts_the_rest(tmp_path: Path) -> None:
+    """Real size: a generated 1,000-node log of 12 pods; the table shows --top 5 and counts 7 more, JSON has all."""
+    from conftest import generated_log
+
+    path = str(generated_log(tmp_path, nodes=1000, pods=12, seed=3))
+    table = runner.invoke(app, ["timeline", path, "--top", "5"])
+    assert table.exit_code == 0, table.output
+    rows = table.output.splitlines()
+    assert rows[0].split()[:2] == ["POD", "OUTCOME"] and len(rows) == 1 + 5 + 1
+    assert rows[-1].startswith("... and 7 more pods")
+    data = json.loads(runner.invoke(app, ["timeline", path, "-o", "json"]).output)
+    assert len(data["pods"]) == 12
+    waits = [p["waited_seconds"] for p in data["pods"]]
+    shown = [line.split()[0] for line in rows[1:6]]
+    by_pod = {p["pod"]: p for p in data["pods"]}
+    assert [by_pod[name]["waited_seconds"] for name in shown] == sorted(waits, reverse=True)[:5]
+    for pod in data["pods"]:
+        assert pod["outcome"] == "bound" and pod["attempts"] == 1
+        assert [e["kind"] for e in pod["timeline"]] == ["seen", "attempt", "bound", "assigned"]

@@ -8,6 +8,7 @@ moves with their event and hint, gates, the bind result's own line, deletion. Ti
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -222,18 +223,36 @@ def _within(event: Event, attempt: Attempt) -> bool:
     return span is not None and event.input == span.input and span.first_line <= event.line <= span.last_line
 
 
+def _first_within(events: list[Event], keys: list[tuple[int, int]], attempt: Attempt, used: set[int]
+                  ) -> Event | None:
+    """The first event (of a list in log order, ``keys`` its (input, line)) inside the attempt's lines."""
+    span = attempt.span
+    if span is None:
+        return None
+    for i in range(bisect_left(keys, (span.input, span.first_line)), len(events)):
+        event = events[i]
+        if not _within(event, attempt):
+            return None
+        if id(event) not in used:
+            return event
+    return None
+
+
 def story_of(pod: str, attempts: list[Attempt], events: list[Event], end_at: str | None) -> PodStory:
     """One pod's story from its attempts (log order) and its story lines (log order)."""
     entries: list[Entry] = []
     used: set[int] = set()
     bind_lines = []  # (input, line) where a bind of this pod was decided, for telling a bind from a deletion
+    outcomes = sorted((e for e in events if e.kind in OUTCOME_KINDS), key=lambda e: (e.input, e.line))
+    outcome_keys = [(e.input, e.line) for e in outcomes]
+    victims = sorted((e for e in events if e.kind == "preempted"), key=lambda e: (e.input, e.line))
+    victim_keys = [(e.input, e.line) for e in victims]
     for attempt in attempts:
-        ended = next((e for e in events if e.kind in OUTCOME_KINDS and id(e) not in used and _within(e, attempt)),
-                     None)
+        ended = _first_within(outcomes, outcome_keys, attempt, used)
         if ended is not None:
             used.add(id(ended))
         entries.append(_attempt_entry(attempt, ended))
-        preempted = next((e for e in events if e.kind == "preempted" and _within(e, attempt)), None)
+        preempted = _first_within(victims, victim_keys, attempt, set())
         pre = _preemption_entry(attempt, preempted, ended)
         if pre is not None:
             entries.append(pre)

@@ -236,3 +236,12 @@ def test_thousand_node_log_lists_the_top_pods_and_counts_the_rest(tmp_path: Path
     for pod in data["pods"]:
         assert pod["outcome"] == "bound" and pod["attempts"] == 1
         assert [e["kind"] for e in pod["timeline"]] == ["seen", "attempt", "bound", "assigned"]
+
+
+def test_cli_bad_input_is_one_line_and_top_zero_lists_every_pod(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("just some notes\nnothing from a scheduler\n")
+    bad = runner.invoke(app, ["timeline", str(junk)])
+    assert bad.exit_code == 2 and "not a kube-scheduler log" in bad.output and "Traceback" not in bad.output
+    every = runner.invoke(app, ["timeline", str(SOURCE_FORMAT_LOG), "--top", "0", "--no-headers"])
+    assert [line.split()[0] for line in every.output.splitlines()] == ["ns1/gated-pod", "ns1/urgent", "ns1/batch-1"]

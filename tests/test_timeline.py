@@ -193,6 +193,7 @@ def test_source_format_preemption_then_bind_after_the_victim_goes() -> None:
     assert victim.outcome == "deleted" and [e.line for e in victim.entries] == [14]
     # pending until the end of the log: 10:00:00.000001 -> 10:01:00.500300
     assert stories["ns1/gated-pod"].waited_seconds == pytest.approx(60.500299)
+    assert (urgent.waited_until, stories["ns1/gated-pod"].waited_until) == ("bind", "log-end")
 
 
 def test_report_keeps_first_and_last_entries_of_a_long_story(tmp_path: Path) -> None:

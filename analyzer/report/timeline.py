@@ -38,7 +38,7 @@ def story_to_dict(story: PodStory, times: FullTimes, inputs: tuple[str, ...]) ->
     return {"pod": story.pod, "outcome": story.outcome, "node": story.node, "attempts": story.attempts,
             "first_seen": first_at, "first_line": first.line if first else None,
             "waited_seconds": story.waited_seconds, "waited_provenance": "derived" if story.waited_seconds
-            is not None else None, "last_reason": story.last_reason,
+            is not None else None, "waited_until": story.waited_until, "last_reason": story.last_reason,
             "timeline": [entry_to_dict(e, times, inputs) for e in story.entries]}
 
 

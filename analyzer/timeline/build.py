@@ -49,6 +49,7 @@ class PodStory:
     attempts: int
     waited_seconds: float | None  # first sight to bind (or to the last time in the log), derived
     last_reason: str | None  # why the last failed attempt failed (its most frequent reason); None when none failed
+    waited_until: str = "log-end"  # bind | deletion | log-end (the latest time of a line the analysis kept)
 
     @property
     def first(self) -> Entry | None:
@@ -297,10 +298,11 @@ def _finish(pod: str, attempts: list[Attempt], entries: list[Entry], end_at: str
         end = next((e.details.get("ended_at") or e.at for e in reversed(entries) if e.kind == "attempt"), None)
     if end is None and outcome == "deleted":
         end = deleted.at if deleted else None
+    until = "log-end" if end is None else ("bind" if outcome == "bound" else "deletion")
     waited = _seconds(first_at, end or end_at)
     failed = next((a for a in reversed(attempts) if a.failure is not None), None)  # bound pods keep why they waited
     reason = _top_reason(failed) if failed is not None else None
-    return PodStory(pod, outcome, node, tuple(entries), len(attempts), waited, reason)
+    return PodStory(pod, outcome, node, tuple(entries), len(attempts), waited, reason, until)
 
 
 def build_stories(result: AnalysisResult) -> list[PodStory]:

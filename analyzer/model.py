@@ -273,3 +273,6 @@ class AnalysisResult:
     config: SchedulerConfig = field(default_factory=SchedulerConfig)
     notes: tuple[str, ...] = ()
     year: int | None = None  # the year the user says the log starts in (--year); klog prints none
+    # the lines of each pod's story beyond its cycles (queue moves, gates, informer add/delete, outcome
+    # and preemption lines), parser Events in log order, for analyzer/timeline
+    story: tuple = ()

@@ -16,7 +16,7 @@ from .parse.events import Event
 from .parse.lines import IGNORED, PARSED, UNRECOGNIZED, FormatFeatures, LineParser
 from .read.sources import check_input, iter_physical_lines
 from .read.wrappers import unwrap_lines
-from .reconstruct.assembler import Assembler, assemble
+from .reconstruct.assembler import STORY_ALSO_HANDLED, STORY_KINDS, Assembler, assemble
 from .reconstruct.config import config_from_events
 
 MAX_UNRECOGNIZED_SAMPLES = 200
@@ -165,8 +165,9 @@ def combine(partials: Sequence[PartialResult]) -> AnalysisResult:
                      version_source="logged" if version else None)
     paths = tuple(p.path for p in sorted(partials, key=lambda p: p.index))
     parse_notes = tuple(f"{paths[i] if i < len(paths) else i}: {text}" for i, text in features.notes)
+    story = tuple(e for e in config_events if e.kind in STORY_KINDS or e.kind in STORY_ALSO_HANDLED)
     return AnalysisResult(inputs=paths, format=fmt, lines=tally.freeze(), attempts=tuple(attempts),
-                          config=config, notes=tuple(tally.notes) + parse_notes)
+                          config=config, notes=tuple(tally.notes) + parse_notes, story=story)
 
 
 def analyze_paths(paths: Sequence[str], progress: ProgressFn | None = None

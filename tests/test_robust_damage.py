@@ -145,7 +145,7 @@ def test_crlf_line_ends(tmp_path, lines, clean):
     assert result.lines.damaged == 409
     assert read_notes(result) == (f"{tmp_path / 'damaged.log'}: 409 lines with CRLF line ends "
                                   "(CR removed), first at line 1",)
-    assert (result.lines.parsed, result.lines.unrecognized) == (158, 0)
+    assert (result.lines.parsed, result.lines.unrecognized) == (185, 0)  # 27 queue and informer lines: timeline
     assert complete_signatures(result) == complete_signatures(clean)
 
 
@@ -248,7 +248,7 @@ def test_gzip_with_trailing_garbage(tmp_path, lines, clean):
 # -- pasted and edited -------------------------------------------------------------------------------
 def test_headers_stripped(tmp_path, lines, clean):
     result = analyze_bytes(tmp_path, join(strip_headers(lines)))
-    assert result.lines.parsed == 158
+    assert result.lines.parsed == 185  # 27 queue and informer lines parsed for the timeline
     # 'Caches populated' lines are only known by their file name (reflector.go), which went with the header
     assert result.lines.unrecognized == 14
     assert {a.started_at for a in result.attempts} == {None}  # no header, no time: not made up
@@ -259,7 +259,7 @@ def test_headers_stripped(tmp_path, lines, clean):
 @pytest.mark.parametrize("indent", [b"    ", b"\t", b"  "])
 def test_indented_paste(tmp_path, lines, clean, indent):
     result = analyze_bytes(tmp_path, join([indent + ln for ln in lines]))
-    assert (result.lines.parsed, result.lines.unrecognized) == (158, 0)
+    assert (result.lines.parsed, result.lines.unrecognized) == (185, 0)  # 27 queue and informer lines: timeline
     assert complete_signatures(result) == complete_signatures(clean)
 
 
@@ -267,7 +267,7 @@ def test_every_line_duplicated(tmp_path, lines, clean):
     result = analyze_bytes(tmp_path, join([x for ln in lines for x in (ln, ln)]))
     by_reason = result.lines.ignored_by_reason
     assert by_reason["duplicate"] == len(records(lines)) == 280
-    assert result.lines.parsed == 158
+    assert result.lines.parsed == 185
     # the doubled body of the config dump is kept as continuation; its second ' >' closes nothing
     assert result.lines.unrecognized_samples == ((0, 262, " >"),)
     assert complete_signatures(result) == complete_signatures(clean)

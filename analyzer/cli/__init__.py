@@ -12,6 +12,7 @@ from ..engine import Engine
 from . import check, inspect, regress, report
 from .common import EXIT_CODES_HELP, RUN
 from .score import register as register_score
+from .timeline import register as register_timeline
 
 app = typer.Typer(
     name="schedlog",
@@ -57,6 +58,7 @@ regress.register(app)
 report.register(app)
 check.register(app)
 register_score(app)
+register_timeline(app)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from ..report.explain import explain_attempt, explanation_to_dict
 from ..report.explain_text import ExplainView, render_explain
 from ..report.jsonout import attempt_to_dict, result_to_dict
 from ..report.text import render_attempts, render_summary, render_unrecognized
+from ..report.timeline import longest_pending_data
 from ..times import FullTimes
 from .common import (
     ConfigOpt,
@@ -40,6 +41,7 @@ def summary(logs: LogsArg, output: OutputOpt = OutputFormat.table, quiet: QuietO
         data["outcomes"] = {}
         for a in result.attempts:
             data["outcomes"][a.outcome.value] = data["outcomes"].get(a.outcome.value, 0) + 1
+        data["longest_pending"] = longest_pending_data(result)
         if show_unrecognized:
             data["unrecognized_lines"] = [{"input": result.inputs[i], "line": n, "text": t}
                                           for i, n, t in result.lines.unrecognized_samples]

@@ -60,4 +60,13 @@ EVENT_KINDS: dict[str, str] = {
     "priorities": "the legacy predicate and priority key sets",
     "plugins_config": "the plugins and weights the framework instantiated (1.30+)",
     "component_config": "the KubeSchedulerConfiguration the scheduler runs with",
+    # --- timeline (issue 14) ---
+    "queue_move": "the pod moved to a scheduling queue (activeQ, backoffQ, unschedulable) on an event",
+    "queue_gated": "the pod went to the unschedulable pods because a PreEnqueue plugin (a gate) holds it",
+    "pre_enqueue": "a PreEnqueue plugin did not let the pod into the active queue",
+    "pod_seen": "the informer saw the pending pod (Add event for unscheduled pod)",
+    "pod_unqueued": "the pending pod left the informer's unscheduled set (bound, or deleted while pending)",
+    "pod_deleted": "a scheduled pod was deleted",
+    "pod_skipped": "the scheduler skipped a pod being deleted",
+    # --- end timeline ---
 }

@@ -71,6 +71,10 @@ DISPATCH: tuple[Route, ...] = (
     Route("node_event", "delete ", (" event for node ",)),
     Route("node_event", "Delete ", (" event for node ",)),
     Route("event", "Event(", ("): ", "reason: '"), stem=True),
+    # timeline (issue 14): pending pods seen and deleted (1.17-1.20 printf); "add event for scheduled pod" stays noise
+    Route("pod_informer", "add ", (" event for unscheduled pod ",)),
+    Route("pod_informer", "delete ", (" event for unscheduled pod ",)),
+    Route("pod_informer", "delete ", (" event for scheduled pod ",)),
 )
 
 START_RULES: tuple[str, ...] = tuple(dict.fromkeys(route.rule for route in DISPATCH))
@@ -304,6 +308,11 @@ class PrintfToEvent(Transformer):
 
     def component_config(self):
         return Event("component_config", data={})
+
+    def pod_informer(self, verb, state, pod):
+        kind = {("add", "unscheduled"): "pod_seen", ("delete", "unscheduled"): "pod_unqueued",
+                ("delete", "scheduled"): "pod_deleted"}.get((str(verb).lower(), str(state)))
+        return None if kind is None else Event(kind, pod=str(pod), pod_form=_pod_form(str(pod)))
 
 
 def _spaced_pod(ns_part: Token | None, pod: Token) -> tuple[str, str]:

@@ -74,6 +74,16 @@ STATEMENTS: dict[str, Statement] = {
     "Removed node in listed group from NodeTree": Statement("node_deleted", pod=None, node="node"),
     "Add event for node": Statement("node_added", pod=None, node="node"),
     "Delete event for node": Statement("node_deleted", pod=None, node="node"),
+    # --- timeline (issue 14): a pod's way through the queue, its gates and its deletion ---
+    "Pod moved to an internal scheduling queue": Statement("queue_move", extra=("event", "queue", "hint")),
+    "Pod moved to an internal scheduling queue, because the pod is gated": Statement(
+        "queue_gated", extra=("event", "queue")),
+    "Status after running PreEnqueue plugin": Statement("pre_enqueue", name="plugin", extra=("status",)),
+    "Add event for unscheduled pod": Statement("pod_seen"),
+    "Delete event for unscheduled pod": Statement("pod_unqueued"),
+    "Delete event for scheduled pod": Statement("pod_deleted"),
+    "Skip schedule deleting pod": Statement("pod_skipped"),
+    # --- end timeline ---
 }
 
 

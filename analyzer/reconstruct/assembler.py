@@ -39,6 +39,11 @@ _HANDED_LIMIT = 4096  # how many handed-on attempts a stream remembers for late 
 _FAILED_OUTCOMES = (Outcome.UNSCHEDULABLE, Outcome.ERROR)
 # failure texts that are a filter histogram (unschedulable), in the eras' spellings; others are errors
 _FIT_FAILURE_HEADS = ("0/", "No nodes are available that match", "pod (")
+# A pod's story beyond its cycles (analyzer/timeline): kept beside the config lines. The queue, gate and
+# informer lines have no handler; the outcome and preemption lines are also applied to their attempt.
+STORY_KINDS = frozenset({"queue_move", "queue_gated", "pre_enqueue", "pod_seen", "pod_unqueued", "pod_deleted",
+                         "pod_skipped"})
+STORY_ALSO_HANDLED = frozenset({"bound", "bind_failed", "no_fit", "schedule_error", "preempted"})
 _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-affinity constraints satisfied",
                             "pod (anti)affinity constraints satisfied")
 
@@ -234,7 +239,7 @@ class Assembler:
         """Apply one event; yield the attempts that became final because of it."""
         kind = event.kind
         self.last_draft = None
-        if kind in CONFIG_KINDS:
+        if kind in CONFIG_KINDS or kind in STORY_KINDS:
             self.config_events.append(event)
             if kind == "component_config":
                 self._resource_orders = resource_orders(event.data.get("text"))
@@ -242,6 +247,8 @@ class Assembler:
                 self._cut_process(event, f"the scheduler restarted at line {event.line}")
                 yield from self._take_cut()
             return
+        if kind in STORY_ALSO_HANDLED:
+            self.config_events.append(event)
         stream = self._stream(event)
         if kind != "panic":
             self._last_stream[event.stream.split(":", 1)[0]] = event.stream

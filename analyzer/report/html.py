@@ -30,6 +30,7 @@ from .explain import Explanation, Loss, contribution, explain_attempt, node_tota
 from .png import select
 from .ranking import heat_columns, rank_nodes, ranks, rest_summary
 from .svg import gap_chart, gap_rows
+from .timeline_html import timeline_view
 
 TEMPLATES = Path(__file__).with_name("templates")
 SCRIPT = TEMPLATES / "report.js"
@@ -289,6 +290,7 @@ def render_html(result: AnalysisResult, pod: str | None = None, max_sections: in
         deciders=_deciders(attempts, explained, colors),
         hidden_label=charts.HIDDEN_LABEL, node_total=node_total, colors=colors,
         script=script, script_source=script_source, data=script_json(_node_data(detailed)),
+        timeline=timeline_view(result, pod, times),
     )
 
 

@@ -10,6 +10,7 @@ from ..model import AnalysisResult, Attempt
 from ..times import INFERRED, FullTimes
 from .explain import node_counts
 from .tables import Column, TableData, render_table
+from .timeline import longest_pending_rows
 
 
 def _fmt(value: object) -> str:
@@ -39,6 +40,7 @@ def summary_table(result: AnalysisResult) -> TableData:
     if result.config.weights:
         rows.append(["weights (from the log)",
                      ", ".join(f"{k}={v}" for k, v in sorted(result.config.weights.items()))])
+    rows += longest_pending_rows(result)
     rows += [["note", note] for note in result.notes]
     return TableData([Column("what"), Column("value")], rows, title="schedlog summary")
 

@@ -1,0 +1,95 @@
+"""The report's "Pods over time" part: an inline SVG with a lane per pod (the ones that waited longest) and a
+collapsed section per pod with its timeline. Plain SVG and HTML, no script (the page's CSP allows one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from ..model import AnalysisResult
+from ..timeline import PodStory, build_stories
+from ..timeline.build import parse_time
+from ..times import FullTimes
+from .timeline import full_time, ranked, waited_text
+
+MAX_LANES = 20
+MAX_ENTRIES_EACH_END = 20  # a pod's table in the page: its first and last 20 entries
+LANE_HEIGHT, PLOT_WIDTH, CHAR_WIDTH, MAX_LABEL = 18, 620, 6.4, 420  # px; labels in 11px type
+MARK_COLORS = {"attempt": "#555", "bound": "#2a7", "bind-failed": "#c33", "deleted": "#c33", "backoff": "#e90",
+               "gated": "#96c", "queue": "#69c", "preemption": "#c60"}
+OUTCOME_COLORS = {"unschedulable": "#c33", "error": "#c33", "deleted": "#999"}
+
+
+def _offset(at: str | None, start: Any, span: float, left: float) -> float | None:
+    moment = parse_time(at)
+    if moment is None or start is None or moment.tzinfo != start.tzinfo:
+        return None
+    return left + PLOT_WIDTH * max((moment - start).total_seconds(), 0.0) / span
+
+
+def _mark_color(kind: str, details: Any) -> str | None:
+    """Failed attempts show red, the others by kind (None: no mark)."""
+    if kind == "attempt" and details.get("outcome") in ("unschedulable", "error"):
+        return "#c33"
+    return MARK_COLORS.get(kind)
+
+
+def lanes_svg(stories: list[PodStory]) -> Markup:
+    """One lane per pod: a bar from first sight over its waiting time, a mark per timeline entry."""
+    firsts = [parse_time(s.first.at) for s in stories if s.first and s.first.at]
+    firsts = [f for f in firsts if f is not None]
+    if not firsts:
+        return Markup("")
+    start = min(firsts, key=lambda t: (t.tzinfo is not None, t))
+    longest = max((s.waited_seconds or 0.0) for s in stories)
+    ends = [parse_time(e.at) for s in stories for e in s.entries if e.at]
+    span = max([longest] + [(e - start).total_seconds() for e in ends if e is not None and e.tzinfo == start.tzinfo])
+    span = span or 1e-6
+    height = LANE_HEIGHT * len(stories) + 24
+    left = min(max(len(s.pod) for s in stories) * CHAR_WIDTH + 12, MAX_LABEL)
+    parts = [f'<svg class="lanes" width="{left + PLOT_WIDTH + 10:.0f}" height="{height}" role="img" '
+             f'aria-label="pods over time">']
+    for i, story in enumerate(stories):
+        y = 4 + i * LANE_HEIGHT
+        parts.append(f'<text x="0" y="{y + 12}" font-size="11">{escape(story.pod)}</text>')
+        x0 = _offset(story.first.at if story.first else None, start, span, left)
+        if x0 is not None and story.waited_seconds is not None:
+            width = max(PLOT_WIDTH * story.waited_seconds / span, 1.0)
+            color = OUTCOME_COLORS.get(story.outcome, "#bcd")
+            parts.append(f'<rect x="{x0:.1f}" y="{y + 5}" width="{width:.1f}" height="6" fill="{color}" '
+                         f'opacity="0.5"><title>{escape(story.pod)}: {story.outcome}, waited '
+                         f'{waited_text(story.waited_seconds)}</title></rect>')
+        for entry in story.entries:
+            x, color = _offset(entry.at, start, span, left), _mark_color(entry.kind, entry.details)
+            if x is None or color is None:
+                continue
+            parts.append(f'<circle cx="{x:.1f}" cy="{y + 8}" r="3.5" fill="{color}"><title>line '
+                         f'{entry.line}: {escape(entry.text)}</title></circle>')
+    parts.append(f'<text x="{left:.0f}" y="{height - 4}" font-size="10" fill="#777">0</text>'
+                 f'<text x="{left + PLOT_WIDTH:.0f}" y="{height - 4}" font-size="10" fill="#777" '
+                 f'text-anchor="end">{escape(waited_text(span))}</text></svg>')
+    return Markup("".join(parts))
+
+
+def timeline_view(result: AnalysisResult, pod: str | None, times: FullTimes, limit: int = MAX_LANES
+                  ) -> dict[str, Any] | None:
+    """What the template's timeline part needs (None when the log names no pod)."""
+    stories = build_stories(result)
+    if pod is not None:
+        stories = [s for s in stories if s.pod == pod or s.pod.rsplit("/", 1)[-1] == pod]
+    if not stories:
+        return None
+    shown = ranked(stories)[:limit]
+    pods = []
+    for story in shown:
+        kept = story.entries
+        left_out = max(len(kept) - 2 * MAX_ENTRIES_EACH_END, 0)
+        if left_out:  # a pod retried for hours: its first and last entries, and a count of the rest
+            kept = kept[:MAX_ENTRIES_EACH_END] + kept[-MAX_ENTRIES_EACH_END:]
+        entries = [{"at": full_time(times, e.at, e.input)[0] or "", "line": e.line, "kind": e.kind, "text": e.text}
+                   for e in kept]
+        pods.append({"pod": story.pod, "outcome": story.outcome, "node": story.node, "attempts": story.attempts,
+                     "waited": waited_text(story.waited_seconds), "last_reason": story.last_reason,
+                     "entries": entries, "left_out": left_out, "cut_after": MAX_ENTRIES_EACH_END})
+    return {"svg": lanes_svg(shown), "pods": pods, "total": len(stories), "rest": len(stories) - len(shown)}

@@ -226,7 +226,7 @@ def test_thousand_node_log_lists_the_top_pods_and_counts_the_rest(tmp_path: Path
     table = runner.invoke(app, ["timeline", path, "--top", "5"])
     assert table.exit_code == 0, table.output
     rows = table.output.splitlines()
-    assert rows[0].split()[:2] == ["POD", "OUTCOME"] and len(rows) == 1 + 5 + 1
+    assert rows[0].split()[:2] == ["pod", "outcome"] and len(rows) == 1 + 5 + 1
     assert rows[-1].startswith("... and 7 more pods")
     data = json.loads(runner.invoke(app, ["timeline", path, "-o", "json"]).output)
     assert len(data["pods"]) == 12

@@ -69,9 +69,9 @@ def ranked(stories: list[PodStory]) -> list[PodStory]:
 def pods_table(stories: list[PodStory], times: FullTimes, top: int = DEFAULT_TOP) -> tuple[TableData, int]:
     """The ``top`` pods that waited longest, one row each; and how many pods were left out."""
     chosen = ranked(stories)[:top] if top > 0 else ranked(stories)
-    columns = [Column("POD"), Column("OUTCOME"), Column("NODE"), Column("ATTEMPTS", right=True),
-               Column("WAITED", right=True), Column("FIRST SEEN", wide=True), Column("LINE", right=True, wide=True),
-               Column("LAST REASON", optional=True)]
+    columns = [Column("pod"), Column("outcome"), Column("node"), Column("attempts", right=True),
+               Column("waited", right=True), Column("first seen", wide=True), Column("line", right=True, wide=True),
+               Column("last reason", optional=True)]
     rows = []
     for s in chosen:
         first = s.first
@@ -83,7 +83,7 @@ def pods_table(stories: list[PodStory], times: FullTimes, top: int = DEFAULT_TOP
 
 def story_table(story: PodStory, times: FullTimes, inputs: tuple[str, ...]) -> TableData:
     """One pod's timeline: time, line, kind, what happened."""
-    columns = [Column("AT"), Column("FILE", wide=True), Column("LINE", right=True), Column("KIND"), Column("WHAT")]
+    columns = [Column("at"), Column("file", wide=True), Column("line", right=True), Column("kind"), Column("what")]
     rows = [[full_time(times, e.at, e.input)[0] or "", inputs[e.input] if e.input < len(inputs) else "",
              str(e.line), e.kind, e.text] for e in story.entries]
     return TableData(columns, rows, title=f"{story.pod}: {story.outcome}"

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 
 class Provenance(StrEnum):
@@ -271,3 +272,4 @@ class AnalysisResult:
     config: SchedulerConfig = field(default_factory=SchedulerConfig)
     notes: tuple[str, ...] = ()
     year: int | None = None  # the year the user says the log starts in (--year); klog prints none
+    cache: Any = None  # reconstruct.cache.CacheFacts: SIGUSR2 dumps, comparer findings, cache changes (or None)

@@ -17,6 +17,7 @@ from .parse.lines import IGNORED, PARSED, UNRECOGNIZED, FormatFeatures, LinePars
 from .read.sources import check_input, iter_physical_lines
 from .read.wrappers import unwrap_lines
 from .reconstruct.assembler import Assembler, assemble
+from .reconstruct.cache import cache_facts
 from .reconstruct.config import config_from_events
 
 MAX_UNRECOGNIZED_SAMPLES = 200
@@ -166,7 +167,8 @@ def combine(partials: Sequence[PartialResult]) -> AnalysisResult:
     paths = tuple(p.path for p in sorted(partials, key=lambda p: p.index))
     parse_notes = tuple(f"{paths[i] if i < len(paths) else i}: {text}" for i, text in features.notes)
     return AnalysisResult(inputs=paths, format=fmt, lines=tally.freeze(), attempts=tuple(attempts),
-                          config=config, notes=tuple(tally.notes) + parse_notes)
+                          config=config, notes=tuple(tally.notes) + parse_notes,
+                          cache=cache_facts(config_events) or None)
 
 
 def analyze_paths(paths: Sequence[str], progress: ProgressFn | None = None

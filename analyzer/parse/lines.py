@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..read.wrappers import LogicalLine
+from .dumps import COLLECTED_KINDS, legacy_entry_event
 from .events import Event
 from .ignore import IGNORED_EXACT_LINES, ignored_file_reason, ignored_message_reason
 from .klog import (
@@ -33,6 +34,7 @@ from .structured import MULTILINE, split_structured, structured_event
 PARSED, IGNORED, UNRECOGNIZED = "parsed", "ignored", "unrecognized"
 _LOGGER_PREFIX = re.compile(r'[A-Za-z0-9_./-]+: "')  # klogr 2.100 contextual names before the message
 RECENT_RECORDS = 4096  # how far back an exactly repeated record line is recognized as a duplicate
+HELD_KINDS = COLLECTED_KINDS | {"component_config"}  # records whose following lines are collected into data["text"]
 
 
 @dataclass(slots=True)
@@ -157,7 +159,7 @@ class LineParser:
         verdict.lines = folded
         if verdict.event is not None:
             self._locate(verdict.event, line)
-            if verdict.event.kind == "component_config":
+            if verdict.event.kind in HELD_KINDS:
                 # hold the event until its continuation lines are collected; count the head line now
                 self._config, verdict.event = verdict.event, None
         out.append(verdict)
@@ -268,10 +270,10 @@ class LineParser:
                     return Classified(IGNORED, reason)
                 return Classified(UNRECOGNIZED)
         first_line = msg.split("\n", 1)[0]
-        event = parse_printf(first_line)
+        event = parse_printf(first_line) or legacy_entry_event(msg, file)
         if event is not None:
             self._printf_open = True
-            if event.kind == "component_config":
+            if event.kind in HELD_KINDS:
                 event.data["text"] = msg.split("\n", 1)[1] if "\n" in msg else ""
             self._stamp(event, line, pid, ts)
             return Classified(PARSED, event=event)
@@ -304,8 +306,8 @@ class LineParser:
             self._clock.see("json", (float(obj["ts"]),), line.number)
         event = None if msg.endswith("\n") else structured_event(msg, obj)
         if event is None:
-            event = parse_printf(msg.rstrip("\n").split("\n", 1)[0])
-            if event is not None and event.kind == "component_config":
+            event = parse_printf(msg.rstrip("\n").split("\n", 1)[0]) or legacy_entry_event(msg.split("\n", 1)[0], file)
+            if event is not None and event.kind in HELD_KINDS:
                 event.data["text"] = msg.split("\n", 1)[1] if "\n" in msg else ""
         if event is not None:
             if event.kind == "component_config" and isinstance(obj.get("config"), str):

@@ -62,6 +62,12 @@ DISPATCH: tuple[Route, ...] = (
     Route("node_event", "Add ", (" event for node ",)),
     Route("node_event", "delete ", (" event for node ",)),
     Route("node_event", "Delete ", (" event for node ",)),
+    # cache dumps and the cache comparer (issue 14; analyzer/parse/dumps.py)
+    Route("cache_dump", "Dump ", endswith="of cached NodeInfo"),
+    Route("queue_dump", "Dump ", ("of scheduling queue:",)),
+    Route("cache_mismatch", "cache ", ("mismatch: missed ",)),
+    Route("pod_deleted", "delete ", (" event for scheduled pod ",)),
+    Route("cache_mismatch_kv", '"Cache ', ('mismatch" ',)),
 )
 
 START_RULES: tuple[str, ...] = tuple(dict.fromkeys(route.rule for route in DISPATCH))
@@ -265,6 +271,23 @@ class PrintfToEvent(Transformer):
 
     def component_config(self):
         return Event("component_config", data={})
+
+    # cache dumps and the cache comparer (issue 14; analyzer/parse/dumps.py)
+    def cache_dump(self):
+        return Event("cache_dump", data={"text": ""})
+
+    def queue_dump(self, rest=None):
+        return Event("queue_dump", data={"text": str(rest).strip() if rest else ""})
+
+    def cache_mismatch(self, what, missed, _what, redundant):
+        what = str(what).capitalize()
+        return Event("cache_mismatch", data={f"missed{what}": str(missed), f"redundant{what}": str(redundant)})
+
+    def cache_mismatch_kv(self, *pairs):
+        return Event("cache_mismatch", data=dict(str(p).split("=", 1) for p in pairs))
+
+    def pod_deleted(self, pod):
+        return Event("pod_deleted", pod=str(pod))
 
 
 def _keys(text: str) -> list[str]:

@@ -26,6 +26,7 @@ from ..model import (
     frozen_map,
 )
 from ..parse.events import Event
+from .cache import CACHE_KINDS
 from .failure import parse_failure
 from .names import canonical_name, plugin_from_logger
 
@@ -196,9 +197,10 @@ class Assembler:
         """Apply one event; yield the attempts that became final because of it."""
         kind = event.kind
         self.last_draft = None
-        if kind in CONFIG_KINDS:
+        if kind in CONFIG_KINDS or kind in CACHE_KINDS:  # cache events: kept for reconstruct/cache.py too
             self.config_events.append(event)
-            return
+            if kind in CONFIG_KINDS:
+                return
         stream = self._stream(event)
         handler = getattr(self, f"_on_{kind}", None)
         if handler is None:

@@ -88,6 +88,7 @@ class CacheFacts:
     dumps: tuple[CacheDump, ...] = ()
     mismatches: tuple[CacheMismatch, ...] = ()
     changes: tuple[CacheChange, ...] = ()
+    pod_requests: Any = None  # ns/name -> requests, given by the caller (never in the log): for replays
 
     def __bool__(self) -> bool:
         return bool(self.dumps or self.mismatches)

@@ -7,6 +7,7 @@ from collections import Counter
 from rich.console import Console
 
 from ..model import AnalysisResult, Attempt
+from .cachetext import summary_rows as cache_summary_rows
 from .explain import node_counts
 from .tables import Column, TableData, render_table
 
@@ -37,6 +38,7 @@ def summary_table(result: AnalysisResult) -> TableData:
     if result.config.weights:
         rows.append(["weights (from the log)",
                      ", ".join(f"{k}={v}" for k, v in sorted(result.config.weights.items()))])
+    rows += cache_summary_rows(result)
     rows += [["note", note] for note in result.notes]
     return TableData([Column("what"), Column("value")], rows, title="schedlog summary")
 

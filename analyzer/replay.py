@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from .model import AnalysisResult, Attempt, Outcome
@@ -30,6 +31,8 @@ _PLUGINS: tuple[tuple[tuple[int, int], str, str], ...] = (
     ((1, 17), "NodeResourcesLeastAllocated", "NodeResourcesBalancedAllocation"),
     ((0, 0), "LeastRequestedPriority", "BalancedResourceAllocation"),
 )
+SCOPE_CAVEAT = ("a dump has no labels, taints or unschedulable flags: the ranking covers the resource scorers "
+                "and the resource fit only, not the other filters and scorers")
 REQUESTED_CAVEAT = ("the dump prints Requested; NodeResourcesFit scores from NonZeroRequested, which counts "
                     "100m CPU / 200Mi memory for each container without a request, so the Fit scores assume "
                     "every pod on the node requests both")
@@ -66,6 +69,8 @@ class AttemptReplay:
     caveats: tuple[str, ...] = ()
     disagreements: tuple[str, ...] = ()  # logged resource lines that differ from the replayed state
     provenance: str = "derived"
+    node_count: int = 0  # nodes in the replayed cache (``nodes`` may list fewer: see replay's ``keep``)
+    fitting_nodes: int | None = None  # nodes whose free resources hold the pod (None: its requests unknown)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,7 +78,7 @@ class AttemptReplay:
             "pod_requests": dict(self.pod_requests) if self.pod_requests is not None else None,
             "pod_requests_provenance": self.pod_requests_provenance,
             "weights": dict(self.weights), "weights_provenance": self.weights_provenance,
-            "ranking": list(self.ranking),
+            "ranking": list(self.ranking), "node_count": self.node_count, "fitting_nodes": self.fitting_nodes,
             "nodes": [{"node": n.node, "allocatable": dict(n.allocatable),
                        "requested": dict(n.requested) if n.requested is not None else None,
                        "fits": n.fits, "scores": dict(n.scores), "total": n.total, "rank": n.rank,
@@ -81,6 +86,27 @@ class AttemptReplay:
                        "notes": list(n.notes)} for n in self.nodes],
             "caveats": list(self.caveats), "disagreements": list(self.disagreements),
         }
+
+
+class PodsError(ValueError):
+    """A --pods file that cannot be read as pod objects."""
+
+
+def load_pod_requests(path: str) -> dict[str, dict[str, int]]:
+    """ns/name -> requests from a file of pod objects: a PodList (or a List) in YAML or JSON, or one Pod."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+        items = data.get("items", [data]) if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise PodsError(f"{path}: not a PodList or a Pod (YAML or JSON)")
+        return pod_requests_from_podlist([i for i in items if isinstance(i, dict) and i.get("kind", "Pod") == "Pod"])
+    except (OSError, yaml.YAMLError, ValueError, TypeError, AttributeError) as exc:
+        if isinstance(exc, PodsError):
+            raise
+        raise PodsError(f"{path}: cannot read pod objects: {str(exc).splitlines()[0]}") from exc
 
 
 def pod_requests_from_podlist(items: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
@@ -125,34 +151,44 @@ def non_zero(requests: Mapping[str, int]) -> dict[str, int]:
 
 
 def replay(result: AnalysisResult, pod_requests: Mapping[str, Mapping[str, int]] | None = None,
-           version: str | None = None) -> list[AttemptReplay]:
-    """One AttemptReplay per attempt that follows a dump in the same scheduler process."""
+           version: str | None = None, keep: int | None = None) -> list[AttemptReplay]:
+    """One AttemptReplay per attempt that follows a dump in the same scheduler process, in log order.
+
+    The cache is replayed once, forward: each attempt sees the dump plus every bind and cache change
+    logged between the dump and its start. ``keep``: list only the ``keep`` best-ranked nodes, the
+    node the scheduler picked and the nodes changed since the dump (None: every node).
+    """
     facts: CacheFacts | None = result.cache
     if not facts or not facts.dumps:
         return []
     version = version or result.format.k8s_version
+    timeline: list[tuple[tuple[int, int], int, Any]] = [(d.at.order, 0, d) for d in facts.dumps]
+    timeline += [(c.at.order, 1, c) for c in facts.changes]
+    timeline += [(_order(a), 2, a) for a in result.attempts if a.span is not None]
+    states: dict[str, tuple[CacheDump, dict[str, _State], dict[str, str]]] = {}  # per scheduler process
     out = []
-    for attempt in result.attempts:
-        dump = _dump_before(facts, attempt)
-        if dump is not None:
-            out.append(_replay_attempt(result, facts, dump, attempt, pod_requests, version))
+    for _, rank, item in sorted(timeline, key=lambda t: (t[0], t[1])):
+        if rank == 0:
+            states[item.at.stream] = (item, {n.name: _State(dict(n.allocatable), dict(n.requested), [])
+                                             for n in item.nodes if not n.deleted},
+                                      {p.key: n.name for n in item.nodes for p in n.pods})
+            continue
+        stream = item.at.stream if rank == 1 else item.stream
+        current = states.get(stream or "")
+        if current is None:
+            continue
+        dump, state, where = current
+        if rank == 1:
+            _apply(state, where, item.kind, item.pod, item.node, pod_requests)
+            continue
+        out.append(_replay_attempt(result, dump, state, item, pod_requests, version, keep))
+        if item.winner and item.outcome not in (Outcome.ERROR, Outcome.UNSCHEDULABLE):
+            _apply(state, where, "assumed", item.pod, item.winner, pod_requests)
     return out
 
 
-def _order(attempt: Attempt) -> tuple[int, int] | None:
-    return (attempt.span.input, attempt.span.first_line) if attempt.span else None
-
-
-def _dump_before(facts: CacheFacts, attempt: Attempt) -> CacheDump | None:
-    at = _order(attempt)
-    if at is None:
-        return None
-    before = [d for d in facts.dumps if d.at.order < at and _same_process(d.at.stream, attempt.stream)]
-    return before[-1] if before else None
-
-
-def _same_process(dump_stream: str, attempt_stream: str | None) -> bool:
-    return attempt_stream is None or dump_stream == attempt_stream
+def _order(attempt: Attempt) -> tuple[int, int]:
+    return (attempt.span.input, attempt.span.first_line) if attempt.span else (0, 0)
 
 
 @dataclass
@@ -161,25 +197,6 @@ class _State:
     requested: dict[str, int] | None
     notes: list[str]
     assumed: list[str] = field(default_factory=list)  # pods the scheduler placed here after the dump
-
-
-def _state_at(result: AnalysisResult, facts: CacheFacts, dump: CacheDump, attempt: Attempt,
-              pod_requests: Mapping[str, Mapping[str, int]] | None) -> dict[str, _State]:
-    """The nodes as the cache held them when ``attempt`` started: the dump plus what happened since."""
-    state = {n.name: _State(dict(n.allocatable), dict(n.requested), []) for n in dump.nodes if not n.deleted}
-    where = {p.key: n.name for n in dump.nodes for p in n.pods}
-    start = _order(attempt)
-    steps: list[tuple[tuple[int, int], str, str | None, str | None]] = []
-    for other in result.attempts:
-        pos = _order(other)
-        if (pos is None or not (dump.at.order < pos < start) or not other.winner
-                or other.outcome in (Outcome.ERROR, Outcome.UNSCHEDULABLE)):
-            continue
-        steps.append((pos, "assumed", other.pod, other.winner))
-    steps += [(c.at.order, c.kind, c.pod, c.node) for c in facts.changes if dump.at.order < c.at.order < start]
-    for _, kind, pod, node in sorted(steps, key=lambda s: s[0]):
-        _apply(state, where, kind, pod, node, pod_requests)
-    return state
 
 
 def _apply(state: dict[str, _State], where: dict[str, str], kind: str, pod: str | None, node: str | None,
@@ -194,15 +211,18 @@ def _apply(state: dict[str, _State], where: dict[str, str], kind: str, pod: str 
     elif kind == "node_added" and node and node not in state:
         state[node] = _State({}, None, ["added after the dump: its amounts are not in the log"])
     elif kind == "node_updated" and node in state:
-        state[node].notes.append("updated after the dump: its allocatable may have changed")
+        note = "updated after the dump: its allocatable may have changed"
+        if note not in state[node].notes:
+            state[node].notes.append(note)
     elif kind == "node_deleted" and node in state:
         del state[node]
 
 
 def _add(node: _State, requests: Mapping[str, int] | None, sign: int, what: str) -> None:
     if requests is None or node.requested is None:
+        if node.requested is not None:
+            node.notes.append(f"{what}; its requests are unknown, so the node's requested amounts are too")
         node.requested = None
-        node.notes.append(f"{what}; its requests are unknown, so the node's requested amounts are too")
         return
     for r, q in requests.items():
         node.requested[r] = node.requested.get(r, 0) + sign * q
@@ -213,9 +233,9 @@ def _plugins(version: str | None) -> tuple[str, str]:
     return next((fit, bal) for first, fit, bal in _PLUGINS if v >= first)
 
 
-def _replay_attempt(result: AnalysisResult, facts: CacheFacts, dump: CacheDump, attempt: Attempt,
-                    pod_requests: Mapping[str, Mapping[str, int]] | None, version: str | None) -> AttemptReplay:
-    state = _state_at(result, facts, dump, attempt, pod_requests)
+def _replay_attempt(result: AnalysisResult, dump: CacheDump, state: Mapping[str, _State], attempt: Attempt,
+                    pod_requests: Mapping[str, Mapping[str, int]] | None, version: str | None,
+                    keep: int | None) -> AttemptReplay:
     fit_name, bal_name = _plugins(version)
     logged = result.config.weights
     weights = {name: logged.get(name, 1) for name in (fit_name, bal_name)}
@@ -223,20 +243,35 @@ def _replay_attempt(result: AnalysisResult, facts: CacheFacts, dump: CacheDump, 
     pod = (pod_requests or {}).get(attempt.pod)
     caveats = [REQUESTED_CAVEAT] if pod is not None else ["the pod's requests are not in the log and were not "
                                                           "given: node states only, no scores"]
+    caveats.append(SCOPE_CAVEAT)
     if version is None:
         caveats.append("the Kubernetes version is unknown: scored with the rules of 1.30")
     nodes = [_score_node(name, st, pod, version, fit_name, bal_name, weights) for name, st in sorted(state.items())]
     ranked = sorted((n for n in nodes if n.total is not None and n.fits), key=lambda n: (-n.total, n.node))
     ranks = {n.node: i for i, n in enumerate(ranked, start=1)}
+    if keep is not None:
+        wanted = {n.node for n in ranked[:keep]} | {attempt.winner} | {n.node for n in nodes if n.notes}
+        nodes = [n for n in nodes if n.node in wanted]
     nodes = [_with_rank(n, ranks.get(n.node)) for n in nodes]
+    shown = [n.node for n in ranked] if keep is None else [n.node for n in ranked[:keep]]
     return AttemptReplay(attempt.pod, attempt.attempt, dump.at.line, dump.at.ts, dict(pod) if pod is not None else None,
-                         "inferred" if pod is not None else "absent", tuple(nodes), tuple(n.node for n in ranked),
-                         weights, weights_prov, tuple(caveats), tuple(_disagreements(attempt, state, pod)))
+                         "inferred" if pod is not None else "absent", tuple(nodes), tuple(shown),
+                         weights, weights_prov, tuple(caveats), tuple(_disagreements(attempt, state, pod)),
+                         node_count=len(state), fitting_nodes=len(ranked) if pod is not None else None)
 
 
 def _with_rank(node: ReplayedNode, rank: int | None) -> ReplayedNode:
     return ReplayedNode(node.node, node.allocatable, node.requested, node.fits, node.scores, node.total, rank,
                         node.notes)
+
+
+@lru_cache(maxsize=1 << 16)
+def _cached_score(kind: str, version: str, alloc: tuple, requested: tuple, pod: tuple) -> int | None:
+    """calculator.score for hashable inputs: nodes of one shape and load score alike in every attempt."""
+    try:
+        return calculator.score(kind, version, dict(alloc), dict(requested), pod_requests=dict(pod))
+    except calculator.ScoreInputError:
+        return None
 
 
 def _score_node(name: str, st: _State, pod: Mapping[str, int] | None, version: str | None, fit_name: str,
@@ -245,26 +280,22 @@ def _score_node(name: str, st: _State, pod: Mapping[str, int] | None, version: s
     if st.assumed:
         shown = ", ".join(st.assumed[:5]) + (f" and {len(st.assumed) - 5} more" if len(st.assumed) > 5 else "")
         notes += (f"{len(st.assumed)} pod(s) placed here since the dump: {shown}",)
-    if pod is None or st.requested is None or not st.allocatable:
-        return ReplayedNode(name, st.allocatable, st.requested, None, {}, None, None, notes)
-    alloc = {r: st.allocatable.get(r, 0) for r in RESOURCES}
-    fits = all(st.requested.get(r, 0) + q <= st.allocatable.get(r, 0) for r, q in pod.items() if q) and \
-        st.requested.get("pods", 0) < st.allocatable.get("pods", 1 << 62)
+    requested = None if st.requested is None else dict(st.requested)
+    if pod is None or requested is None or not st.allocatable:
+        return ReplayedNode(name, st.allocatable, requested, None, {}, None, None, notes)
+    alloc = tuple((r, st.allocatable.get(r, 0)) for r in RESOURCES)
+    fits = all(requested.get(r, 0) + q <= st.allocatable.get(r, 0) for r, q in pod.items() if q)
     nz = non_zero(pod)
-    fit_req = {r: st.requested.get(r, 0) + nz[r] for r in RESOURCES}
-    bal_req = {r: st.requested.get(r, 0) + pod.get(r, 0) for r in RESOURCES}
-    scorer_version = version or "1.30"
-    pod_res = {r: pod.get(r, 0) for r in RESOURCES}
+    fit_req = tuple((r, requested.get(r, 0) + nz[r]) for r in RESOURCES)
+    bal_req = tuple((r, requested.get(r, 0) + pod.get(r, 0)) for r in RESOURCES)
+    pod_res = tuple((r, pod.get(r, 0)) for r in RESOURCES)
     scores: dict[str, int] = {}
     for plugin, kind, req in ((fit_name, "least", fit_req), (bal_name, "balanced", bal_req)):
-        try:
-            value = calculator.score(kind, scorer_version, alloc, req, pod_requests=pod_res)
-        except calculator.ScoreInputError:
-            value = None
+        value = _cached_score(kind, version or "1.30", alloc, req, pod_res)
         if value is not None:
             scores[plugin] = value * weights[plugin]
     total = sum(scores.values()) if scores else None
-    return ReplayedNode(name, st.allocatable, st.requested, fits, scores, total, None, notes)
+    return ReplayedNode(name, st.allocatable, requested, fits, scores, total, None, notes)
 
 
 def _disagreements(attempt: Attempt, state: Mapping[str, _State], pod: Mapping[str, int] | None) -> list[str]:

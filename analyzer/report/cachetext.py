@@ -12,6 +12,7 @@ from ..model import AnalysisResult
 from ..reconstruct.cache import CacheDump, CacheFacts, CacheMismatch
 
 SHOWN = 5  # names listed before "and N more"
+SHOWN_NODES = 10  # replayed nodes an attempt's JSON lists: the best ranked (plus the winner and changed nodes)
 
 
 def _facts(result: AnalysisResult) -> CacheFacts:
@@ -55,7 +56,7 @@ def replays_by_attempt(result: AnalysisResult) -> dict[tuple[str, int], dict[str
         return {}
     from ..replay import replay
 
-    return {(r.pod, r.attempt): r.to_dict() for r in replay(result, facts.pod_requests)}
+    return {(r.pod, r.attempt): r.to_dict() for r in replay(result, facts.pod_requests, keep=SHOWN_NODES)}
 
 
 def names(items: tuple[str, ...] | list[str]) -> str:

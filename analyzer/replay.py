@@ -71,6 +71,7 @@ class AttemptReplay:
     provenance: str = "derived"
     node_count: int = 0  # nodes in the replayed cache (``nodes`` may list fewer: see replay's ``keep``)
     fitting_nodes: int | None = None  # nodes whose free resources hold the pod (None: its requests unknown)
+    changed_nodes: int = 0  # nodes whose state changed since the dump (pods placed, updates, additions)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +80,7 @@ class AttemptReplay:
             "pod_requests_provenance": self.pod_requests_provenance,
             "weights": dict(self.weights), "weights_provenance": self.weights_provenance,
             "ranking": list(self.ranking), "node_count": self.node_count, "fitting_nodes": self.fitting_nodes,
+            "changed_nodes": self.changed_nodes,
             "nodes": [{"node": n.node, "allocatable": dict(n.allocatable),
                        "requested": dict(n.requested) if n.requested is not None else None,
                        "fits": n.fits, "scores": dict(n.scores), "total": n.total, "rank": n.rank,
@@ -155,8 +157,8 @@ def replay(result: AnalysisResult, pod_requests: Mapping[str, Mapping[str, int]]
     """One AttemptReplay per attempt that follows a dump in the same scheduler process, in log order.
 
     The cache is replayed once, forward: each attempt sees the dump plus every bind and cache change
-    logged between the dump and its start. ``keep``: list only the ``keep`` best-ranked nodes, the
-    node the scheduler picked and the nodes changed since the dump (None: every node).
+    logged between the dump and its start. ``keep``: list only the ``keep`` best-ranked nodes and the
+    node the scheduler picked (None: every node).
     """
     facts: CacheFacts | None = result.cache
     if not facts or not facts.dumps:
@@ -250,14 +252,15 @@ def _replay_attempt(result: AnalysisResult, dump: CacheDump, state: Mapping[str,
     ranked = sorted((n for n in nodes if n.total is not None and n.fits), key=lambda n: (-n.total, n.node))
     ranks = {n.node: i for i, n in enumerate(ranked, start=1)}
     if keep is not None:
-        wanted = {n.node for n in ranked[:keep]} | {attempt.winner} | {n.node for n in nodes if n.notes}
+        wanted = {n.node for n in ranked[:keep]} | {attempt.winner}
         nodes = [n for n in nodes if n.node in wanted]
     nodes = [_with_rank(n, ranks.get(n.node)) for n in nodes]
     shown = [n.node for n in ranked] if keep is None else [n.node for n in ranked[:keep]]
     return AttemptReplay(attempt.pod, attempt.attempt, dump.at.line, dump.at.ts, dict(pod) if pod is not None else None,
                          "inferred" if pod is not None else "absent", tuple(nodes), tuple(shown),
                          weights, weights_prov, tuple(caveats), tuple(_disagreements(attempt, state, pod)),
-                         node_count=len(state), fitting_nodes=len(ranked) if pod is not None else None)
+                         node_count=len(state), fitting_nodes=len(ranked) if pod is not None else None,
+                         changed_nodes=sum(1 for st in state.values() if st.notes or st.assumed))
 
 
 def _with_rank(node: ReplayedNode, rank: int | None) -> ReplayedNode:

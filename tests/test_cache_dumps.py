@@ -263,5 +263,5 @@ def test_a_thousand_node_dump_reads_quickly_and_replays_in_bounded_output(tmp_pa
     assert last.ranking == tuple(f"worker-{i:04d}" for i in range(28, 1000, 35))[:10]
     every = replay(result, requests)[-1]  # keep=None: every node
     assert next(n for n in every.nodes if n.node == "worker-0035").total == 186 and len(every.nodes) == 1000
-    assert len(last.nodes) <= 10 + 1 + 19  # top 10, the winner, the nodes changed since the dump
-    assert next(n for n in last.nodes if n.node == "worker-0000").requested["cpu"] == 1000
+    assert next(n for n in every.nodes if n.node == "worker-0000").requested["cpu"] == 1000  # p0 placed there
+    assert len(last.nodes) == 11 and last.changed_nodes == 19  # top 10 and the winner; 19 binds before it

@@ -153,3 +153,34 @@ def test_a_full_log_with_a_dump_agrees_with_its_resource_lines(runs, tmp_path):
     reps = replay(analyze_paths([str(path)]), requests)
     flagged = [r for r in reps if any("worker-large" in d and "requested cpu" in d for d in r.disagreements)]
     assert flagged
+
+
+@needs_shared
+def test_explain_shows_the_replayed_ranking_with_pods_and_says_when_requests_are_absent(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from analyzer.cli import app
+
+    full_lines = (RUN / "v1.30.6-five-nodes.log").read_text().splitlines()
+    first = next(i for i, line in enumerate(full_lines) if '"About to try and schedule pod"' in line)
+    header = full_lines[first].split("]", 1)[0].replace("schedule_one.go:84", "dumper.go:52")
+    log = tmp_path / "v4.log"
+    log.write_text("\n".join(cut_to_v4(full_lines[:first]) + dump_lines(header) + cut_to_v4(full_lines[first:])))
+    runner = CliRunner()
+    res = runner.invoke(app, ["--pods", str(RUN / "pods.yaml"), "explain", str(log), "--pod", "default/ssd-db"])
+    assert res.exit_code == 0, res.output
+    assert "pod requests cpu 1000m, memory 2.00Gi (inferred: given with --pods, not in the log)" in res.stdout
+    # worker-large (the v10 run's winner among the 2 feasible nodes): Fit 74 + Balanced 90, as the v10 log says
+    row = next(line for line in res.stdout.splitlines() if "worker-large" in line and "cpu 4500m" in line)
+    assert row.split()[2:5] == ["74", "90", "164"]
+    res = runner.invoke(app, ["explain", str(log), "--pod", "default/ssd-db"])
+    assert "the pod's requests are not in the log (give them with --pods) - node states only" in res.stdout
+    data = json.loads(runner.invoke(app, ["--pods", str(RUN / "pods.yaml"), "attempts", str(log), "-o",
+                                          "json"]).stdout)
+    replayed = [a["cache_replay"] for a in data["attempts"]]
+    assert all(r["provenance"] == "derived" and r["pod_requests_provenance"] == "inferred" for r in replayed)
+    assert data["attempts"][0]["cache_replay"]["nodes"][0]["scores_provenance"] == "recomputed"
+    res = runner.invoke(app, ["--pods", str(tmp_path / "missing.yaml"), "attempts", str(log)])
+    assert res.exit_code == 2 and "cannot read pod objects" in res.output

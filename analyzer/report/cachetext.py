@@ -116,3 +116,36 @@ def check_keys(result: AnalysisResult) -> dict[str, Any]:
     return {"cache": {"mismatches": [mismatch_to_dict(m) for m in _facts(result).mismatches],
                       "replay_disagreements": [{"pod": pod, "attempt": n, "disagreements": r["disagreements"]}
                                                for (pod, n), r in replays.items() if r["disagreements"]]}}
+
+
+def _amounts(values: dict[str, int] | None) -> str:
+    if values is None:
+        return "unknown"
+    cpu, mem = values.get("cpu"), values.get("memory")
+    return f"cpu {cpu}m, memory {mem / 2**30:.2f}Gi" if cpu is not None and mem is not None else "?"
+
+
+def replay_lines(replays: dict[tuple[str, int], dict[str, Any]], pod: str, attempt: int) -> list[str]:
+    """`schedlog explain`: the attempt as the replayed cache dump scores it (top nodes, then counts)."""
+    r = replays.get((pod, attempt))
+    if r is None:
+        return []
+    when = f"{r['dump_time']}, " if r["dump_time"] else ""
+    head = (f"replayed cache dump (line {r['dump_line']}, {when}{r['node_count']} nodes, "
+            f"{r['changed_nodes']} changed since)")
+    if r["pod_requests"] is None:
+        return ["", head + ": the pod's requests are not in the log (give them with --pods) - node states only"]
+    out = ["", head + f"; pod requests {_amounts(r['pod_requests'])} (inferred: given with --pods, not in the log)",
+           f"  resource scores recomputed, totals and ranking derived; {r['fitting_nodes']} of {r['node_count']} "
+           "nodes hold the pod's requests"]
+    plugins = list(r["weights"])
+    width = max([len(n["node"]) for n in r["nodes"]] + [4])
+    out.append("  " + "  ".join(["rank", "node".ljust(width), *plugins, "total", "requested before the pod"]))
+    for n in sorted(r["nodes"], key=lambda n: (n["rank"] is None, n["rank"] or 0, n["node"])):
+        cells = [str(n["rank"] or "-").rjust(4), n["node"].ljust(width),
+                 *(str(n["scores"].get(p, "-")).rjust(len(p)) for p in plugins), str(n["total"] or "-").rjust(5),
+                 _amounts(n["requested"]) + ("" if n["fits"] is not False else "  (does not fit)")]
+        out.append("  " + "  ".join(cells))
+    out += [f"  caveat: {c}" for c in r["caveats"]]
+    out += [f"  disagrees: {d}" for d in r["disagreements"]]
+    return out

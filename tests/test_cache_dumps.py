@@ -265,3 +265,33 @@ def test_a_thousand_node_dump_reads_quickly_and_replays_in_bounded_output(tmp_pa
     assert next(n for n in every.nodes if n.node == "worker-0035").total == 186 and len(every.nodes) == 1000
     assert next(n for n in every.nodes if n.node == "worker-0000").requested["cpu"] == 1000  # p0 placed there
     assert len(last.nodes) == 11 and last.changed_nodes == 19  # top 10 and the winner; 19 binds before it
+
+
+def test_replay_applies_cache_events_after_the_dump(tmp_path):
+    # the dump of STRUCTURED_126, then 1.30 eventhandlers lines (messages from eventhandlers.go) and two cycles
+    log = STRUCTURED_126[:15] + [
+        'I0105 03:33:00.000000       1 eventhandlers.go:280] "Delete event for scheduled pod" pod="default/web-0"',
+        'I0105 03:33:00.100000       1 eventhandlers.go:101] "Add event for node" node="node-3"',
+        'I0105 03:33:00.200000       1 eventhandlers.go:120] "Update event for node" node="node-1"',
+        'I0105 03:33:01.000000       1 schedule_one.go:97] "Attempting to schedule pod" pod="default/a"',
+        'I0105 03:33:01.100000       1 schedule_one.go:297] "Successfully bound pod to node" pod="default/a" '
+        'node="node-1" evaluatedNodes=2 feasibleNodes=2',
+        'I0105 03:33:02.000000       1 eventhandlers.go:140] "Delete event for node" node="node-3"',
+        'I0105 03:33:03.000000       1 schedule_one.go:97] "Attempting to schedule pod" pod="default/b"',
+        'I0105 03:33:03.100000       1 schedule_one.go:297] "Successfully bound pod to node" pod="default/b" '
+        'node="node-1" evaluatedNodes=1 feasibleNodes=1',
+    ]
+    result, path = analyze_text(tmp_path, "\n".join(log) + "\n")
+    requests = {"default/web-0": {"cpu": 1500, "memory": 2147483648}, "default/a": {"cpu": 500, "memory": 2**30},
+                "default/b": {"cpu": 100}}
+    first, second = replay(result, requests)
+    one = {n.node: n for n in first.nodes}
+    assert sorted(one) == ["node-1", "node-3"]  # node-2 was deleted in the dump
+    assert one["node-1"].requested["cpu"] == 0  # web-0's 1500m left with it
+    assert one["node-1"].notes == ("updated after the dump: its allocatable may have changed",)
+    assert one["node-3"].requested is None and one["node-3"].scores == {}
+    assert first.ranking == ("node-1",) and one["node-1"].fits
+    two = {n.node: n for n in second.nodes}
+    assert sorted(two) == ["node-1"] and two["node-1"].requested["cpu"] == 500  # a was placed there
+    assert second.pod_requests == {"cpu": 100} and two["node-1"].scores["NodeResourcesFit"] > 0
+    assert "1 pod(s) placed here since the dump: default/a" in two["node-1"].notes

@@ -184,3 +184,23 @@ def test_explain_shows_the_replayed_ranking_with_pods_and_says_when_requests_are
     assert data["attempts"][0]["cache_replay"]["nodes"][0]["scores_provenance"] == "recomputed"
     res = runner.invoke(app, ["--pods", str(tmp_path / "missing.yaml"), "attempts", str(log)])
     assert res.exit_code == 2 and "cannot read pod objects" in res.output
+
+
+@needs_shared
+def test_check_reports_resource_lines_that_disagree_with_the_replayed_dump(tmp_path):
+    from typer.testing import CliRunner
+
+    from analyzer.cli import app
+
+    lines = (RUN / "v1.30.6-five-nodes.log").read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if '"About to try and schedule pod"' in line)
+    dump = [line.replace("MilliCPU:16000", "MilliCPU:15000") for line in dump_lines(lines[first].split("]", 1)[0])]
+    path = tmp_path / "stale.log"
+    path.write_text("\n".join(lines[:first] + dump + lines[first:]) + "\n")
+    res = CliRunner().invoke(app, ["--pods", str(RUN / "pods.yaml"), "check", str(path)])
+    assert "cache-dump: 1 dump(s); 9 attempt(s) after one, " in res.stdout
+    assert "cache-dump: 1 dump(s); 9 attempt(s) after one, 5 whose resource lines disagree" in res.stdout
+    # the 5 attempts that scored worker-large, each by both resource scorers
+    assert "  5 attempt(s): worker-large: NodeResourcesFit printed allocatable cpu 16000, the replayed cache has " \
+           "15000" in res.stdout
+    assert "  5 attempt(s): worker-large: NodeResourcesBalancedAllocation printed allocatable cpu 16000" in res.stdout

@@ -6,6 +6,7 @@ are cut to a few names with a count of the rest, so a 5,000-node dump reads as a
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from ..model import AnalysisResult
@@ -105,8 +106,11 @@ def finding_lines(result: AnalysisResult) -> list[str]:
         disagree = {key: r["disagreements"] for key, r in replays.items() if r["disagreements"]}
         out += ["", f"cache-dump: {len(facts.dumps)} dump(s); {len(replays)} attempt(s) after one, "
                 f"{len(disagree)} whose resource lines disagree with the replayed cache"]
-        for (pod, number), lines in list(disagree.items())[:SHOWN]:
-            out.append(f"  {pod} #{number}: {lines[0]}" + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""))
+        by_text = Counter(text for lines in disagree.values() for text in lines)  # the same gap in many attempts
+        for text, count in by_text.most_common(SHOWN):
+            out.append(f"  {count} attempt(s): {text}")
+        if len(by_text) > SHOWN:
+            out.append(f"  ... {len(by_text) - SHOWN} more (check -o json lists them all)")
     return out
 
 

@@ -60,6 +60,11 @@ def replays_by_attempt(result: AnalysisResult) -> dict[tuple[str, int], dict[str
     return {(r.pod, r.attempt): r.to_dict() for r in replay(result, facts.pod_requests, keep=SHOWN_NODES)}
 
 
+def when(ts: str | None) -> str:
+    """A log time for text output: '--11-28T16:09:06.433142' (klog prints no year) -> '11-28 16:09:06.433142'."""
+    return "?" if not ts else ts.removeprefix("--").replace("T", " ")
+
+
 def names(items: tuple[str, ...] | list[str]) -> str:
     shown = ", ".join(items[:SHOWN])
     return shown + (f" and {len(items) - SHOWN} more" if len(items) > SHOWN else "")
@@ -73,7 +78,7 @@ def summary_rows(result: AnalysisResult) -> list[list[str]]:
         deleted = sum(1 for n in dump.nodes if n.deleted)
         pods = sum(len(n.pods) for n in dump.nodes)
         queue = "" if dump.queue is None else f", {len(dump.queue)} pending in the queue"
-        rows.append(["cache dump", f"{dump.at.ts or '?'} (line {dump.at.line}): {len(dump.nodes)} nodes"
+        rows.append(["cache dump", f"{when(dump.at.ts)} (line {dump.at.line}): {len(dump.nodes)} nodes"
                      + (f" ({deleted} deleted)" if deleted else "") + f", {pods} pods on them{queue}"])
     if len(facts.dumps) > SHOWN:
         rows.append(["cache dumps", f"{len(facts.dumps)} in all"])
@@ -87,7 +92,7 @@ def mismatch_lines(m: CacheMismatch) -> list[str]:
              (m.redundant_nodes, "nodes the cache holds and the API no longer has"),
              (m.missed_pods, "pods (UIDs) the API has and the cache lacks"),
              (m.redundant_pods, "pods (UIDs) the cache holds and the API no longer has")]
-    return [f"  {m.at.ts or '?'} (line {m.at.line}): {len(items)} {what}: {names(items)}" for items, what in parts
+    return [f"  {when(m.at.ts)} (line {m.at.line}): {len(items)} {what}: {names(items)}" for items, what in parts
             if items]
 
 
@@ -134,8 +139,7 @@ def replay_lines(replays: dict[tuple[str, int], dict[str, Any]], pod: str, attem
     r = replays.get((pod, attempt))
     if r is None:
         return []
-    when = f"{r['dump_time']}, " if r["dump_time"] else ""
-    head = (f"replayed cache dump (line {r['dump_line']}, {when}{r['node_count']} nodes, "
+    head = (f"replayed cache dump (line {r['dump_line']}, {when(r['dump_time'])}, {r['node_count']} nodes, "
             f"{r['changed_nodes']} changed since)")
     if r["pod_requests"] is None:
         return ["", head + ": the pod's requests are not in the log (give them with --pods) - node states only"]

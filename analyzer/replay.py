@@ -248,14 +248,16 @@ def _replay_attempt(result: AnalysisResult, dump: CacheDump, state: Mapping[str,
     caveats.append(SCOPE_CAVEAT)
     if version is None:
         caveats.append("the Kubernetes version is unknown: scored with the rules of 1.30")
-    nodes = [_score_node(name, st, pod, version, fit_name, bal_name, weights) for name, st in sorted(state.items())]
-    ranked = sorted((n for n in nodes if n.total is not None and n.fits), key=lambda n: (-n.total, n.node))
-    ranks = {n.node: i for i, n in enumerate(ranked, start=1)}
-    if keep is not None:
-        wanted = {n.node for n in ranked[:keep]} | {attempt.winner}
-        nodes = [n for n in nodes if n.node in wanted]
-    nodes = [_with_rank(n, ranks.get(n.node)) for n in nodes]
-    shown = [n.node for n in ranked] if keep is None else [n.node for n in ranked[:keep]]
+    plugins = ((fit_name, "least", weights[fit_name]), (bal_name, "balanced", weights[bal_name]))
+    pod_key = None if pod is None else tuple(sorted(pod.items()))
+    evaluated = {name: _evaluate(_key(st, pod_key), pod_key, version or "1.30", plugins)
+                 for name, st in state.items()}
+    ranked = sorted((name for name, (fits, _, total) in evaluated.items() if fits and total is not None),
+                    key=lambda name: (-evaluated[name][2], name))
+    ranks = {name: i for i, name in enumerate(ranked, start=1)}
+    wanted = sorted(state) if keep is None else sorted(set(ranked[:keep]) | ({attempt.winner} & set(state)))
+    nodes = [_view(name, state[name], evaluated[name], ranks.get(name)) for name in wanted]
+    shown = ranked if keep is None else ranked[:keep]
     return AttemptReplay(attempt.pod, attempt.attempt, dump.at.line, dump.at.ts, dict(pod) if pod is not None else None,
                          "inferred" if pod is not None else "absent", tuple(nodes), tuple(shown),
                          weights, weights_prov, tuple(caveats), tuple(_disagreements(attempt, state, pod)),
@@ -263,42 +265,49 @@ def _replay_attempt(result: AnalysisResult, dump: CacheDump, state: Mapping[str,
                          changed_nodes=sum(1 for st in state.values() if st.notes or st.assumed))
 
 
-def _with_rank(node: ReplayedNode, rank: int | None) -> ReplayedNode:
-    return ReplayedNode(node.node, node.allocatable, node.requested, node.fits, node.scores, node.total, rank,
-                        node.notes)
+def _key(st: _State, pod: tuple | None) -> tuple | None:
+    """What a node's scores depend on: its allocatable and requested amounts of the resources that matter."""
+    if pod is None or st.requested is None or not st.allocatable:
+        return None
+    names = sorted(set(RESOURCES) | {r for r, q in pod if q})
+    return tuple((r, st.allocatable.get(r, 0), st.requested.get(r, 0)) for r in names)
 
 
 @lru_cache(maxsize=1 << 16)
-def _cached_score(kind: str, version: str, alloc: tuple, requested: tuple, pod: tuple) -> int | None:
-    """calculator.score for hashable inputs: nodes of one shape and load score alike in every attempt."""
-    try:
-        return calculator.score(kind, version, dict(alloc), dict(requested), pod_requests=dict(pod))
-    except calculator.ScoreInputError:
-        return None
+def _evaluate(key: tuple | None, pod_key: tuple | None, version: str,
+              plugins: tuple[tuple[str, str, int], ...]) -> tuple[bool | None, tuple, int | None]:
+    """(fits, ((plugin, weighted score), ...), total) for one node's amounts; nodes of one shape and load
+    (common in large clusters) are scored once."""
+    if key is None or pod_key is None:
+        return None, (), None
+    pod = dict(pod_key)
+    alloc = {r: a for r, a, _ in key}
+    requested = {r: q for r, _, q in key}
+    fits = all(requested.get(r, 0) + q <= alloc.get(r, 0) for r, q in pod.items() if q)
+    nz = non_zero(pod)
+    on_node = {"least": {r: requested[r] + nz[r] for r in RESOURCES},
+               "balanced": {r: requested[r] + pod.get(r, 0) for r in RESOURCES}}
+    node_alloc = {r: alloc[r] for r in RESOURCES}
+    pod_res = {r: pod.get(r, 0) for r in RESOURCES}
+    scores = []
+    for plugin, kind, weight in plugins:
+        try:
+            value = calculator.score(kind, version, node_alloc, on_node[kind], pod_requests=pod_res)
+        except calculator.ScoreInputError:
+            value = None
+        if value is not None:
+            scores.append((plugin, value * weight))
+    return fits, tuple(scores), (sum(v for _, v in scores) if scores else None)
 
 
-def _score_node(name: str, st: _State, pod: Mapping[str, int] | None, version: str | None, fit_name: str,
-                bal_name: str, weights: Mapping[str, int]) -> ReplayedNode:
+def _view(name: str, st: _State, evaluated: tuple, rank: int | None) -> ReplayedNode:
+    fits, scores, total = evaluated
     notes = tuple(st.notes)
     if st.assumed:
         shown = ", ".join(st.assumed[:5]) + (f" and {len(st.assumed) - 5} more" if len(st.assumed) > 5 else "")
         notes += (f"{len(st.assumed)} pod(s) placed here since the dump: {shown}",)
     requested = None if st.requested is None else dict(st.requested)
-    if pod is None or requested is None or not st.allocatable:
-        return ReplayedNode(name, st.allocatable, requested, None, {}, None, None, notes)
-    alloc = tuple((r, st.allocatable.get(r, 0)) for r in RESOURCES)
-    fits = all(requested.get(r, 0) + q <= st.allocatable.get(r, 0) for r, q in pod.items() if q)
-    nz = non_zero(pod)
-    fit_req = tuple((r, requested.get(r, 0) + nz[r]) for r in RESOURCES)
-    bal_req = tuple((r, requested.get(r, 0) + pod.get(r, 0)) for r in RESOURCES)
-    pod_res = tuple((r, pod.get(r, 0)) for r in RESOURCES)
-    scores: dict[str, int] = {}
-    for plugin, kind, req in ((fit_name, "least", fit_req), (bal_name, "balanced", bal_req)):
-        value = _cached_score(kind, version or "1.30", alloc, req, pod_res)
-        if value is not None:
-            scores[plugin] = value * weights[plugin]
-    total = sum(scores.values()) if scores else None
-    return ReplayedNode(name, st.allocatable, requested, fits, scores, total, None, notes)
+    return ReplayedNode(name, dict(st.allocatable), requested, fits, dict(scores), total, rank, notes)
 
 
 def _disagreements(attempt: Attempt, state: Mapping[str, _State], pod: Mapping[str, int] | None) -> list[str]:

@@ -116,6 +116,7 @@ class LineParser:
         self._block_line = 0  # where that value started
         self._printf_open = False  # the previous record was printf text and may continue
         self._config: Event | None = None  # a component-config record still collecting lines
+        self._held: list[str] = []  # its lines so far (joined once at the end: a dump can have 100,000s)
         self._recent: OrderedDict[tuple, None] = OrderedDict()  # recent record lines, oldest first
         self._duplicate = False  # the current record repeats an earlier one (its continuation too)
         self._duplicates: list[int] = []  # line numbers of repeated records
@@ -347,12 +348,15 @@ class LineParser:
 
     def _collect(self, text: str) -> None:
         if self._config is not None:
-            existing = self._config.data.get("text") or ""
-            self._config.data["text"] = existing + ("\n" if existing else "") + text
+            self._held.append(text)
 
     def _flush_config(self) -> list[Classified]:
         """The component-config record being collected, now complete ([] when there is none)."""
         if self._config is None:
             return []
         event, self._config = self._config, None
+        if self._held:
+            existing = event.data.get("text") or ""
+            event.data["text"] = "\n".join([existing, *self._held] if existing else self._held)
+            self._held = []
         return [Classified(PARSED, "component-config", event=event, lines=0)]

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 
 class Provenance(StrEnum):
@@ -276,3 +277,4 @@ class AnalysisResult:
     # the lines of each pod's story beyond its cycles (queue moves, gates, informer add/delete, outcome
     # and preemption lines), parser Events in log order, for analyzer/timeline
     story: tuple = ()
+    cache: Any = None  # reconstruct.cache.CacheFacts: SIGUSR2 dumps, comparer findings, cache changes (or None)

@@ -17,6 +17,7 @@ from .parse.lines import IGNORED, PARSED, UNRECOGNIZED, FormatFeatures, LinePars
 from .read.sources import check_input, iter_physical_lines
 from .read.wrappers import unwrap_lines
 from .reconstruct.assembler import STORY_ALSO_HANDLED, STORY_KINDS, Assembler, assemble
+from .reconstruct.cache import cache_facts
 from .reconstruct.config import config_from_events
 
 MAX_UNRECOGNIZED_SAMPLES = 200
@@ -167,7 +168,8 @@ def combine(partials: Sequence[PartialResult]) -> AnalysisResult:
     parse_notes = tuple(f"{paths[i] if i < len(paths) else i}: {text}" for i, text in features.notes)
     story = tuple(e for e in config_events if e.kind in STORY_KINDS or e.kind in STORY_ALSO_HANDLED)
     return AnalysisResult(inputs=paths, format=fmt, lines=tally.freeze(), attempts=tuple(attempts),
-                          config=config, notes=tuple(tally.notes) + parse_notes, story=story)
+                          config=config, notes=tuple(tally.notes) + parse_notes, story=story,
+                          cache=cache_facts(config_events) or None)
 
 
 def analyze_paths(paths: Sequence[str], progress: ProgressFn | None = None

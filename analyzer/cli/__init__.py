@@ -46,9 +46,14 @@ def run_options(
                                              "prints none), for full timestamps; default: a year the log "
                                              "shows, else each file's modification time (inferred).")]
     = None,
+    pods: Annotated[str | None, typer.Option(help="Pod objects (YAML or JSON, e.g. `kubectl get pods -A -o "
+                                             "yaml`): their requests, which no log line prints, let a "
+                                             "replayed cache dump score each attempt (marked inferred).")]
+    = None,
 ) -> None:
     """Options for every command: how many workers, where they run, and the year of yearless log times."""
     RUN.jobs, RUN.engine, RUN.scheduler, RUN.year = jobs, engine, scheduler, year
+    RUN.pods = pods
 
 
 app.command()(inspect.summary)

@@ -11,6 +11,8 @@ from ..reconcile import KINDS, WeightSource, unexplained
 from ..reconcile.grouping import group_findings
 from ..reconcile.infer import Inference, infer_weights
 from ..reconcile.whatif import WhatIfError, parse_overrides, whatif
+from ..report.cachetext import check_keys as cache_check_keys
+from ..report.cachetext import finding_lines as cache_finding_lines
 from ..report.checktext import finding_lines
 from ..scoring.versions import newer_than_table
 from .common import (
@@ -121,10 +123,12 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
             "inferred_config": inference.to_dict(),
             "unexplained": len(open_items), "exit_code": code,
             "groups": [g.to_dict() for g in findings],
+            **cache_check_keys(result),
         }, output)
         raise typer.Exit(code)
     lines = [_header(result, weights)] + ([] if groups else ["", "no discrepancies"])
     lines += _record_lines(groups) if verbose else finding_lines(findings)
+    lines += cache_finding_lines(result)
     lines += ["", *_inference_lines(inference), ""]
     if open_items:
         lines.append(f"{len(open_items)} unexplained discrepanc{'ies' if len(open_items) != 1 else 'y'}")

@@ -57,6 +57,7 @@ class RunOptions:
     engine: Engine = Engine.local
     scheduler: str | None = None
     year: int | None = None  # --year: the year the logs start in (klog prints none)
+    pods: str | None = None  # --pods: pod objects whose requests a replayed cache dump scores with
 
 
 RUN = RunOptions()
@@ -172,12 +173,27 @@ def load(paths: list[str], quiet: bool = False, *, reconcile: bool = False, k8s_
     result = _run(paths, quiet, lambda progress: analyze_many(
         paths, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler, progress=progress))
     require_log_lines(result, paths)
-    return with_year(result)
+    return with_pod_requests(with_year(result))
 
 
 def with_year(result: AnalysisResult) -> AnalysisResult:
     """The result with --year noted, so every output can give full timestamps."""
     return result if RUN.year is None else evolve(result, year=RUN.year)
+
+
+def with_pod_requests(result: AnalysisResult) -> AnalysisResult:
+    """The result with the requests of --pods noted on its cache dumps (exit 2 when the file is unreadable)."""
+    if RUN.pods is None or result.cache is None:
+        return result
+    from dataclasses import replace
+
+    from ..replay import PodsError, load_pod_requests
+
+    try:
+        requests = load_pod_requests(RUN.pods)
+    except PodsError as exc:
+        fail(str(exc))
+    return evolve(result, cache=replace(result.cache, pod_requests=requests))
 
 
 def load_with_weights(paths: list[str], quiet: bool, k8s_version: str | None, config: str | None
@@ -197,7 +213,7 @@ def load_with_weights(paths: list[str], quiet: bool, k8s_version: str | None, co
 
     result, weights = _run(paths, quiet, run)
     require_log_lines(result, paths)
-    return with_year(result), weights
+    return with_pod_requests(with_year(result)), weights
 
 
 def _run(paths: list[str], quiet: bool, work):

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ..pipeline import attempts_for
+from ..report.cachetext import replay_lines, replays_by_attempt
 from ..report.explain import explain_attempt, explanation_to_dict
 from ..report.explain_text import ExplainView, render_explain
 from ..report.jsonout import attempt_to_dict, result_to_dict
@@ -25,6 +26,7 @@ from .common import (
     load,
     print_data,
     stdout,
+    write,
 )
 
 
@@ -80,12 +82,15 @@ def explain(logs: LogsArg,
         known = sorted({a.pod for a in result.attempts})
         hint = f" (pods in the log: {', '.join(known[:8])}{'...' if len(known) > 8 else ''})" if known else ""
         fail(f"no attempt for pod {pod}" + (f" number {attempt}" if attempt else "") + hint)
+    replays = replays_by_attempt(result)  # attempts after a SIGUSR2 cache dump (issue 14)
     if output.is_data:
         data = []
         times = FullTimes.for_result(result)
         for a in chosen:
             item = attempt_to_dict(a, times)
             item["explanation"] = explanation_to_dict(explain_attempt(a))
+            if (a.pod, a.attempt) in replays:
+                item["cache_replay"] = replays[(a.pod, a.attempt)]
             data.append(item)
         print_data({"schema": "schedlog/v1", "pod": pod, "attempts": data}, output)
         return
@@ -100,3 +105,5 @@ def explain(logs: LogsArg,
         if i:
             stdout.print()
         render_explain(a, stdout, view)
+        for line in replay_lines(replays, a.pod, a.attempt):
+            write(line + "\n")

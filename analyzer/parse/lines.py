@@ -18,6 +18,7 @@ from typing import Any
 
 from ..read.prefixes import record_start
 from ..read.wrappers import LogicalLine
+from .dumps import COLLECTED_KINDS, legacy_entry_event
 from .events import Event
 from .ignore import (
     IGNORED_EXACT_LINES,
@@ -69,6 +70,7 @@ def crash_text(message: str, severity: str | None) -> str | None:
         if message.startswith(prefix):
             return message[len(prefix):].split("\n", 1)[0].strip()
     return None
+HELD_KINDS = COLLECTED_KINDS | {"component_config"}  # records whose following lines are collected into data["text"]
 
 
 @dataclass(slots=True)
@@ -150,6 +152,7 @@ class LineParser:
         self._block_line = 0  # where that value started
         self._printf_open = False  # the previous record was printf text and may continue
         self._config: Event | None = None  # a component-config record still collecting lines
+        self._held: list[str] = []  # its lines so far (joined once at the end: a dump can have 100,000s)
         self._recent: OrderedDict[tuple, None] = OrderedDict()  # recent record lines, oldest first
         self._duplicate = False  # the current record repeats an earlier one (its continuation too)
         self._duplicates: list[int] = []  # line numbers of repeated records
@@ -202,7 +205,7 @@ class LineParser:
         verdict.lines = folded
         if verdict.event is not None:
             self._locate(verdict.event, line)
-            if verdict.event.kind == "component_config":
+            if verdict.event.kind in HELD_KINDS:
                 # hold the event until its continuation lines are collected; count the head line now
                 self._config, verdict.event = verdict.event, None
         out.append(verdict)
@@ -331,10 +334,10 @@ class LineParser:
                     return Classified(IGNORED, reason)
                 return Classified(UNRECOGNIZED)
         first_line = msg.split("\n", 1)[0]
-        event = parse_printf(first_line)
+        event = parse_printf(first_line) or legacy_entry_event(msg, file)
         if event is not None:
             self._printf_open = True
-            if event.kind == "component_config":
+            if event.kind in HELD_KINDS:
                 event.data["text"] = msg.split("\n", 1)[1] if "\n" in msg else ""
             self._stamp(event, line, pid, ts)
             return Classified(PARSED, event=event)
@@ -367,8 +370,8 @@ class LineParser:
             self._clock.see("json", (float(obj["ts"]),), line.number)
         event = None if msg.endswith("\n") else structured_event(msg, obj)
         if event is None:
-            event = parse_printf(msg.rstrip("\n").split("\n", 1)[0])
-            if event is not None and event.kind == "component_config":
+            event = parse_printf(msg.rstrip("\n").split("\n", 1)[0]) or legacy_entry_event(msg.split("\n", 1)[0], file)
+            if event is not None and event.kind in HELD_KINDS:
                 event.data["text"] = msg.split("\n", 1)[1] if "\n" in msg else ""
         if event is not None:
             if event.kind == "component_config" and isinstance(obj.get("config"), str):
@@ -444,12 +447,15 @@ class LineParser:
 
     def _collect(self, text: str) -> None:
         if self._config is not None:
-            existing = self._config.data.get("text") or ""
-            self._config.data["text"] = existing + ("\n" if existing else "") + text
+            self._held.append(text)
 
     def _flush_config(self) -> list[Classified]:
         """The component-config record being collected, now complete ([] when there is none)."""
         if self._config is None:
             return []
         event, self._config = self._config, None
+        if self._held:
+            existing = event.data.get("text") or ""
+            event.data["text"] = "\n".join([existing, *self._held] if existing else self._held)
+            self._held = []
         return [Classified(PARSED, "component-config", event=event, lines=0)]

@@ -75,6 +75,11 @@ DISPATCH: tuple[Route, ...] = (
     Route("pod_informer", "add ", (" event for unscheduled pod ",)),
     Route("pod_informer", "delete ", (" event for unscheduled pod ",)),
     Route("pod_informer", "delete ", (" event for scheduled pod ",)),
+    # cache dumps and the cache comparer (issue 14; analyzer/parse/dumps.py)
+    Route("cache_dump", "Dump ", endswith="of cached NodeInfo"),
+    Route("queue_dump", "Dump ", ("of scheduling queue:",)),
+    Route("cache_mismatch", "cache ", ("mismatch: missed ",)),
+    Route("cache_mismatch_kv", '"Cache ', ('mismatch" ',)),
 )
 
 START_RULES: tuple[str, ...] = tuple(dict.fromkeys(route.rule for route in DISPATCH))
@@ -320,6 +325,19 @@ def _spaced_pod(ns_part: Token | None, pod: Token) -> tuple[str, str]:
     if ns_part is not None:
         return f"{ns_part}/{pod}", "ns name"
     return str(pod), "ns/name"
+    # cache dumps and the cache comparer (issue 14; analyzer/parse/dumps.py)
+    def cache_dump(self):
+        return Event("cache_dump", data={"text": ""})
+
+    def queue_dump(self, rest=None):
+        return Event("queue_dump", data={"text": str(rest).strip() if rest else ""})
+
+    def cache_mismatch(self, what, missed, _what, redundant):
+        what = str(what).capitalize()
+        return Event("cache_mismatch", data={f"missed{what}": str(missed), f"redundant{what}": str(redundant)})
+
+    def cache_mismatch_kv(self, *pairs):
+        return Event("cache_mismatch", data=dict(str(p).split("=", 1) for p in pairs))
 
 
 def _keys(text: str) -> list[str]:

@@ -26,6 +26,7 @@ from ..model import (
     frozen_map,
 )
 from ..parse.events import Event
+from .cache import CACHE_KINDS
 from .failure import parse_failure, preemption_placement
 from .names import canonical_name, plugin_from_logger
 from .resource_order import DEFAULT_ORDER, resource_orders
@@ -247,7 +248,7 @@ class Assembler:
                 self._cut_process(event, f"the scheduler restarted at line {event.line}")
                 yield from self._take_cut()
             return
-        if kind in STORY_ALSO_HANDLED:
+        if kind in STORY_ALSO_HANDLED or kind in CACHE_KINDS:  # kept for the timeline and reconstruct/cache.py
             self.config_events.append(event)
         stream = self._stream(event)
         if kind != "panic":

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..model import AnalysisResult, Attempt, NodeResult, Score
 from ..times import FullTimes
+from .cachetext import cache_keys, replays_by_attempt
 
 SCHEMA = "schedlog/v1"
 
@@ -128,8 +129,20 @@ def result_to_dict(result: AnalysisResult, attempts: list[Attempt] | None = None
             "priorities": list(result.config.priorities),
         },
         "notes": list(result.notes),
-        "attempts": [attempt_to_dict(a, times) for a in (result.attempts if attempts is None else attempts)],
+        **cache_keys(result),
+        "attempts": _with_replays(result, [attempt_to_dict(a, times)
+                                           for a in (result.attempts if attempts is None else attempts)]),
     }
+
+
+def _with_replays(result: AnalysisResult, attempts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each attempt after a cache dump gains "cache_replay": the replayed node states (and scores)."""
+    replays = replays_by_attempt(result)
+    for data in attempts:
+        found = replays.get((data["pod"], data["attempt"]))
+        if found is not None:
+            data["cache_replay"] = found
+    return attempts
 
 
 def dumps(data: Any) -> str:

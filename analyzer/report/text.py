@@ -8,6 +8,7 @@ from rich.console import Console
 
 from ..model import AnalysisResult, Attempt
 from ..times import INFERRED, FullTimes
+from .cachetext import summary_rows as cache_summary_rows
 from .explain import node_counts
 from .tables import Column, TableData, render_table
 from .timeline import longest_pending_rows
@@ -41,6 +42,7 @@ def summary_table(result: AnalysisResult) -> TableData:
         rows.append(["weights (from the log)",
                      ", ".join(f"{k}={v}" for k, v in sorted(result.config.weights.items()))])
     rows += longest_pending_rows(result)
+    rows += cache_summary_rows(result)
     rows += [["note", note] for note in result.notes]
     return TableData([Column("what"), Column("value")], rows, title="schedlog summary")
 

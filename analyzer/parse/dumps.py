@@ -27,13 +27,13 @@ from .structured import STATEMENTS, Statement
 # Event kinds whose record continues on the following lines (their text is collected into data["text"]).
 COLLECTED_KINDS = frozenset({"cache_dump", "cache_dump_entry", "queue_dump"})
 
-# The structured (klog InfoS / JSON) statements of the dumper, the comparer and the cache's event handlers.
+# The structured (klog InfoS / JSON) statements of the dumper, the comparer and the cache's node updates
+# (a scheduled pod's deletion is structured.py's, shared with the timeline).
 CACHE_STATEMENTS: dict[str, Statement] = {
     "Dump of cached NodeInfo": Statement("cache_dump", pod=None, extra=("nodes",)),
     "Dump of scheduling queue": Statement("queue_dump", pod=None, extra=("summary", "pods")),
     "Cache mismatch": Statement("cache_mismatch", pod=None,
                                 extra=("missedNodes", "redundantNodes", "missedPods", "redundantPods")),
-    "Delete event for scheduled pod": Statement("pod_deleted"),
     "Update event for node": Statement("node_updated", pod=None, node="node"),
 }
 STATEMENTS.update(CACHE_STATEMENTS)

@@ -319,12 +319,6 @@ class PrintfToEvent(Transformer):
                 ("delete", "scheduled"): "pod_deleted"}.get((str(verb).lower(), str(state)))
         return None if kind is None else Event(kind, pod=str(pod), pod_form=_pod_form(str(pod)))
 
-
-def _spaced_pod(ns_part: Token | None, pod: Token) -> tuple[str, str]:
-    """The pod key and its logged form for '<ns>/<name>' or the 1.7-1.11 '<ns> <name>' spelling."""
-    if ns_part is not None:
-        return f"{ns_part}/{pod}", "ns name"
-    return str(pod), "ns/name"
     # cache dumps and the cache comparer (issue 14; analyzer/parse/dumps.py)
     def cache_dump(self):
         return Event("cache_dump", data={"text": ""})
@@ -338,6 +332,13 @@ def _spaced_pod(ns_part: Token | None, pod: Token) -> tuple[str, str]:
 
     def cache_mismatch_kv(self, *pairs):
         return Event("cache_mismatch", data=dict(str(p).split("=", 1) for p in pairs))
+
+
+def _spaced_pod(ns_part: Token | None, pod: Token) -> tuple[str, str]:
+    """The pod key and its logged form for '<ns>/<name>' or the 1.7-1.11 '<ns> <name>' spelling."""
+    if ns_part is not None:
+        return f"{ns_part}/{pod}", "ns name"
+    return str(pod), "ns/name"
 
 
 def _keys(text: str) -> list[str]:

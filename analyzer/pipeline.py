@@ -18,6 +18,7 @@ from .read.sources import check_input, iter_physical_lines
 from .read.wrappers import unwrap_lines
 from .reconstruct.assembler import Assembler, assemble
 from .reconstruct.config import config_from_events
+from .run.numbering import AttemptNumbers
 
 MAX_UNRECOGNIZED_SAMPLES = 200
 @dataclass
@@ -146,18 +147,13 @@ def combine(partials: Sequence[PartialResult]) -> AnalysisResult:
     features = FormatFeatures()
     attempts: list[Attempt] = []
     config_events: list[Event] = []
-    seen_per_pod: Counter = Counter()  # attempt numbers continue across inputs, as in one pass
+    numbers = AttemptNumbers()
     for part in sorted(partials, key=lambda p: p.index):
         tally.merge(part.tally)
         merge_features(features, part.features)
         config_events.extend(part.config_events)
-        in_this_input: Counter = Counter()
-        for _, attempt in part.attempts:
-            in_this_input[attempt.pod] += 1
-            if seen_per_pod[attempt.pod]:
-                attempt = replace(attempt, attempt=attempt.attempt + seen_per_pod[attempt.pod])
-            attempts.append(attempt)
-        seen_per_pod.update(in_this_input)
+        attempts += [numbers.across_inputs(attempt) for _, attempt in part.attempts]
+        numbers.next_input()
     config, version, component_yaml = config_from_events(config_events)
     config = replace(config, component_config=component_yaml)
     fmt = FormatInfo(era=detect_era(features), encoding=detect_encoding(features),

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import heapq
 import logging
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import replace
 
 from .engine import packed, unpacked
 from .model import AnalysisResult, Attempt
@@ -27,6 +25,7 @@ from .parts import ChunkResult, PartMerger, analyze_chunk, plan_chunks, preamble
 from .pipeline import LineTally, PartialResult, Progress, ProgressFn, combine, iter_events
 from .read.sources import check_input
 from .reconstruct.assembler import Assembler, assemble
+from .run.numbering import AttemptNumbers
 
 log = logging.getLogger(__name__)
 PART_BYTES = 8 * 1024 * 1024  # a part's attempts are held until handed on: this bounds memory (~85 MB)
@@ -48,20 +47,18 @@ class AttemptStream:
         self._plan = None
 
     def __iter__(self) -> Iterator[Attempt]:
-        seen_per_pod: Counter = Counter()  # attempt numbers continue across inputs, as in one pass
+        numbers = AttemptNumbers()  # attempt numbers continue across inputs, as in one pass
         if self.reconcile and self.paths and self.paths[0] != "-":
             self._plan_from(combine([preamble(self.paths[0], 0)]))
         for index, path in enumerate(self.paths):
-            in_this_input: Counter = Counter()
             chunks = plan_chunks(path, self.jobs, max_bytes=self.part_bytes) if self.jobs > 1 else None
             if chunks:
-                yield from self._parts(index, path, chunks, seen_per_pod, in_this_input)
+                yield from self._parts(index, path, chunks, numbers)
             else:
-                yield from self._one_pass(index, path, seen_per_pod, in_this_input)
-            seen_per_pod.update(in_this_input)
+                yield from self._one_pass(index, path, numbers)
+            numbers.next_input()
 
-    def _one_pass(self, index: int, path: str, seen_per_pod: Counter, in_this_input: Counter,
-                  skip: int = 0) -> Iterator[Attempt]:
+    def _one_pass(self, index: int, path: str, numbers: AttemptNumbers, skip: int = 0) -> Iterator[Attempt]:
         """One input read in this process; the first ``skip`` attempts were handed on already."""
         part = PartialResult(index, path, LineTally(), FormatFeatures(), [], [])
         assembler = Assembler()
@@ -71,10 +68,10 @@ class AttemptStream:
 
         def hand_on(attempt: Attempt) -> Iterator[Attempt]:
             nonlocal skip
-            if skip:  # handed on (and counted in in_this_input) by the parts already
+            if skip:  # handed on (and numbered) by the parts already
                 skip -= 1
                 return
-            yield self._finish(attempt, assembler, part, seen_per_pod, in_this_input)
+            yield self._finish(numbers.across_inputs(attempt), assembler, part)
 
         for seq, attempt in assemble(events, assembler):
             heapq.heappush(waiting, (seq, attempt))
@@ -85,8 +82,7 @@ class AttemptStream:
             yield from hand_on(heapq.heappop(waiting)[1])
         part.config_events = assembler.config_events
 
-    def _parts(self, index: int, path: str, chunks: list, seen_per_pod: Counter, in_this_input: Counter
-               ) -> Iterator[Attempt]:
+    def _parts(self, index: int, path: str, chunks: list, numbers: AttemptNumbers) -> Iterator[Attempt]:
         """One input read in parts, merged in order: every ``jobs``-th part in this process (no pickling),
         the others by ``jobs - 1`` pool workers that run a few parts ahead."""
         if self.reconcile and self._plan is None:  # after stdin that had no attempt
@@ -100,29 +96,21 @@ class AttemptStream:
                 if attempts is None:
                     log.info("%s: read in one pass from the start, its parts would differ (%s)", path, why)
                     parts.cancel()
-                    yield from self._one_pass(index, path, seen_per_pod, in_this_input, skip=merger.handed_on)
+                    yield from self._one_pass(index, path, numbers, skip=merger.handed_on)
                     return
                 if self.progress is not None:
                     self.progress(Progress.of(index, merger.tally, merger.features.kinds))
                 for attempt in attempts:
-                    yield self._number(attempt, seen_per_pod, in_this_input)
+                    yield numbers.across_inputs(attempt)
         self._partials.append(merger.finish())
-
-    def _number(self, attempt: Attempt, seen_per_pod: Counter, in_this_input: Counter) -> Attempt:
-        """The attempt numbered after the same pod's attempts in earlier inputs."""
-        in_this_input[attempt.pod] += 1
-        if seen_per_pod[attempt.pod]:
-            attempt = replace(attempt, attempt=attempt.attempt + seen_per_pod[attempt.pod])
-        return attempt
 
     def _plan_from(self, head: AnalysisResult) -> None:
         from .reconcile import plan
 
         self._plan = plan(head, self.k8s_version, self.config)
 
-    def _finish(self, attempt: Attempt, assembler: Assembler, part: PartialResult, seen_per_pod: Counter,
-                in_this_input: Counter) -> Attempt:
-        attempt = self._number(attempt, seen_per_pod, in_this_input)
+    def _finish(self, attempt: Attempt, assembler: Assembler, part: PartialResult) -> Attempt:
+        """The attempt reconciled under the plan (made from what the log has stated so far, for stdin)."""
         if not self.reconcile:
             return attempt
         if self._plan is None:  # stdin: the version and weights as the log has stated them so far

@@ -10,50 +10,22 @@ from __future__ import annotations
 
 import itertools
 import logging
-import pickle
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from .gctuning import collector_off, fewer_collections
+from .gctuning import fewer_collections
 from .model import AnalysisResult
 from .parts import Chunk, analyze_chunk, merge, plan_chunks, preamble
 from .pipeline import LineTally, PartialResult, Progress, ProgressFn, analyze_input, analyze_paths, combine
 from .read.sources import check_input
+from .run.pool import Engine, EngineError, WorkerPool
 
 if TYPE_CHECKING:
     from .reconcile.scores import ScoringContext
     from .reconcile.weights import WeightSource
 
 log = logging.getLogger(__name__)
-
-
-class Engine(StrEnum):
-    local = "local"
-    dask = "dask"
-
-
-class EngineError(Exception):
-    """The engine could not run (e.g. dask is not installed or the scheduler is unreachable)."""
-
-
-def packed(work: Callable[..., object], *args: object) -> bytes:
-    """Run ``work`` in a worker and pickle its result there, with the collector off.
-
-    Results are hundreds of thousands of small objects: unpickling them with the collector on
-    (as the pool would) took six times as long as with it off.
-    """
-    result = work(*args)
-    with collector_off():
-        return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def unpacked(future: Future) -> object:
-    data = future.result()
-    with collector_off():
-        return pickle.loads(data)
 
 
 def _whole_input(path: str, index: int, context: ScoringContext | None = None) -> PartialResult:
@@ -91,10 +63,10 @@ def _local(paths: Sequence[str], plans: Sequence[list[Chunk] | None], jobs: int,
     # no more items than jobs (one file in parts): this process reads the first one itself, sparing
     # its pickling; more items (many files): a pool of ``jobs`` workers, so none waits on this process
     here = 1 if len(work) <= jobs else 0
-    with ProcessPoolExecutor(max_workers=max(jobs - here, 1)) as pool:
-        futures = [pool.submit(packed, run, *args) for _, run, args in work[here:]]
+    with WorkerPool(jobs - here) as pool:
+        handles = [pool.submit(run, *args) for _, run, args in work[here:]]
         done = [run(*args) for _, run, args in work[:here]]
-        for (index, _, _), result in zip(work, itertools.chain(done, map(unpacked, futures)), strict=True):
+        for (index, _, _), result in zip(work, itertools.chain(done, map(pool.result, handles)), strict=True):
             results.setdefault(index, []).append(result)
             if progress is not None:
                 progress(_progress_of(index, results[index]))
@@ -113,27 +85,9 @@ def _local(paths: Sequence[str], plans: Sequence[list[Chunk] | None], jobs: int,
 
 
 def _dask(paths: Sequence[str], jobs: int, scheduler: str | None) -> list[PartialResult]:
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise EngineError("the dask engine needs 'pip install dask distributed'") from exc
-    cluster = None
-    try:
-        if scheduler:
-            client = Client(scheduler, timeout="20s")
-        else:
-            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-            client = Client(cluster)
-    except OSError as exc:
-        raise EngineError(f"cannot reach the dask scheduler {scheduler}: {exc}") from exc
-    try:
-        futures = client.map(analyze_input, list(paths), list(range(len(paths))), pure=False)
-        return client.gather(futures)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    with WorkerPool(jobs, Engine.dask, scheduler) as pool:
+        handles = [pool.submit(analyze_input, path, index) for index, path in enumerate(paths)]
+        return [pool.result(handle) for handle in handles]
 
 
 def _split_plans(paths: Sequence[str], jobs: int) -> list[list[Chunk] | None] | None:

@@ -16,9 +16,7 @@ from __future__ import annotations
 import heapq
 import logging
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 
-from .engine import packed, unpacked
 from .model import AnalysisResult, Attempt
 from .parse.lines import FormatFeatures
 from .parts import ChunkResult, PartMerger, analyze_chunk, plan_chunks, preamble
@@ -26,6 +24,7 @@ from .pipeline import LineTally, PartialResult, Progress, ProgressFn, combine, i
 from .read.sources import check_input
 from .reconstruct.assembler import Assembler, assemble
 from .run.numbering import AttemptNumbers
+from .run.pool import WorkerPool
 
 log = logging.getLogger(__name__)
 PART_BYTES = 8 * 1024 * 1024  # a part's attempts are held until handed on: this bounds memory (~85 MB)
@@ -89,7 +88,7 @@ class AttemptStream:
             self._plan_from(combine([*self._partials, preamble(path, index)]))
         context = self._plan.context if self.reconcile and self._plan is not None else None
         merger = PartMerger(path, index)
-        with ProcessPoolExecutor(max_workers=max(self.jobs - 1, 1)) as pool:
+        with WorkerPool(self.jobs - 1) as pool:
             parts = _PartQueue(pool, path, index, chunks, context, self.jobs)
             for part in parts:
                 attempts, why = merger.add(part)
@@ -136,26 +135,26 @@ class _PartQueue:
     """The parts of one file in order: every ``jobs``-th read in this process (no pickling for it), the
     rest by the pool, which keeps ``jobs + 1`` parts in flight ahead of the one handed on."""
 
-    def __init__(self, pool: ProcessPoolExecutor, path: str, index: int, chunks: list, context, jobs: int) -> None:
+    def __init__(self, pool: WorkerPool, path: str, index: int, chunks: list, context, jobs: int) -> None:
         self.pool, self.path, self.index, self.chunks, self.context = pool, path, index, chunks, context
         self.own = {i for i in range(len(chunks)) if jobs > 1 and i % jobs == 0}
         self.ahead = jobs + 1
-        self.futures: dict[int, Future] = {}
+        self.futures: dict[int, object] = {}
         self._next = 0  # the next part to consider submitting
 
     def _submit(self) -> None:
         while self._next < len(self.chunks) and len(self.futures) < self.ahead:
             i, self._next = self._next, self._next + 1
             if i not in self.own:
-                self.futures[i] = self.pool.submit(packed, analyze_chunk, self.path, self.index, self.chunks[i],
+                self.futures[i] = self.pool.submit(analyze_chunk, self.path, self.index, self.chunks[i],
                                                    self.context)
 
     def __iter__(self) -> Iterator[ChunkResult]:
         for i, chunk in enumerate(self.chunks):
             self._submit()
             yield (analyze_chunk(self.path, self.index, chunk, self.context) if i in self.own
-                   else unpacked(self.futures.pop(i)))
+                   else self.pool.result(self.futures.pop(i)))
 
     def cancel(self) -> None:
         for future in self.futures.values():
-            future.cancel()
+            self.pool.cancel(future)

@@ -15,7 +15,7 @@ from .parse.eras import detect_encoding, detect_era, detect_wrapper
 from .parse.events import Event
 from .parse.lines import IGNORED, PARSED, UNRECOGNIZED, FormatFeatures, LineParser
 from .read.sources import check_input, iter_physical_lines
-from .read.wrappers import unwrap_lines
+from .read.wrappers import LogicalLine, unwrap_lines
 from .reconstruct.assembler import Assembler, assemble
 from .reconstruct.config import config_from_events
 from .run.numbering import AttemptNumbers
@@ -79,18 +79,32 @@ def iter_events(paths: Sequence[str], tally: LineTally, features: FormatFeatures
     """Every scheduler event of every input, in input order, while keeping the line accounting."""
     for index, path in enumerate(paths, start=first_index):
         parser = LineParser(features)
-        physical = iter_physical_lines(path, index, tally.notes)
-        for logical in unwrap_lines(physical):
-            tally.count_line(logical)
-            for verdict in parser.classify(logical):
-                count_verdict(tally, verdict, logical)
-                if verdict.event is not None:
-                    yield verdict.event
-            if progress is not None and tally.total % 50000 == 0:
-                progress(Progress.of(index, tally, features.kinds))
+        yield from classified_events(unwrap_lines(iter_physical_lines(path, index, tally.notes)), parser, tally,
+                                     progress, index)
         for verdict in parser.finish():
             if verdict.event is not None:
                 yield verdict.event
+
+
+def classified_events(lines: Iterable[LogicalLine], parser: LineParser, tally: LineTally,
+                      progress: ProgressFn | None = None, index: int = 0, end_line: int | None = None,
+                      past_end: list[LogicalLine] | None = None) -> Iterator[Event]:
+    """The one loop that reads lines: count each, classify it, count its verdicts, yield its events.
+
+    With ``end_line`` it stops before the first line numbered ``end_line`` or later and puts that line
+    in ``past_end`` (a part of a file ends there).
+    """
+    for logical in lines:
+        if end_line is not None and logical.number >= end_line:
+            past_end.append(logical)
+            return
+        tally.count_line(logical)
+        for verdict in parser.classify(logical):
+            count_verdict(tally, verdict, logical)
+            if verdict.event is not None:
+                yield verdict.event
+        if progress is not None and tally.total % 50000 == 0:
+            progress(Progress.of(index, tally, parser.features.kinds))
 
 
 def count_verdict(tally: LineTally, verdict, logical) -> None:

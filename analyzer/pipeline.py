@@ -5,6 +5,7 @@ This is the Python API the CLI and every renderer stand on; nothing here prints.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -14,7 +15,7 @@ from .model import AnalysisResult, Attempt, FormatInfo, LineCounts, frozen_map
 from .parse.eras import detect_encoding, detect_era, detect_wrapper
 from .parse.events import Event
 from .parse.lines import IGNORED, PARSED, UNRECOGNIZED, FormatFeatures, LineParser
-from .read.sources import check_input, iter_physical_lines
+from .read.sources import iter_physical_lines
 from .read.wrappers import LogicalLine, unwrap_lines
 from .reconstruct.assembler import Assembler, assemble
 from .reconstruct.config import config_from_events
@@ -139,8 +140,21 @@ def analyze_input(path: str, index: int = 0, progress: ProgressFn | None = None
     assembler = Assembler()
     events = iter_events([path], tally, features, progress, first_index=index)
     with fewer_collections():
-        finished = sorted(assemble(events, assembler), key=lambda pair: pair[0])
+        finished = list(in_start_order(assemble(events, assembler), assembler))
     return PartialResult(index, path, tally, features, finished, assembler.config_events)
+
+
+def in_start_order(finished: Iterable[tuple[int, Attempt]], assembler: Assembler) -> Iterator[tuple[int, Attempt]]:
+    """The assembler's finished (start sequence, attempt) pairs in start order, each handed on as soon as
+    every attempt started before it is final (so a stream holds only the few still waiting)."""
+    waiting: list[tuple[int, Attempt]] = []
+    for pair in finished:
+        heapq.heappush(waiting, pair)
+        lowest_open = assembler.min_open_seq()
+        while waiting and (lowest_open is None or waiting[0][0] < lowest_open):
+            yield heapq.heappop(waiting)
+    while waiting:
+        yield heapq.heappop(waiting)
 
 
 def merge_features(into: FormatFeatures, other: FormatFeatures) -> None:
@@ -182,9 +196,9 @@ def combine(partials: Sequence[PartialResult]) -> AnalysisResult:
 def analyze_paths(paths: Sequence[str], progress: ProgressFn | None = None
                   ) -> AnalysisResult:
     """Read, parse and reconstruct the given logs ('-' is stdin). Raises InputError for bad inputs."""
-    for path in paths:
-        check_input(path)
-    return combine([analyze_input(path, index, progress) for index, path in enumerate(paths)])
+    from .run.batch import analyze_paths as collected
+
+    return collected(paths, progress)
 
 
 def attempts_for(result: AnalysisResult, pod: str, attempt: int | None = None) -> list[Attempt]:

@@ -135,13 +135,19 @@ class PartialResult:
 def analyze_input(path: str, index: int = 0, progress: ProgressFn | None = None
                   ) -> PartialResult:
     """Read, parse and reconstruct one input; ``index`` is its position among all inputs."""
-    tally = LineTally()
-    features = FormatFeatures()
-    assembler = Assembler()
-    events = iter_events([path], tally, features, progress, first_index=index)
+    part = PartialResult(index, path, LineTally(), FormatFeatures(), [], [])
     with fewer_collections():
-        finished = list(in_start_order(assemble(events, assembler), assembler))
-    return PartialResult(index, path, tally, features, finished, assembler.config_events)
+        part.attempts = list(read_input(part, progress))
+    return part
+
+
+def read_input(part: PartialResult, progress: ProgressFn | None = None) -> Iterator[tuple[int, Attempt]]:
+    """Read one whole input into ``part`` (line accounting, format features, config events as they come),
+    handing on its (start sequence, attempt) pairs in start order."""
+    assembler = Assembler()
+    part.config_events = assembler.config_events
+    events = iter_events([part.path], part.tally, part.features, progress, first_index=part.index)
+    yield from in_start_order(assemble(events, assembler), assembler)
 
 
 def in_start_order(finished: Iterable[tuple[int, Attempt]], assembler: Assembler) -> Iterator[tuple[int, Attempt]]:

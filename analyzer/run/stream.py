@@ -20,18 +20,8 @@ from ..gctuning import fewer_collections
 from ..model import AnalysisResult, Attempt
 from ..parse.lines import FormatFeatures
 from ..parts import PartMerger, analyze_chunk, preamble
-from ..pipeline import (
-    LineTally,
-    PartialResult,
-    Progress,
-    ProgressFn,
-    analyze_input,
-    combine,
-    in_start_order,
-    iter_events,
-)
+from ..pipeline import LineTally, PartialResult, Progress, ProgressFn, analyze_input, combine, read_input
 from ..read.sources import check_input
-from ..reconstruct.assembler import Assembler, assemble
 from .numbering import AttemptNumbers
 from .pool import Engine, WorkerPool
 from .units import PART_BYTES, Unit, plan_units
@@ -107,15 +97,12 @@ class AttemptStream:
     def _one_pass(self, index: int, path: str, numbers: AttemptNumbers, skip: int = 0) -> Iterator[Attempt]:
         """One input read in this process; the first ``skip`` attempts were handed on already."""
         part = PartialResult(index, path, LineTally(), FormatFeatures(), [], [])
-        assembler = Assembler()
         self._partials.append(part)
-        events = iter_events([path], part.tally, part.features, self.progress, first_index=index)
-        for _, attempt in in_start_order(assemble(events, assembler), assembler):
+        for _, attempt in read_input(part, self.progress):
             if skip:  # handed on (and numbered) by the parts already
                 skip -= 1
                 continue
-            yield self._finish(numbers.across_inputs(attempt), assembler, part)
-        part.config_events = assembler.config_events
+            yield self._finish(numbers.across_inputs(attempt))
 
     def _parts(self, index: int, path: str, units: list[Unit], queue: _UnitQueue, numbers: AttemptNumbers
                ) -> Iterator[Attempt]:
@@ -146,12 +133,11 @@ class AttemptStream:
 
         self._plan = plan(head, self.k8s_version, self.config)
 
-    def _finish(self, attempt: Attempt, assembler: Assembler, part: PartialResult) -> Attempt:
+    def _finish(self, attempt: Attempt) -> Attempt:
         """The attempt reconciled under the plan (made from what the log has stated so far, for stdin)."""
         if not self.reconcile:
             return attempt
         if self._plan is None:  # stdin: the version and weights as the log has stated them so far
-            part.config_events = assembler.config_events
             self._plan_from(combine(self._partials))
         if self._plan.context is None:
             return attempt

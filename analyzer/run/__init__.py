@@ -19,10 +19,13 @@ Before this package a run had four homes, with these copies (issue 13):
   Now: ``pool.WorkerPool``, fed by one ordered unit queue (``stream._UnitQueue``).
 - part planning and merging: ``engine._split_plans`` with ``parts.merge`` (batch), ``plan_chunks``
   with ``PartMerger`` (stream). Now: ``units.plan_units`` and ``PartMerger``.
-- read-classify-count loops: ``pipeline.iter_events`` and ``parts.worker._analyze_chunk``. Now:
-  ``pipeline.classified_events``.
+- read-classify-count loops: ``pipeline.iter_events`` and ``parts.worker._analyze_chunk``; and a whole
+  input was read two ways (``pipeline.analyze_input`` sorted, ``AttemptStream._one_pass`` streamed).
+  Now: ``pipeline.classified_events`` for every line, ``pipeline.read_input`` for every whole input.
 
-``analyzer.engine`` and ``analyzer.stream`` only re-export this package's names for older callers.
+``analyzer.engine`` and ``analyzer.stream`` only re-export this package's names for older callers;
+``pipeline.analyze_paths`` calls ``batch.analyze_paths``; ``parts.merge`` (all parts at once) is left
+for the tests that merge parts read in one process.
 Not yet done: when the whole log states another version or weights than its head, the attempts are
 read again (``batch.analyze_reconciled``), since reconciling an attempt twice under two versions does
 not give what reconciling it once gives.

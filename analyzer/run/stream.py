@@ -60,11 +60,14 @@ class AttemptStream:
         if self.reconcile and self.paths and self.paths[0] != "-":
             self._plan_from(combine([preamble(self.paths[0], 0)]))
         units = self.units
+        by_input: dict[int, list[Unit]] = {}
+        for unit in units:
+            by_input.setdefault(unit.index, []).append(unit)
         workers = self.jobs - 1 if self.bounded else self.jobs - any(unit.here for unit in units)
         with WorkerPool(workers, self.engine, self.scheduler) as pool:
             queue = _UnitQueue(self, pool, units, ahead=self.jobs + 1 if self.bounded else None)
             for index, path in enumerate(self.paths):
-                mine = [unit for unit in units if unit.index == index]
+                mine = by_input[index]
                 if mine[0].chunk is not None:
                     yield from self._parts(index, path, mine, queue, numbers)
                 elif mine[0].here:

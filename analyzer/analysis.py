@@ -63,7 +63,7 @@ def analyze(paths: str | Path | Sequence[str | Path], k8s_version: str | None = 
     and (locally) read a large plain file in parts; the result is the same as one sequential pass.
     ``year`` is the year the logs start in, for full timestamps (klog prints no year).
     """
-    from .engine import analyze_reconciled
+    from .run.batch import analyze_reconciled
 
     if isinstance(paths, (str, Path)):
         paths = [paths]

@@ -5,6 +5,7 @@ This is the Python API the CLI and every renderer stand on; nothing here prints.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -14,11 +15,12 @@ from .model import AnalysisResult, Attempt, FormatInfo, LineCounts, frozen_map
 from .parse.eras import detect_encoding, detect_era, detect_wrapper
 from .parse.events import Event
 from .parse.lines import IGNORED, PARSED, UNRECOGNIZED, FormatFeatures, LineParser
-from .read.sources import check_input, iter_physical_lines
-from .read.wrappers import unwrap_lines
+from .read.sources import iter_physical_lines
+from .read.wrappers import LogicalLine, unwrap_lines
 from .reconstruct.assembler import STORY_ALSO_HANDLED, STORY_KINDS, Assembler, assemble
 from .reconstruct.cache import cache_facts
 from .reconstruct.config import config_from_events
+from .run.numbering import AttemptNumbers
 
 MAX_UNRECOGNIZED_SAMPLES = 200
 @dataclass
@@ -79,18 +81,32 @@ def iter_events(paths: Sequence[str], tally: LineTally, features: FormatFeatures
     """Every scheduler event of every input, in input order, while keeping the line accounting."""
     for index, path in enumerate(paths, start=first_index):
         parser = LineParser(features)
-        physical = iter_physical_lines(path, index, tally.notes)
-        for logical in unwrap_lines(physical):
-            tally.count_line(logical)
-            for verdict in parser.classify(logical):
-                count_verdict(tally, verdict, logical)
-                if verdict.event is not None:
-                    yield verdict.event
-            if progress is not None and tally.total % 50000 == 0:
-                progress(Progress.of(index, tally, features.kinds))
+        yield from classified_events(unwrap_lines(iter_physical_lines(path, index, tally.notes)), parser, tally,
+                                     progress, index)
         for verdict in parser.finish():
             if verdict.event is not None:
                 yield verdict.event
+
+
+def classified_events(lines: Iterable[LogicalLine], parser: LineParser, tally: LineTally,
+                      progress: ProgressFn | None = None, index: int = 0, end_line: int | None = None,
+                      past_end: list[LogicalLine] | None = None) -> Iterator[Event]:
+    """The one loop that reads lines: count each, classify it, count its verdicts, yield its events.
+
+    With ``end_line`` it stops before the first line numbered ``end_line`` or later and puts that line
+    in ``past_end`` (a part of a file ends there).
+    """
+    for logical in lines:
+        if end_line is not None and logical.number >= end_line:
+            past_end.append(logical)
+            return
+        tally.count_line(logical)
+        for verdict in parser.classify(logical):
+            count_verdict(tally, verdict, logical)
+            if verdict.event is not None:
+                yield verdict.event
+        if progress is not None and tally.total % 50000 == 0:
+            progress(Progress.of(index, tally, parser.features.kinds))
 
 
 def count_verdict(tally: LineTally, verdict, logical) -> None:
@@ -120,13 +136,32 @@ class PartialResult:
 def analyze_input(path: str, index: int = 0, progress: ProgressFn | None = None
                   ) -> PartialResult:
     """Read, parse and reconstruct one input; ``index`` is its position among all inputs."""
-    tally = LineTally()
-    features = FormatFeatures()
-    assembler = Assembler()
-    events = iter_events([path], tally, features, progress, first_index=index)
+    part = PartialResult(index, path, LineTally(), FormatFeatures(), [], [])
     with fewer_collections():
-        finished = sorted(assemble(events, assembler), key=lambda pair: pair[0])
-    return PartialResult(index, path, tally, features, finished, assembler.config_events)
+        part.attempts = list(read_input(part, progress))
+    return part
+
+
+def read_input(part: PartialResult, progress: ProgressFn | None = None) -> Iterator[tuple[int, Attempt]]:
+    """Read one whole input into ``part`` (line accounting, format features, config events as they come),
+    handing on its (start sequence, attempt) pairs in start order."""
+    assembler = Assembler()
+    part.config_events = assembler.config_events
+    events = iter_events([part.path], part.tally, part.features, progress, first_index=part.index)
+    yield from in_start_order(assemble(events, assembler), assembler)
+
+
+def in_start_order(finished: Iterable[tuple[int, Attempt]], assembler: Assembler) -> Iterator[tuple[int, Attempt]]:
+    """The assembler's finished (start sequence, attempt) pairs in start order, each handed on as soon as
+    every attempt started before it is final (so a stream holds only the few still waiting)."""
+    waiting: list[tuple[int, Attempt]] = []
+    for pair in finished:
+        heapq.heappush(waiting, pair)
+        lowest_open = assembler.min_open_seq()
+        while waiting and (lowest_open is None or waiting[0][0] < lowest_open):
+            yield heapq.heappop(waiting)
+    while waiting:
+        yield heapq.heappop(waiting)
 
 
 def merge_features(into: FormatFeatures, other: FormatFeatures) -> None:
@@ -147,18 +182,13 @@ def combine(partials: Sequence[PartialResult]) -> AnalysisResult:
     features = FormatFeatures()
     attempts: list[Attempt] = []
     config_events: list[Event] = []
-    seen_per_pod: Counter = Counter()  # attempt numbers continue across inputs, as in one pass
+    numbers = AttemptNumbers()
     for part in sorted(partials, key=lambda p: p.index):
         tally.merge(part.tally)
         merge_features(features, part.features)
         config_events.extend(part.config_events)
-        in_this_input: Counter = Counter()
-        for _, attempt in part.attempts:
-            in_this_input[attempt.pod] += 1
-            if seen_per_pod[attempt.pod]:
-                attempt = replace(attempt, attempt=attempt.attempt + seen_per_pod[attempt.pod])
-            attempts.append(attempt)
-        seen_per_pod.update(in_this_input)
+        attempts += [numbers.across_inputs(attempt) for _, attempt in part.attempts]
+        numbers.next_input()
     config, version, component_yaml = config_from_events(config_events)
     config = replace(config, component_config=component_yaml)
     fmt = FormatInfo(era=detect_era(features), encoding=detect_encoding(features),
@@ -175,9 +205,9 @@ def combine(partials: Sequence[PartialResult]) -> AnalysisResult:
 def analyze_paths(paths: Sequence[str], progress: ProgressFn | None = None
                   ) -> AnalysisResult:
     """Read, parse and reconstruct the given logs ('-' is stdin). Raises InputError for bad inputs."""
-    for path in paths:
-        check_input(path)
-    return combine([analyze_input(path, index, progress) for index, path in enumerate(paths)])
+    from .run.batch import analyze_paths as collected
+
+    return collected(paths, progress)
 
 
 def attempts_for(result: AnalysisResult, pod: str, attempt: int | None = None) -> list[Attempt]:

@@ -174,14 +174,14 @@ def test_workers_reconcile_to_the_same_json(monkeypatch, path):
 
 def test_a_head_that_misleads_the_plan_is_reconciled_again(monkeypatch, caplog):
     """When the whole log states another version than its head, the workers' reconciling is redone."""
-    import analyzer.engine as engine
+    import analyzer.run.stream as core
     from analyzer.parts import preamble
 
     other = str(framework_log("v1.21.0-pre-three-nodes"))
-    monkeypatch.setattr(engine, "preamble", lambda path, index: preamble(other, index))
+    monkeypatch.setattr(core, "preamble", lambda path, index: preamble(other, index))
     monkeypatch.setenv("SCHEDLOG_MIN_CHUNK_BYTES", "1500")
     path = str(framework_log("v1.30.6-five-nodes"))
-    with caplog.at_level("INFO", logger="analyzer.engine"):
+    with caplog.at_level("INFO", logger="analyzer.run.batch"):
         many, _ = analyze_reconciled([path], jobs=2)
     assert "reconciled again" in caplog.text
     one, _ = analyze_reconciled([path], jobs=1)
@@ -229,7 +229,7 @@ def test_streaming_falls_back_midway_without_repeating_attempts(tmp_path, caplog
     path.write_bytes(b"\n".join(first) + b"\n" + later)
     single = AttemptStream([str(path)])
     one = [attempt_to_dict(a) for a in single]
-    with caplog.at_level("INFO", logger="analyzer.stream"):
+    with caplog.at_level("INFO", logger="analyzer.run.stream"):
         many = AttemptStream([str(path)], jobs=2, part_bytes=8000)
         streamed = [attempt_to_dict(a) for a in many]
     assert "read in one pass from the start" in caplog.text

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from ..engine import Engine
+from ..run.pool import Engine
 from . import check, inspect, regress, report
 from .common import EXIT_CODES_HELP, RUN
 from .score import register as register_score

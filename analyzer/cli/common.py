@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
-from ..engine import Engine, EngineError, analyze_many, analyze_reconciled
 from ..model import AnalysisResult, evolve
 from ..pipeline import Progress
 from ..read.sources import InputError
+from ..run.batch import analyze_many, analyze_reconciled
+from ..run.pool import Engine, EngineError
 
 if TYPE_CHECKING:
     from ..reconcile.weights import WeightSource

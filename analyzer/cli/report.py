@@ -124,8 +124,8 @@ def export(logs: LogsArg,
     from ..frames import export_attempts
     from ..read.sources import InputError
     from ..reconcile.version import VersionError
+    from ..run.stream import AttemptStream
     from ..scoring.config import ConfigError
-    from ..stream import AttemptStream
     from ..times import FullTimes
 
     out = resolve_out(out, output, tuple(ExportFormat), "--out-dir")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import replace
-
 from ..model import Attempt
 from ..parse.events import Event
 from ..parse.lines import FormatFeatures, ParserMarks
 from ..pipeline import LineTally, PartialResult, merge_features
 from ..read.sources import Repairs
+from ..run.numbering import AttemptNumbers
 from .worker import ChunkResult
 
 
@@ -21,7 +19,7 @@ class PartMerger:
         self.tally, self.features, self.marks, self.repairs = LineTally(), FormatFeatures(), ParserMarks(), Repairs()
         self.config_events: list[Event] = []
         self._claimed: set[int] = set()
-        self._numbers: Counter = Counter()
+        self._numbers = AttemptNumbers()
         self.handed_on = 0
 
     def add(self, part: ChunkResult) -> tuple[list[Attempt] | None, str | None]:
@@ -34,10 +32,7 @@ class PartMerger:
                 if started:  # one pass folded this cycle start into an earlier part's attempt
                     return None, f"line {attempt.span.first_line}: a cycle start continues an earlier cycle"
                 continue  # opened for a line an earlier part routed to its own attempt
-            self._numbers[attempt.pod] += 1
-            if attempt.attempt != self._numbers[attempt.pod]:
-                attempt = replace(attempt, attempt=self._numbers[attempt.pod])
-            out.append(attempt)
+            out.append(self._numbers.in_file(attempt))
         self._claimed |= part.claims
         self.tally.merge(part.tally)
         merge_features(self.features, part.features)

@@ -9,7 +9,7 @@ from ..gctuning import fewer_collections
 from ..model import Attempt
 from ..parse.events import Event
 from ..parse.lines import CRASH_PREFIXES, STRUCTURED_CRASH, FormatFeatures, LineParser, ParserMarks
-from ..pipeline import LineTally, PartialResult, count_verdict, iter_events
+from ..pipeline import LineTally, PartialResult, classified_events, iter_events
 from ..read.sources import Repairs, iter_lines_from
 from ..read.wrappers import LogicalLine, unwrap_lines
 from ..reconcile import reconcile_attempt
@@ -79,16 +79,12 @@ def _analyze_chunk(path: str, input_index: int, chunk: Chunk) -> ChunkResult:
     lines = unwrap_lines(iter_lines_from(path, input_index, chunk.offset, chunk.first_line, repairs,
                                          count_until=chunk.end_line))
     end = chunk.end_line
-    for logical in lines:
-        if end is not None and logical.number >= end:
-            result.marks = parser.marks()
-            _overrun(parser, assembler, logical, lines, result)
-            break
-        tally.count_line(logical)
-        for verdict in parser.classify(logical):
-            count_verdict(tally, verdict, logical)
-            if verdict.event is not None:
-                _feed(assembler, verdict.event, result, owned=None)
+    past_end: list[LogicalLine] = []
+    for event in classified_events(lines, parser, tally, end_line=end, past_end=past_end):
+        _feed(assembler, event, result, owned=None)
+    if past_end:
+        result.marks = parser.marks()
+        _overrun(parser, assembler, past_end[0], lines, result)
     else:
         if end is not None:
             result.inexact.append("the file ended before this part did (it changed while it was read)")

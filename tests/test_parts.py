@@ -293,3 +293,26 @@ def test_panics_split_equals_one_pass(tmp_path):
 def pid_of(line: bytes) -> bytes:
     """The pid of a klog line."""
     return line.split()[2]
+
+
+@needs_shared
+def test_a_cache_dump_and_pod_stories_in_the_middle_of_a_split_file_equal_one_pass(tmp_path):
+    """A SIGUSR2 dump (a multi-line record) between two cycles, and the queue/bind lines of the timeline:
+    the file read in parts gives one pass's attempts, dumps and pod stories."""
+    from test_cache_replay import RUN, dump_lines
+
+    from analyzer.timeline.build import build_stories
+
+    full = (RUN / "v1.30.6-five-nodes.log").read_text().splitlines()
+    at = [i for i, line in enumerate(full) if '"About to try and schedule pod"' in line][2]
+    header = full[at].split("]", 1)[0].replace("schedule_one.go:84", "dumper.go:52")
+    path = tmp_path / "mid-dump.log"
+    path.write_text("\n".join(full[:at] + dump_lines(header) + full[at:]) + "\n")
+    one = analyze_paths([str(path)])
+    merged, why, parts = chunked(str(path), 4, 1500)
+    assert len(parts) > 1
+    assert one.cache is not None and len(one.cache.dumps) == 1 and one.story
+    split = merged if merged is not None else analyze_many([str(path)], jobs=2)
+    assert _json(split) == _json(one), why
+    assert build_stories(split) == build_stories(one)
+    assert len(split.cache.dumps) == 1 and split.story == one.story

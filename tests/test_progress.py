@@ -48,5 +48,6 @@ def test_progress_line_on_a_terminal_only(tmp_path, monkeypatch):
     assert common.progress_for([str(path)], quiet=True) is None
     report = common.progress_for([str(path)], quiet=False)
     report(Progress(0, 50_000, 2_000_000, 7))
+    report.clear()  # as every command does at its end: no progress line stays active for later tests
     text = out.getvalue()
     assert f"{path}: 2/0 MB, 50,000 lines" in text and "7 cycles" in text and "lines/s" in text

@@ -348,6 +348,8 @@ def test_ties_are_neutral_not_errors(hundred_nodes):
     assert sum(r["margin"] == "0 tie" for r in rows) == len(ties)
     assert all(d.explained for a in result.attempts for d in a.discrepancies)
     assert " bad" not in page_text.split('id="attempt-table"')[1]
+    overview = page_text.split('id="discrepancy-kinds"')[1].split("</table>")[0]
+    assert "Discrepancies" not in overview and "tie <span class=\"muted\">(a random pick, not an error)" in overview
 
 
 def test_the_one_script_is_allowed_by_its_hash_and_nothing_else_runs(hundred_nodes):

@@ -1,0 +1,204 @@
+"""`schedlog follow`: lab logs written line by line into a pipe, and into a file that is rotated or truncated
+mid-way, give each attempt while the input is still being written, and the attempts of the whole-log run.
+
+What may differ from `attempts -o json` on the whole file, and why: ``started_at_full`` and its provenance
+(klog prints no year: the whole-log run takes it from the file's modification time; stdin has none, and a
+followed file's changes while it is written). Every other key of every attempt is equal, attempt numbers and
+line numbers (which run on across a rotation, as in one stream) included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import LAB, REPO, needs_shared
+
+FIVE_NODES = LAB / "v1.30.6-five-nodes" / "v1.30.6-five-nodes.log"
+LEGACY = LAB / "v1.14.1" / "b-heterogeneous-5nodes" / "scheduler.log"
+MAY_DIFFER = ("started_at_full", "started_at_full_provenance")
+QUIET = "0.3"  # --quiet-period for the tests
+TIMEOUT = 60  # no subprocess ever waits longer
+
+
+def whole_log(path: Path) -> dict[tuple[str, int], dict]:
+    """The attempts of `attempts -o json` on the whole file, by (pod, attempt number)."""
+    out = subprocess.run([sys.executable, "-m", "analyzer", "-j1", "attempts", "-o", "json", str(path)],
+                         capture_output=True, text=True, cwd=REPO, timeout=TIMEOUT, check=True).stdout
+    return {(a["pod"], a["attempt"]): _comparable(a) for a in json.loads(out)["attempts"]}
+
+
+def _comparable(attempt: dict) -> dict:
+    return {k: v for k, v in attempt.items() if k not in MAY_DIFFER}
+
+
+class Follow:
+    """A running `schedlog follow ... -o json`, its stdout lines collected (with the time each came) by a thread."""
+
+    def __init__(self, *args: str, stdin: int | None = subprocess.DEVNULL) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "analyzer", "follow", *args, "-o", "json",
+                                      "--quiet-period", QUIET], stdin=stdin, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, cwd=REPO)
+        self.lines: list[tuple[float, dict]] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append((time.monotonic(), json.loads(line)))
+
+    def wait_until_shown(self, attempts) -> None:
+        """Wait (bounded) until every one of these attempts was shown, final or pending."""
+        deadline = time.monotonic() + TIMEOUT
+        while not set(self.first_seen()) >= set(attempts) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def end(self, interrupt: bool) -> str:
+        """Stop (Ctrl-C for a file; stdin was closed) and return stderr; the exit code must be 0."""
+        if interrupt:
+            self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=TIMEOUT)
+        self._reader.join(timeout=TIMEOUT)
+        err = self.proc.stderr.read()
+        assert self.proc.returncode == 0, err
+        return err
+
+    def attempts(self) -> dict[tuple[str, int], dict]:
+        out: dict[tuple[str, int], dict] = {}
+        for _, obj in self.lines:
+            if "pod" in obj:
+                key = (obj["pod"], obj["attempt"])
+                assert key not in out, f"{key} handed on twice"
+                out[key] = _comparable(obj)
+        return out
+
+    def first_seen(self) -> dict[tuple[str, int], float]:
+        """When each attempt was first shown, final or pending."""
+        seen: dict[tuple[str, int], float] = {}
+        for at, obj in self.lines:
+            a = obj.get("pending", obj)
+            if "pod" in a:
+                seen.setdefault((a["pod"], a["attempt"]), at)
+        return seen
+
+
+def _write_slowly(out, lines: list[str], pause_every: int = 40, pause: float = 0.05) -> None:
+    for i, line in enumerate(lines, 1):
+        out.write(line)
+        out.flush()
+        if i % pause_every == 0:
+            time.sleep(pause)
+
+
+@needs_shared
+@pytest.mark.parametrize("log", [FIVE_NODES, LEGACY], ids=["v1.30.6", "v1.14.1"])
+def test_pipe_gives_each_attempt_before_the_input_ends_and_the_whole_log_attempts(log: Path) -> None:
+    expected = whole_log(log)
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+    follow = Follow("-", stdin=subprocess.PIPE)
+    _write_slowly(follow.proc.stdin, lines)
+    follow.wait_until_shown(expected)  # the last cycle, still open, is shown as pending after a pause
+    ended = time.monotonic()
+    follow.proc.stdin.close()
+    err = follow.end(interrupt=False)
+    assert follow.attempts() == expected
+    seen = follow.first_seen()
+    assert set(seen) == set(expected)
+    assert all(at < ended for at in seen.values())  # every attempt shown while the input was still open
+    bound = sum(1 for a in expected.values() if a["outcome"] == "bound")
+    assert f"{len(expected)} attempts" in err and f"{bound} bound" in err
+
+
+@needs_shared
+@pytest.mark.parametrize("log", [FIVE_NODES, LEGACY], ids=["v1.30.6", "v1.14.1"])
+def test_a_file_rotated_and_truncated_mid_way_is_followed_like_tail_F(log: Path, tmp_path: Path) -> None:
+    expected = whole_log(log)
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+    third = len(lines) // 3
+    path = tmp_path / "kube-scheduler.log"
+    path.write_text("".join(lines[:third]), encoding="utf-8")
+    follow = Follow(str(path))
+    time.sleep(float(QUIET) * 2)
+    path.rename(tmp_path / "kube-scheduler.log.1")  # rotated: renamed, then a new file
+    with path.open("w", encoding="utf-8") as out:
+        _write_slowly(out, lines[third:2 * third])
+    time.sleep(float(QUIET) * 2)
+    with path.open("r+", encoding="utf-8") as out:  # truncated in place (copytruncate), then written on
+        out.truncate(0)
+    time.sleep(float(QUIET) * 2)
+    with path.open("a", encoding="utf-8") as out:
+        _write_slowly(out, lines[2 * third:])
+    follow.wait_until_shown(expected)  # the last cycle, still open, is shown as pending after a pause
+    ended = time.monotonic()
+    err = follow.end(interrupt=True)  # Ctrl-C hands on the open cycles as the end of a whole log does
+    assert follow.attempts() == expected
+    assert all(at < ended for at in follow.first_seen().values())
+    assert f"{len(expected)} attempts" in err
+
+
+@needs_shared
+def test_two_replicas_in_one_stern_stream_name_the_leader_and_stay_apart(tmp_path: Path) -> None:
+    a, b = "kube-scheduler-a kube-scheduler ", "kube-scheduler-b kube-scheduler "
+    lines = FIVE_NODES.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if "Handlers synced" in line)
+    records_b = _records([line.replace("16:09:06.", "16:09:05.") for line in lines[:start]])  # b started earlier
+    lease = ("I1128 16:09:06.232000   12473 leaderelection.go:260] successfully acquired lease "
+             "kube-system/kube-scheduler\n")
+    waiting = "I1128 16:09:06.232100   12473 leaderelection.go:250] attempting to acquire leader lease " \
+              "kube-system/kube-scheduler...\n"
+    combined: list[str] = []
+    for i, record in enumerate(_records(lines[:start])):  # both start alike, record by record
+        combined += [a + line for line in record] + [b + line for line in records_b[i]]
+    combined += [a + lease, b + waiting] + [a + line for line in lines[start:]]
+    log = tmp_path / "stern.log"
+    log.write_text("".join(combined), encoding="utf-8")
+    follow = Follow("-", stdin=subprocess.PIPE)
+    _write_slowly(follow.proc.stdin, combined)
+    follow.proc.stdin.close()
+    err = follow.end(interrupt=False)
+    leaders = [obj["leader"] for _, obj in follow.lines if "leader" in obj]
+    stream_a = "0:pod/kube-scheduler-a/kube-scheduler:12473"
+    assert leaders[0] == {"stream": stream_a, "how": "lease", "line": combined.index(a + lease) + 1}
+    attempts = follow.attempts()
+    assert len(attempts) == 9 and {x["stream"] for x in attempts.values()} == {stream_a}
+    assert attempts == whole_log(log)
+    assert f"leader {stream_a}" in err
+
+
+def _records(lines: list[str]) -> list[list[str]]:
+    """Lines grouped by klog record (a header line and the lines that continue it)."""
+    records: list[list[str]] = []
+    for line in lines:
+        if line[:1] in "IWEF" and line[1:5].isdigit() or not records:
+            records.append([line])
+        else:
+            records[-1].append(line)
+    return records
+
+
+def test_a_missing_file_is_a_one_line_error(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "analyzer", "follow", str(tmp_path / "none.log")],
+                          capture_output=True, text=True, cwd=REPO, timeout=TIMEOUT)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "no such file" in proc.stderr
+
+
+@needs_shared
+def test_pod_and_namespace_filters_and_text_lines() -> None:
+    proc = subprocess.run([sys.executable, "-m", "analyzer", "follow", "-", "--pod", "huge-cpu"],
+                          input=FIVE_NODES.read_text(encoding="utf-8"), capture_output=True, text=True, cwd=REPO,
+                          timeout=TIMEOUT, env={**os.environ, "COLUMNS": "200"})
+    shown = [line for line in proc.stdout.splitlines() if not line.startswith("leader")]
+    assert len(shown) == 1 and "default/huge-cpu #1  unschedulable" in shown[0] and "5/0" in shown[0]
+    assert "3 Insufficient cpu" in shown[0]
+    proc = subprocess.run([sys.executable, "-m", "analyzer", "follow", "-", "-n", "kube-system"],
+                          input=FIVE_NODES.read_text(encoding="utf-8"), capture_output=True, text=True, cwd=REPO,
+                          timeout=TIMEOUT)
+    assert [line for line in proc.stdout.splitlines() if not line.startswith("leader")] == []
+    assert "0 attempts" in proc.stderr

@@ -9,6 +9,7 @@ line numbers (which run on across a rotation, as in one stream) included.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -20,6 +21,13 @@ from pathlib import Path
 
 import pytest
 from conftest import LAB, REPO, needs_shared
+
+from analyzer.follow import Final, Follower, Pending
+from analyzer.model import Attempt
+from analyzer.read.sources import PhysicalLine
+from analyzer.reconstruct.assembler import STORY_ALSO_HANDLED, STORY_KINDS
+from analyzer.reconstruct.cache import CACHE_KINDS
+from analyzer.synth import write_log
 
 FIVE_NODES = LAB / "v1.30.6-five-nodes" / "v1.30.6-five-nodes.log"
 LEGACY = LAB / "v1.14.1" / "b-heterogeneous-5nodes" / "scheduler.log"
@@ -202,3 +210,71 @@ def test_pod_and_namespace_filters_and_text_lines() -> None:
                           timeout=TIMEOUT)
     assert [line for line in proc.stdout.splitlines() if not line.startswith("leader")] == []
     assert "0 attempts" in proc.stderr
+
+
+def _feed(lines, pause_after: int | None = None, on_line=None):
+    """Physical lines for a Follower, with one pause (None) after ``pause_after`` lines."""
+    for number, text in enumerate(lines, 1):
+        yield PhysicalLine(0, number, text.rstrip("\n"))
+        if on_line is not None:
+            on_line(number)
+        if number == pause_after:
+            yield None
+
+
+@needs_shared
+def test_a_stream_that_starts_slowly_learns_its_prefix_at_the_first_pause() -> None:
+    """A stern stream whose first pause comes before the prefix is learned (64 records): the lines so far are
+    read with the prefix learned from them, and the open cycle is shown as pending at the pause."""
+    lines = FIVE_NODES.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if "About to try and schedule pod" in line)
+    stern = [f"kube-scheduler-a kube-scheduler {line}" for line in lines[start:]]
+    items: list = []
+    follower = Follower(items.append)
+    seen_at_pause: list[int] = []
+
+    def pause() -> None:
+        seen_at_pause.append(len(items))
+        follower.pause()
+
+    lines_out = _feed(stern, pause_after=6)
+    follower.run(_pausing(lines_out, pause))
+    pending = [i for i in items if isinstance(i, Pending)]
+    assert seen_at_pause == [0] and len(pending) == 1 and pending[0].attempt.pod == "default/web-1"
+    assert pending[0].attempt.stream == "0:pod/kube-scheduler-a/kube-scheduler:12473"  # the prefix was stripped
+    finals = [i.attempt for i in items if isinstance(i, Final)]
+    assert [a.pod for a in finals].count("default/web-1") == 1 and len(finals) == 9
+    assert {a.outcome.value for a in finals} == {"bound", "unschedulable"}
+
+
+def _pausing(lines, on_pause):
+    """As LiveLines does: after yielding a pause, call ``on_pause`` (everything before was handed on)."""
+    for line in lines:
+        yield line
+        if line is None:
+            on_pause()
+
+
+def test_memory_stays_flat_over_a_long_stream() -> None:
+    """Attempts leave the follower once handed on: the open drafts, the kept events and the nodes of the
+    handed-on drafts (the assembler remembers some for late recorded events) stay bounded over 600 pods."""
+    out = io.StringIO()
+    write_log(out, "1.30", nodes=10, pods=600, seed=3)
+    counts: list[tuple[int, int, int]] = []
+    finals: list[Attempt] = []
+    follower = Follower(lambda item: finals.append(item.attempt) if isinstance(item, Final) else None,
+                        reconcile=False)
+
+    def sample(number: int) -> None:
+        if number % 1000 == 0:
+            handed = [d for st in follower.assembler._streams.values() for d in st.handed.values()]
+            counts.append((len(follower.assembler.open_drafts()), len(follower.assembler.config_events),
+                           sum(len(d.nodes) for d in handed)))
+    follower.run(_feed(out.getvalue().splitlines(), on_line=sample))
+    assert len(finals) == 600 and len(counts) > 10
+    kept_kinds = STORY_KINDS | STORY_ALSO_HANDLED | CACHE_KINDS
+    assert sum(n for kind, n in follower.features.kinds.items() if kind in kept_kinds) > 2000  # a bound that bites
+    assert max(open_ for open_, _, _ in counts) <= 2
+    assert max(kept for _, kept, _ in counts) <= 2000
+    assert max(nodes for _, _, nodes in counts) == 0
+    assert follower.outcomes["bound"] == sum(1 for a in finals if a.outcome.value == "bound")

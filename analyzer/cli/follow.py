@@ -32,7 +32,7 @@ def follow(
 ) -> None:
     """Follow a running scheduler: each attempt as soon as it is final (bind, no fit, error, next cycle),
     open cycles as pending when the input pauses, the leader among replicas. Ctrl-C ends (exit 0)."""
-    if output not in ("table", "wide", "json"):
+    if output not in ("table", "json"):
         fail(f"-o {output}: follow writes table or json")
     require_config(config)
     times = FullTimes([log], RUN.year)

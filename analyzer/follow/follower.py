@@ -110,9 +110,11 @@ class Follower:
         self._shown.pop(draft.seq, None)
         if self.leader is None or (self.leader.how == "schedules" and self.leader.stream != draft.stream):
             self._lead(Leader(draft.stream, "schedules", draft.first_line))
-        if not self.wanted(draft.pod):
+        attempt = freeze(draft, self.assembler.cluster_nodes(draft.stream)) if self.wanted(draft.pod) else None
+        draft.nodes = {}  # the assembler remembers handed-on drafts for late recorded events: not their nodes
+        if attempt is None:
             return
-        attempt = self._reconciled(freeze(draft, self.assembler.cluster_nodes(draft.stream)))
+        attempt = self._reconciled(attempt)
         self.outcomes[attempt.outcome.value] += 1
         self.by_stream[attempt.stream] += 1
         self.sink(Final(attempt))

@@ -278,3 +278,34 @@ def test_memory_stays_flat_over_a_long_stream() -> None:
     assert max(kept for _, kept, _ in counts) <= 2000
     assert max(nodes for _, _, nodes in counts) == 0
     assert follower.outcomes["bound"] == sum(1 for a in finals if a.outcome.value == "bound")
+
+
+@needs_shared
+def test_from_end_shows_only_what_is_written_after_the_start(tmp_path: Path) -> None:
+    lines = FIVE_NODES.read_text(encoding="utf-8").splitlines(keepends=True)
+    cut = next(i for i, line in enumerate(lines) if "default/besteffort" in line and "About to try" in line)
+    path = tmp_path / "kube-scheduler.log"
+    path.write_text("".join(lines[:cut]), encoding="utf-8")
+    follow = Follow(str(path), "--from-end")
+    time.sleep(float(QUIET) * 2)
+    with path.open("a", encoding="utf-8") as out:
+        _write_slowly(out, lines[cut:])
+    follow.wait_until_shown([("default/besteffort", 1)])
+    follow.end(interrupt=True)
+    got = follow.attempts()
+    best = got.pop(("default/besteffort", 1))
+    assert best["complete"] and best["outcome"] == "bound" and best["bound_node"] == "worker-small"
+    assert best["lines"][0] == 1  # line numbers count from where following began
+    # the rest are late lines (binds) of cycles that started before: shown as such, never as whole attempts
+    assert got and all(a["incomplete_reason"] == "the log starts inside this cycle" for a in got.values())
+    assert ("default/web-1", 1) not in got
+
+
+@needs_shared
+def test_text_lines_flag_each_kind_of_discrepancy() -> None:
+    proc = subprocess.run([sys.executable, "-m", "analyzer", "follow", "-"],
+                          input=LEGACY.read_text(encoding="utf-8", errors="replace"), capture_output=True, text=True,
+                          cwd=REPO, timeout=TIMEOUT)
+    first = proc.stdout.splitlines()[1]
+    assert first.startswith("16:04:35.944401  shop/frontend-7d9c8b6f5-4xk2p #1  bound  worker-std-2  5/4")
+    assert first.endswith("tied with worker-large-3  [2 hidden-component, tie]")

@@ -22,10 +22,10 @@ def text_line(item: Item, show_stream: bool = False) -> str:
     state = "pending" if isinstance(item, Pending) else a.outcome.value
     node = a.bound_node or a.selected_node or "-"
     parts = [_time(a), f"{a.pod} #{a.attempt}", state, node, evaluated_feasible(a), _margin(a)]
-    flags = [("!" if not d.explained else "") + d.kind for d in a.discrepancies
-             if not (isinstance(item, Pending) and d.kind == "incomplete")]  # pending: incomplete, of course
-    if flags:
-        parts.append("[" + " ".join(flags) + "]")
+    flags = Counter(("!" if not d.explained else "") + d.kind for d in a.discrepancies
+                    if not (isinstance(item, Pending) and d.kind == "incomplete"))  # pending: incomplete, of course
+    if flags:  # one flag per kind of discrepancy, with its count; "!" marks the unexplained
+        parts.append("[" + ", ".join(f"{n} {kind}" if n > 1 else kind for kind, n in flags.items()) + "]")
     note = failure_note(a) or (a.incomplete_reason if isinstance(item, Final) else None)
     if note:
         parts.append(note.splitlines()[0])

@@ -68,6 +68,13 @@ class Follow:
         while not set(self.first_seen()) >= set(attempts) and time.monotonic() < deadline:
             time.sleep(0.02)
 
+    def wait_for_pending(self, after: int) -> None:
+        """Wait (bounded) for a pending attempt shown after the first ``after`` objects: the follower read
+        everything written so far (a file truncated before that would lose what it had not read)."""
+        deadline = time.monotonic() + TIMEOUT
+        while not any("pending" in obj for _, obj in self.lines[after:]) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     def end(self, interrupt: bool) -> str:
         """Stop (Ctrl-C for a file; stdin was closed) and return stderr; the exit code must be 0."""
         if interrupt:
@@ -129,20 +136,21 @@ def test_pipe_gives_each_attempt_before_the_input_ends_and_the_whole_log_attempt
 def test_a_file_rotated_and_truncated_mid_way_is_followed_like_tail_F(log: Path, tmp_path: Path) -> None:
     expected = whole_log(log)
     lines = log.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
-    third = len(lines) // 3
+    starts = [i + 1 for i, line in enumerate(lines) if "About to try and schedule pod" in line]
+    third, two_thirds = starts[len(starts) // 3], starts[2 * len(starts) // 3]  # each part ends inside a cycle
     path = tmp_path / "kube-scheduler.log"
     path.write_text("".join(lines[:third]), encoding="utf-8")
     follow = Follow(str(path))
-    time.sleep(float(QUIET) * 2)
+    follow.wait_for_pending(after=0)  # read to the end: the open cycle is pending
     path.rename(tmp_path / "kube-scheduler.log.1")  # rotated: renamed, then a new file
     with path.open("w", encoding="utf-8") as out:
-        _write_slowly(out, lines[third:2 * third])
-    time.sleep(float(QUIET) * 2)
+        _write_slowly(out, lines[third:two_thirds])
+    follow.wait_for_pending(after=len(follow.lines))
     with path.open("r+", encoding="utf-8") as out:  # truncated in place (copytruncate), then written on
         out.truncate(0)
     time.sleep(float(QUIET) * 2)
     with path.open("a", encoding="utf-8") as out:
-        _write_slowly(out, lines[2 * third:])
+        _write_slowly(out, lines[two_thirds:])
     follow.wait_until_shown(expected)  # the last cycle, still open, is shown as pending after a pause
     ended = time.monotonic()
     err = follow.end(interrupt=True)  # Ctrl-C hands on the open cycles as the end of a whole log does

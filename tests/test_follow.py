@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -161,18 +162,26 @@ def test_a_file_rotated_and_truncated_mid_way_is_followed_like_tail_F(log: Path,
 
 @needs_shared
 def test_two_replicas_in_one_stern_stream_name_the_leader_and_stay_apart(tmp_path: Path) -> None:
+    """Replica a acquires the lease and schedules; it loses the lease mid-way (failed to renew, then the fatal
+    "leaderelection lost", before its binds completed), b acquires it and schedules the rest. Each attempt stays
+    on its replica's stream."""
     a, b = "kube-scheduler-a kube-scheduler ", "kube-scheduler-b kube-scheduler "
     lines = FIVE_NODES.read_text(encoding="utf-8").splitlines(keepends=True)
     start = next(i for i, line in enumerate(lines) if "Handlers synced" in line)
+    middle = [i for i, line in enumerate(lines) if "About to try and schedule pod" in line][5]  # 5 cycles for a
     records_b = _records([line.replace("16:09:06.", "16:09:05.") for line in lines[:start]])  # b started earlier
-    lease = ("I1128 16:09:06.232000   12473 leaderelection.go:260] successfully acquired lease "
-             "kube-system/kube-scheduler\n")
-    waiting = "I1128 16:09:06.232100   12473 leaderelection.go:250] attempting to acquire leader lease " \
-              "kube-system/kube-scheduler...\n"
+    klog = "I1128 16:09:06.{} 12473 leaderelection.go:{}] {}\n"
     combined: list[str] = []
     for i, record in enumerate(_records(lines[:start])):  # both start alike, record by record
         combined += [a + line for line in record] + [b + line for line in records_b[i]]
-    combined += [a + lease, b + waiting] + [a + line for line in lines[start:]]
+    combined += [a + klog.format("232000", 260, "successfully acquired lease kube-system/kube-scheduler"),
+                 b + klog.format("232100", 250, "attempting to acquire leader lease kube-system/kube-scheduler...")]
+    combined += [a + line for line in lines[start:middle]]
+    combined += [a + klog.format("434900", 283, "failed to renew lease kube-system/kube-scheduler: timed out"),
+                 a + "F" + klog.format("434950", 264, "leaderelection lost")[1:],
+                 b + klog.format("434990", 260, "successfully acquired lease kube-system/kube-scheduler")]
+    pods_a = {line.split('pod="')[1].split('"')[0] for line in lines[start:middle] if "About to try" in line}
+    combined += [b + line for line in lines[middle:] if not any(f'"{pod}"' in line for pod in pods_a)]  # a died
     log = tmp_path / "stern.log"
     log.write_text("".join(combined), encoding="utf-8")
     follow = Follow("-", stdin=subprocess.PIPE)
@@ -180,12 +189,17 @@ def test_two_replicas_in_one_stern_stream_name_the_leader_and_stay_apart(tmp_pat
     follow.proc.stdin.close()
     err = follow.end(interrupt=False)
     leaders = [obj["leader"] for _, obj in follow.lines if "leader" in obj]
-    stream_a = "0:pod/kube-scheduler-a/kube-scheduler:12473"
-    assert leaders[0] == {"stream": stream_a, "how": "lease", "line": combined.index(a + lease) + 1}
+    stream_a, stream_b = (f"0:pod/kube-scheduler-{x}/kube-scheduler:12473" for x in "ab")
+    assert [(x["stream"], x["how"]) for x in leaders] == [(stream_a, "lease"), (stream_a, "lost"), (stream_b, "lease")]
+    assert leaders[0]["line"] == next(i for i, line in enumerate(combined, 1) if "acquired lease" in line)
     attempts = follow.attempts()
-    assert len(attempts) == 9 and {x["stream"] for x in attempts.values()} == {stream_a}
+    by_stream = Counter(x["stream"] for x in attempts.values())
+    assert len(attempts) == 9 and by_stream == {stream_a: 5, stream_b: 4}
+    cut = [x for x in attempts.values() if x["stream"] == stream_a]
+    assert all(x["outcome"] == "unknown" and "leaderelection lost" in x["incomplete_reason"] for x in cut)
+    assert all(x["complete"] for x in attempts.values() if x["stream"] == stream_b)
     assert attempts == whole_log(log)
-    assert f"leader {stream_a}" in err
+    assert f"leader {stream_b}" in err and f"{stream_a} 5" in err
 
 
 def _records(lines: list[str]) -> list[list[str]]:

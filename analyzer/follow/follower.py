@@ -21,6 +21,7 @@ from ..read.wrappers import LogicalLine, unwrap_lines
 from ..reconstruct.assembler import CONFIG_KINDS, Assembler, freeze
 
 LEASE_ACQUIRED = "successfully acquired lease"  # client-go leaderelection, every era since 1.x
+LEASE_LOST = ("failed to renew lease", "leaderelection lost")  # the leader stops leading (and exits)
 _KEEP_EVENTS = 2000  # config/story events kept for the plan before the others are dropped
 
 
@@ -41,7 +42,7 @@ class Pending:
 @dataclass(frozen=True)
 class Leader:
     """The process that schedules: from its leader-election line ("lease") or, without one, because it
-    is the one that schedules ("schedules", inferred)."""
+    is the one that schedules ("schedules", inferred); "lost": the leader's line says it stopped leading."""
 
     stream: str
     how: str
@@ -108,7 +109,7 @@ class Follower:
 
     def _final(self, draft) -> None:
         self._shown.pop(draft.seq, None)
-        if self.leader is None or (self.leader.how == "schedules" and self.leader.stream != draft.stream):
+        if self.leader is None or (self.leader.how != "lease" and self.leader.stream != draft.stream):
             self._lead(Leader(draft.stream, "schedules", draft.first_line))
         attempt = freeze(draft, self.assembler.cluster_nodes(draft.stream)) if self.wanted(draft.pod) else None
         draft.nodes = {}  # the assembler remembers handed-on drafts for late recorded events: not their nodes
@@ -126,11 +127,14 @@ class Follower:
     def _watch_leader(self, lines: Iterable[LogicalLine]) -> Iterable[LogicalLine]:
         """The lines, unchanged; a leader-election "acquired" line names the leader."""
         for line in lines:
-            if LEASE_ACQUIRED in line.text:
+            acquired = LEASE_ACQUIRED in line.text
+            if acquired or (self.leader is not None and any(lost in line.text for lost in LEASE_LOST)):
                 m = KLOG_HEADER.search(line.text)
                 stream = stream_name(line.input, line.source, m["pid"] if m else None)
-                if self.leader is None or self.leader.stream != stream or self.leader.how != "lease":
+                if acquired and (self.leader is None or self.leader.stream != stream or self.leader.how != "lease"):
                     self._lead(Leader(stream, "lease", line.number))
+                elif not acquired and self.leader.stream == stream and self.leader.how != "lost":
+                    self._lead(Leader(stream, "lost", line.number))
             yield line
 
     def _reconciled(self, attempt: Attempt) -> Attempt:

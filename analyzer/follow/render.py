@@ -12,11 +12,15 @@ from ..report.text import evaluated_feasible, failure_note
 from ..times import FullTimes
 from .follower import Final, Item, Leader, Pending
 
+_LEADER_HOW = {"lease": "its leader-election line", "schedules": "the one that schedules (inferred)",
+               "lost": "lost the lease: no longer leads"}
+_SUMMARY_HOW = {"schedules": " (inferred)", "lost": " (lost the lease)"}
+
 
 def text_line(item: Item, show_stream: bool = False) -> str:
     """One line for people: time, pod #n, outcome, node, evaluated/feasible, margin, discrepancy flags."""
     if isinstance(item, Leader):
-        how = "its leader-election line" if item.how == "lease" else "the one that schedules (inferred)"
+        how = _LEADER_HOW.get(item.how, item.how)
         return f"leader  {item.stream}  ({how}, line {item.line})"
     a = item.attempt
     state = "pending" if isinstance(item, Pending) else a.outcome.value
@@ -52,7 +56,7 @@ def summary(outcomes: Counter, by_stream: Counter, leader: Leader | None) -> str
     if total:
         text += ": " + ", ".join(f"{n} {outcome}" for outcome, n in outcomes.most_common())
     if leader is not None:
-        text += f"; leader {leader.stream}" + (" (inferred)" if leader.how == "schedules" else "")
+        text += f"; leader {leader.stream}" + _SUMMARY_HOW.get(leader.how, "")
     if len(by_stream) > 1:
         text += "; by process: " + ", ".join(f"{s} {n}" for s, n in by_stream.most_common())
     return text

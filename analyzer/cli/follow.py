@@ -11,6 +11,8 @@ import typer
 from ..follow import Final, Follower, LiveLines, Pending
 from ..follow.render import json_line, summary, text_line
 from ..read.sources import InputError
+from ..reconcile.version import VersionError
+from ..scoring.config import ConfigError
 from ..times import FullTimes
 from .common import RUN, ConfigOpt, VersionOpt, fail, require_config, stderr, write
 
@@ -59,7 +61,7 @@ def follow(
         fail(str(exc))
     except OSError as exc:
         fail(f"{exc.filename or log}: {exc.strerror or exc}")
-    except ValueError as exc:  # version or weights the log or options give that cannot be used
+    except (VersionError, ConfigError) as exc:  # a version or weights that cannot be used
         fail(str(exc))
     stderr.print(f"schedlog follow: {summary(follower.outcomes, follower.by_stream, follower.leader)}",
                  markup=False, highlight=False)

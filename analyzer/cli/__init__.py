@@ -11,6 +11,7 @@ from .. import __version__
 from ..run.pool import Engine
 from . import check, inspect, regress, report
 from .common import EXIT_CODES_HELP, RUN
+from .follow import register as register_follow
 from .score import register as register_score
 from .timeline import register as register_timeline
 
@@ -64,6 +65,7 @@ report.register(app)
 check.register(app)
 register_score(app)
 register_timeline(app)
+register_follow(app)
 
 
 def main() -> None:

@@ -73,6 +73,11 @@ def crash_text(message: str, severity: str | None) -> str | None:
 HELD_KINDS = COLLECTED_KINDS | {"component_config"}  # records whose following lines are collected into data["text"]
 
 
+def stream_name(input_index: int, source: str | None, pid: str | None) -> str:
+    """The name of one process's stream of lines: "input[:source][:pid]" (``Event.stream``)."""
+    return ":".join([str(input_index), *(p for p in (source, pid) if p)])
+
+
 @dataclass(slots=True)
 class Classified:
     """The verdict for one logical line (and the physical lines folded into it)."""
@@ -417,8 +422,8 @@ class LineParser:
             event.ts = iso or (line.wrapper_ts.rstrip("Z") if line.wrapper_ts else None)
         key = (line.input, line.source, pid)
         stream = self._stream_names.get(key)
-        if stream is None:  # "input[:source][:pid]", built once per process seen
-            stream = self._stream_names[key] = ":".join([str(line.input), *(p for p in (line.source, pid) if p)])
+        if stream is None:  # built once per process seen
+            stream = self._stream_names[key] = stream_name(line.input, line.source, pid)
         event.stream = stream
         self._crashing = False
         message = event.data.get("message")

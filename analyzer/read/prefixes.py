@@ -221,18 +221,25 @@ def _kind(token: str) -> str:
     return token  # punctuation is literal
 
 
-def strip_prefixes(lines: Iterable[PhysicalLine]) -> Iterator[PhysicalLine]:
+def strip_prefixes(lines: Iterable[PhysicalLine | None], live: bool = False) -> Iterator[PhysicalLine]:
     """The lines with the file's learned prefix removed; lines of a file without one pass through as they are.
 
-    Terminal color codes are removed first from a file whose first lines carry them."""
+    Terminal color codes are removed first from a file whose first lines carry them. ``live`` (a followed
+    input): a None in ``lines`` says the input paused; the prefix is then learned from the lines so far."""
     it = iter(lines)
     head: list[PhysicalLine] = []
     records = 0
     for line in it:
+        if line is None:  # a live input paused: learn from what came (never None when not live)
+            if head:
+                break
+            continue
         head.append(line)
         records += RECORD_START.search(line.text) is not None
         if len(head) >= SAMPLE_LINES or records >= SAMPLE_RECORDS:
             break
+    if live:
+        it = (line for line in it if line is not None)
     lines_out: Iterator[PhysicalLine] = chain(head, it)
     if any("\x1b[" in line.text for line in head):  # a colored capture (stern, kubectl with a pager)
         head = [_decolor(line) for line in head]

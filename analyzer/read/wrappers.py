@@ -99,16 +99,17 @@ def _docker_payload(text: str) -> tuple[str, str | None, str | None, bool] | Non
             stream if isinstance(stream, str) else None, log.endswith("\n"))
 
 
-def unwrap_lines(lines: Iterable) -> Iterator[LogicalLine]:
+def unwrap_lines(lines: Iterable, live: bool = False) -> Iterator[LogicalLine]:
     """Unwrap each physical line; CRI 'P' fragments are held and joined with the following 'F' line.
 
     Docker json-file entries without a final newline are fragments the same way. Fragments are
     joined per stream (stdout and stderr interleave) and reported through
     ``LogicalLine.joined`` so the line accounting still sees them. A fragment run never completed
     (the input ends, an unwrapped line or a new klog record comes instead) is yielded as damaged.
+    ``live``: a followed input, whose None items are pauses (see ``strip_prefixes``).
     """
     pending: dict[tuple[str | None, str | None], LogicalLine] = {}
-    for phys in strip_prefixes(lines):
+    for phys in strip_prefixes(lines, live):
         payload, wrapper, fields = unwrap_text(phys.text)
         line = LogicalLine(phys.input, phys.number, payload, phys.prefix or wrapper, fields.get("RFC3339") or phys.ts,
                            fields.get("PREFIX_TARGET") or phys.source, phys.damaged, 0, phys.component)

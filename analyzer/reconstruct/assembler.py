@@ -301,6 +301,10 @@ class Assembler:
             stream.open = []
             stream.current = None
 
+    def open_drafts(self) -> list[_AttemptDraft]:
+        """The attempts not yet handed on, every stream's in start order (a followed log shows them as pending)."""
+        return [d for st in self._streams.values() for d in st.open]
+
     def min_open_seq(self) -> int | None:
         """The lowest start sequence number of an attempt still open (None when none is)."""
         return min((d.seq for st in self._streams.values() for d in st.open), default=None)

@@ -74,16 +74,21 @@ ATTEMPT_COLUMNS = [Column("pod"), Column("#", right=True), Column("outcome"), Co
                    Column("lines", wide=True), Column("note", optional=True)]
 
 
+def failure_note(a: Attempt) -> str | None:
+    """Why an attempt failed, short: its two most common filter reasons, else the failure message."""
+    if not a.failure:
+        return None
+    top = sorted(a.failure.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
+    return "; ".join(f"{n} {r}" for r, n in top) or a.failure.message
+
+
 def attempts_table(attempts: list[Attempt], inputs: tuple[str, ...] | list[str] = (),
                    times: FullTimes | None = None) -> TableData:
     """One row per attempt; pod and node names are never shortened. With ``times``, starts carry their year."""
     table = TableData(ATTEMPT_COLUMNS, title=f"{len(attempts)} scheduling attempts")
     for a in attempts:
         started = (times.of(a).text if times is not None else None) or a.started_at
-        note = a.incomplete_reason or ""
-        if a.failure:
-            top = sorted(a.failure.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
-            note = "; ".join(f"{n} {r}" for r, n in top) or a.failure.message
+        note = failure_note(a) or a.incomplete_reason or ""
         where = ""
         if a.span is not None:
             name = inputs[a.span.input] if a.span.input < len(inputs) else str(a.span.input)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ..follow import Final, Follower, LiveLines, Pending
+from ..follow.metrics import FollowMetrics
 from ..follow.render import json_line, summary, text_line
 from ..read.sources import InputError
 from ..reconcile.version import VersionError
@@ -30,6 +31,10 @@ def follow(
     from_end: Annotated[bool, typer.Option("--from-end/--from-start", help="A file: start at its end (only "
                                            "new lines) or at its start (default; stdin is read as it comes).")]
     = False,
+    metrics_port: Annotated[int | None, typer.Option(min=1, max=65535, help="Serve Prometheus metrics on "
+                                                     "http://127.0.0.1:PORT/metrics (this machine only).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No line per attempt on stdout (with "
+                                        "--metrics-port); the summary still ends the run.")] = False,
     k8s_version: VersionOpt = None, config: ConfigOpt = None,
 ) -> None:
     """Follow a running scheduler: each attempt as soon as it is final (bind, no fit, error, next cycle),
@@ -45,12 +50,23 @@ def follow(
         return (pod is None or name == pod or name.rsplit("/", 1)[-1] == pod) and (namespace is None or ns == namespace)
 
     def sink(item) -> None:
+        if metrics is not None:
+            metrics.observe(item)
+        if quiet:
+            return
         if isinstance(item, Final | Pending):
             state["streams"].add(item.attempt.stream)
         text = json_line(item, times) if output == "json" else text_line(item, len(state["streams"]) > 1)
         write(text + "\n")
 
+    metrics = None
     follower = Follower(sink, log, k8s_version=k8s_version, config=config, wanted=wanted)
+    if metrics_port is not None:
+        metrics = FollowMetrics(follower, times)
+        try:
+            metrics.serve(metrics_port)
+        except OSError as exc:
+            fail(f"--metrics-port {metrics_port}: cannot listen on 127.0.0.1:{metrics_port}: {exc.strerror or exc}")
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a service manager's stop ends cleanly too
     try:
         follower.run(LiveLines(log, quiet_period, follower.pause, from_end=from_end))

@@ -67,9 +67,15 @@ def follow(
             metrics.serve(metrics_port)
         except OSError as exc:
             fail(f"--metrics-port {metrics_port}: cannot listen on 127.0.0.1:{metrics_port}: {exc.strerror or exc}")
+
+    def paused() -> None:
+        follower.pause()
+        if metrics is not None:
+            metrics.paused()
+
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a service manager's stop ends cleanly too
     try:
-        follower.run(LiveLines(log, quiet_period, follower.pause, from_end=from_end))
+        follower.run(LiveLines(log, quiet_period, paused, from_end=from_end))
     except KeyboardInterrupt:  # Ctrl-C: the open cycles are handed on as a whole-log run ends them
         with contextlib.suppress(KeyboardInterrupt):
             follower.finish()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -63,7 +63,10 @@ class FollowMetrics:
                                 buckets=MARGIN_BUCKETS, registry=reg)
         self.evaluated = Histogram("schedlog_follow_evaluated_nodes", "Nodes evaluated per attempt (observed).",
                                    buckets=NODE_BUCKETS, registry=reg)
+        self.open = Gauge("schedlog_follow_open_attempts", "Attempts still open (not final) when the input "
+                          "last paused.", registry=reg)
         self.last_time: float | None = None
+        self.follower = follower
         reg.register(_WhenScraped(follower, self))
 
     def observe(self, item: Item) -> None:
@@ -86,6 +89,10 @@ class FollowMetrics:
             if margin is not None:
                 self.margin.observe(margin)
         self._see_time(a)
+
+    def paused(self) -> None:
+        """The input went quiet (called on the follower's thread, after its pause): count the open attempts."""
+        self.open.set(sum(1 for draft in self.follower.assembler.open_drafts() if self.follower.wanted(draft.pod)))
 
     def serve(self, port: int) -> None:
         """Serve /metrics on 127.0.0.1:port in a daemon thread. Raises OSError when the port cannot be had."""

@@ -3,8 +3,10 @@ outcomes, the pods still waiting with their reason, and the counts so far; the c
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -73,3 +75,22 @@ def test_watch_runs_to_the_end_of_stdin_and_ends_with_the_summary() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "default/huge-cpu #1" in proc.stdout and "Pods waiting (1)" in proc.stdout
     assert proc.stderr.strip() == "schedlog follow: 9 attempts: 8 bound, 1 unschedulable; leader 0:12473 (inferred)"
+
+
+@needs_shared
+def test_ctrl_c_ends_the_watch_with_the_summary() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "follow", "-", "--watch", "--quiet-period", "0.3"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        proc.stdin.write(FIVE_NODES.read_text())
+        proc.stdin.flush()  # stdin stays open: only Ctrl-C ends the run
+        time.sleep(3)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=TIMEOUT)
+    assert proc.returncode == 0 and "Traceback" not in err
+    assert err.strip().endswith("9 attempts: 8 bound, 1 unschedulable; leader 0:12473 (inferred)")
+    assert "default/huge-cpu #1" in out

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import signal
+from collections import Counter
 from typing import Annotated
 
 import typer
+from rich.live import Live
 
 from ..follow import Final, Follower, LiveLines, Pending
+from ..follow.metrics import FollowMetrics
 from ..follow.render import json_line, summary, text_line
+from ..follow.watch import WatchState, watch_view
 from ..read.sources import InputError
 from ..reconcile.version import VersionError
 from ..scoring.config import ConfigError
@@ -30,6 +34,13 @@ def follow(
     from_end: Annotated[bool, typer.Option("--from-end/--from-start", help="A file: start at its end (only "
                                            "new lines) or at its start (default; stdin is read as it comes).")]
     = False,
+    metrics_port: Annotated[int | None, typer.Option(min=1, max=65535, help="Serve Prometheus metrics on "
+                                                     "http://127.0.0.1:PORT/metrics (this machine only).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No line per attempt on stdout (with "
+                                        "--metrics-port); the summary still ends the run.")] = False,
+    watch: Annotated[bool, typer.Option("--watch", help="A live terminal view instead of lines: latest "
+                                        "decisions, pods waiting and why, reasons and discrepancies so far.")]
+    = False,
     k8s_version: VersionOpt = None, config: ConfigOpt = None,
 ) -> None:
     """Follow a running scheduler: each attempt as soon as it is final (bind, no fit, error, next cycle),
@@ -45,24 +56,46 @@ def follow(
         return (pod is None or name == pod or name.rsplit("/", 1)[-1] == pod) and (namespace is None or ns == namespace)
 
     def sink(item) -> None:
+        if metrics is not None:
+            metrics.observe(item)
+        if view is not None:
+            view.observe(item)
+        if quiet or view is not None:
+            return
         if isinstance(item, Final | Pending):
             state["streams"].add(item.attempt.stream)
         text = json_line(item, times) if output == "json" else text_line(item, len(state["streams"]) > 1)
         write(text + "\n")
 
+    metrics, view = None, WatchState() if watch else None
     follower = Follower(sink, log, k8s_version=k8s_version, config=config, wanted=wanted)
+    if metrics_port is not None:
+        metrics = FollowMetrics(follower, times)
+        try:
+            metrics.serve(metrics_port)
+        except OSError as exc:
+            fail(f"--metrics-port {metrics_port}: cannot listen on 127.0.0.1:{metrics_port}: {exc.strerror or exc}")
+
+    def paused() -> None:
+        follower.pause()
+        if metrics is not None:
+            metrics.paused()
+
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a service manager's stop ends cleanly too
-    try:
-        follower.run(LiveLines(log, quiet_period, follower.pause, from_end=from_end))
-    except KeyboardInterrupt:  # Ctrl-C: the open cycles are handed on as a whole-log run ends them
-        with contextlib.suppress(KeyboardInterrupt):
-            follower.finish()
-    except InputError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(f"{exc.filename or log}: {exc.strerror or exc}")
-    except (VersionError, ConfigError) as exc:  # a version or weights that cannot be used
-        fail(str(exc))
+    live = (Live(get_renderable=lambda: watch_view(view, Counter(dict(follower.tally.buckets))),
+                 refresh_per_second=2, redirect_stderr=False) if view is not None else contextlib.nullcontext())
+    with live:
+        try:
+            follower.run(LiveLines(log, quiet_period, paused, from_end=from_end))
+        except KeyboardInterrupt:  # Ctrl-C: the open cycles are handed on as a whole-log run ends them
+            with contextlib.suppress(KeyboardInterrupt):
+                follower.finish()
+        except InputError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(f"{exc.filename or log}: {exc.strerror or exc}")
+        except (VersionError, ConfigError) as exc:  # a version or weights that cannot be used
+            fail(str(exc))
     stderr.print(f"schedlog follow: {summary(follower.outcomes, follower.by_stream, follower.leader)}",
                  markup=False, highlight=False)
 

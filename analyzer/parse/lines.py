@@ -42,6 +42,7 @@ from .structured import MULTILINE, split_structured, structured_event
 PARSED, IGNORED, UNRECOGNIZED = "parsed", "ignored", "unrecognized"
 _LOGGER_PREFIX = re.compile(r'[A-Za-z0-9_./-]+: "')  # klogr 2.100 contextual names before the message
 RECENT_RECORDS = 4096  # how far back an exactly repeated record line is recognized as a duplicate
+HELD_KINDS = COLLECTED_KINDS | {"component_config"}  # records whose following lines are collected into data["text"]
 # How a crash of the scheduler process shows in its log: klog's HandleCrash line, the Go runtime's own
 # panic / fatal error lines (headerless) and klog Fatal (severity F, which exits the process).
 # (analyzer/parts/worker.py follows these markers past a part's end, like cycle starts.)
@@ -70,7 +71,6 @@ def crash_text(message: str, severity: str | None) -> str | None:
         if message.startswith(prefix):
             return message[len(prefix):].split("\n", 1)[0].strip()
     return None
-HELD_KINDS = COLLECTED_KINDS | {"component_config"}  # records whose following lines are collected into data["text"]
 
 
 def stream_name(input_index: int, source: str | None, pid: str | None) -> str:
@@ -426,9 +426,11 @@ class LineParser:
             stream = self._stream_names[key] = stream_name(line.input, line.source, pid)
         event.stream = stream
         self._crashing = False
-        message = event.data.get("message")
-        self._fit_error = event if event.kind in _FIT_ERROR_KINDS and isinstance(message, str) \
-            and message.endswith(FIT_ERROR_HEAD) else None
+        self._fit_error = None  # only a FitError head opens the header-less per-node lines after it
+        if event.kind in _FIT_ERROR_KINDS:
+            message = event.data.get("message")
+            if isinstance(message, str) and message.endswith(FIT_ERROR_HEAD):
+                self._fit_error = event
         if event.kind in _SCHEDULING_KINDS:
             self._scheduling.add(stream)
         elif event.kind == "version" and stream in self._scheduling:

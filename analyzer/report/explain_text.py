@@ -16,6 +16,7 @@ from rich.console import Console
 
 from ..model import Attempt, FilterVerdict, NodeResult
 from ..reconcile.discrepancy import TIE
+from .brief import count
 from .explain import contribution, explain_attempt, node_counts, node_total
 from .ranking import TOP_NODES, ranks
 from .tables import Column, plain_lines
@@ -43,10 +44,6 @@ class Ranked:
     node: NodeResult
     total: int | None
     rank: int | None
-
-
-def _plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else many or word + 's'}"
 
 
 def _fmt(value: object) -> str:
@@ -156,7 +153,7 @@ class _Page:
             ahead = f"winner {exp.winner} with {exp.winner_total}"
             tied = [r.node.node for r in self.ranked if r.total == exp.winner_total and r.node.node != exp.winner]
             if tied:
-                ahead += (f"; {_plural(len(tied), 'other node')} tie at {exp.winner_total} "
+                ahead += (f"; {count(len(tied), 'other node')} tie at {exp.winner_total} "
                           "(the scheduler picks one of the top nodes at random)")
             elif exp.runner_up is not None:
                 ahead += f"; runner-up {exp.runner_up} by {exp.margin}"
@@ -224,18 +221,18 @@ class _Page:
         if rest:
             totals = [r.total for r in rest if r.total is not None]
             span = f"totals {min(totals)}-{max(totals)}" if totals else "no total logged"
-            self.say(f"{_plural(len(rest), 'more feasible node')} ({span}; --all shows them)")
+            self.say(f"{count(len(rest), 'more feasible node')} ({span}; --all shows them)")
         filtered = [n for n in a.nodes if not is_scored(n) and n.filter is FilterVerdict.FAILED]
         if filtered:
             how = Counter(n.filter_provenance.value if n.filter_provenance else "unknown" for n in filtered)
             provenance = ", ".join(f"{n} {p}" if len(how) > 1 else p for p, n in how.most_common())
             reasons = "reasons below" if self.attempt.failure and self.attempt.failure.reasons else self._reasons()
-            self.say(f"{_plural(len(filtered), 'node')} filtered out ({provenance}; {reasons})")
+            self.say(f"{count(len(filtered), 'node')} filtered out ({provenance}; {reasons})")
             if view.all_nodes:
                 self.say("  filtered: " + ", ".join(n.node for n in filtered), indent="    ")
         unknown = [n for n in a.nodes if not is_scored(n) and n.filter is not FilterVerdict.FAILED]
         if unknown:
-            self.say(f"{_plural(len(unknown), 'more node')} named in the log without a score "
+            self.say(f"{count(len(unknown), 'more node')} named in the log without a score "
                      "(filter verdict unknown)")
             if view.all_nodes:
                 self.say("  " + ", ".join(n.node for n in unknown), indent="    ")
@@ -288,10 +285,10 @@ class _Page:
 
     def _histogram(self, reasons: Mapping[str, int]) -> None:
         top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
-        for reason, count in top[:MAX_REASONS]:
-            self.say(f"  {count:>5,}  {reason}", indent=" " * 9)
+        for reason, n in top[:MAX_REASONS]:
+            self.say(f"  {n:>5,}  {reason}", indent=" " * 9)
         if len(top) > MAX_REASONS:
-            self.say(f"  {_plural(len(top) - MAX_REASONS, 'more reason')} (-o json lists them all)")
+            self.say(f"  {count(len(top) - MAX_REASONS, 'more reason')} (-o json lists them all)")
 
     def notes(self) -> None:
         """What check says about this attempt (ties are already said above: they are not errors)."""
@@ -303,7 +300,7 @@ class _Page:
             mark = "explained" if getattr(d, "explained", False) else "UNEXPLAINED"
             self.say(f"check ({mark}): {self._note(d)}")
         if len(notes) > MAX_NOTES:
-            self.say(f"{_plural(len(notes) - MAX_NOTES, 'more check note')}: schedlog check lists them all")
+            self.say(f"{count(len(notes) - MAX_NOTES, 'more check note')}: schedlog check lists them all")
 
     def _note(self, d: object) -> str:
         """The discrepancy's own sentence when short; else its kind, amount, nodes and attribution."""

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..model import Attempt, FilterVerdict, NodeResult
+from .brief import count
 from .explain import node_total
 
 TOP_NODES = 10  # nodes shown in full per attempt (winner first, then by total)
@@ -66,16 +67,12 @@ def rest_summary(ranking: Ranking) -> list[str]:
     if ranking.more_scored:
         low, high = ranking.more_range or (0, 0)
         span = f"total {low:,}" if low == high else f"totals {low:,}\u2013{high:,}"
-        lines.append(f"{ranking.more_scored:,} more feasible node{_s(ranking.more_scored)} ({span})")
+        lines.append(f"{count(ranking.more_scored, 'more feasible node')} ({span})")
     if ranking.filtered:
         lines.append(f"{ranking.filtered:,} filtered")
     if ranking.unscored:
         lines.append(f"{ranking.unscored:,} more without a score")
     return lines
-
-
-def _s(count: int) -> str:
-    return "" if count == 1 else "s"
 
 
 def heat_columns(attempts: Sequence[Attempt], limit: int = HEAT_COLUMNS) -> list[str]:

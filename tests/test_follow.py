@@ -9,6 +9,7 @@ line numbers (which run on across a rotation, as in one stream) included.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -68,6 +69,17 @@ class Follow:
         deadline = time.monotonic() + TIMEOUT
         while not set(self.first_seen()) >= set(attempts) and time.monotonic() < deadline:
             time.sleep(0.02)
+
+    def wait_until_open(self, path: Path) -> None:
+        """Wait (bounded) until the process has opened ``path``: with --from-end, what is written before that
+        would be behind its start (a loaded machine can take seconds to start Python)."""
+        fds, deadline = Path(f"/proc/{self.proc.pid}/fd"), time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                if any(os.readlink(fd) == os.path.realpath(path) for fd in fds.iterdir()):
+                    return
+            time.sleep(0.02)
+        raise AssertionError(f"follow never opened {path}")
 
     def wait_for_pending(self, after: int) -> None:
         """Wait (bounded) for a pending attempt shown after the first ``after`` objects: the follower read
@@ -309,7 +321,8 @@ def test_from_end_shows_only_what_is_written_after_the_start(tmp_path: Path) -> 
     path = tmp_path / "kube-scheduler.log"
     path.write_text("".join(lines[:cut]), encoding="utf-8")
     follow = Follow(str(path), "--from-end")
-    time.sleep(float(QUIET) * 2)
+    follow.wait_until_open(path)
+    time.sleep(float(QUIET) * 2)  # and it has sought to the end (done right after opening)
     with path.open("a", encoding="utf-8") as out:
         _write_slowly(out, lines[cut:])
     follow.wait_until_shown([("default/besteffort", 1)])

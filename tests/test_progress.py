@@ -51,3 +51,22 @@ def test_progress_line_on_a_terminal_only(tmp_path, monkeypatch):
     report.clear()  # as every command does at its end: no progress line stays active for later tests
     text = out.getvalue()
     assert f"{path}: 2/0 MB, 50,000 lines" in text and "7 cycles" in text and "lines/s" in text
+
+
+def test_an_error_while_the_report_renders_starts_on_a_clean_line(monkeypatch, capsys):
+    """The report's rendering line registers as the active progress line, so `fail` erases it first."""
+    import pytest
+    import typer
+
+    from analyzer.cli import common
+    from analyzer.cli.report import RenderProgress
+
+    monkeypatch.setattr(common, "stderr", Console(file=io.StringIO(), width=80))  # fail's own text goes here
+    progress = RenderProgress("rendering the report")
+    progress(3, 10)
+    assert common.ProgressLine.active is progress
+    with pytest.raises(typer.Exit):
+        common.fail("report.html: cannot write (No space left on device)")
+    err = capsys.readouterr().err
+    assert err == common.ERASE_LINE + "rendering the report: 3/10 attempts" + common.ERASE_LINE
+    assert common.ProgressLine.active is None

@@ -14,6 +14,7 @@ from .common import (
     ERASE_LINE,
     RUN,
     LogsArg,
+    ProgressLine,
     QuietOpt,
     fail,
     load,
@@ -57,16 +58,34 @@ def _writable_dir(path: Path) -> Path:
 REPORT_FORMATS = ("html",)
 
 
-def render_progress(quiet: bool, what: str):
-    """A stderr line rewritten in place while the report's attempts are rendered; None when quiet or not a
-    terminal. Call the returned function with (0, 0) to clear the line."""
+class RenderProgress:
+    """A stderr line rewritten in place while the report's attempts are rendered; call it with (done, total),
+    and (0, 0) or ``clear()`` to erase it. It registers as the active progress line, so an error printed by
+    ``fail`` starts on a clean line."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __call__(self, done: int, total: int) -> None:
+        if not total:
+            self.clear()
+            return
+        sys.stderr.write(ERASE_LINE + f"{self.what}: {done:,}/{total:,} attempts")
+        sys.stderr.flush()
+        ProgressLine.active = self  # type: ignore[assignment]
+
+    def clear(self) -> None:
+        sys.stderr.write(ERASE_LINE)
+        sys.stderr.flush()
+        if ProgressLine.active is self:
+            ProgressLine.active = None
+
+
+def render_progress(quiet: bool, what: str) -> RenderProgress | None:
+    """A rendering progress line on stderr; None when quiet or stderr is not a terminal."""
     if quiet or not sys.stderr.isatty():
         return None
-
-    def show(done: int, total: int) -> None:
-        sys.stderr.write(ERASE_LINE + (f"{what}: {done:,}/{total:,} attempts" if total else ""))
-        sys.stderr.flush()
-    return show
+    return RenderProgress(what)
 
 
 def report(logs: LogsArg,

@@ -19,7 +19,7 @@ from ..reconcile.discrepancy import TIE
 from .brief import count
 from .explain import contribution, explain_attempt, node_counts, node_total
 from .ranking import TOP_NODES, ranks
-from .tables import Column, plain_lines
+from .tables import Column, cell, plain_lines
 
 TOP = TOP_NODES  # nodes shown by default, the winner first (the report shows as many)
 WINNER_MARK, TIE_MARK = "*", "="
@@ -44,10 +44,6 @@ class Ranked:
     node: NodeResult
     total: int | None
     rank: int | None
-
-
-def _fmt(value: object) -> str:
-    return "-" if value is None else str(value)
 
 
 def is_scored(node: NodeResult) -> bool:
@@ -95,13 +91,13 @@ def plugin_value(node: NodeResult, plugin: str, hidden: set[str]) -> int | None:
 def _cell(node: NodeResult, plugin: str, hidden: set[str]) -> str:
     score = node.score(plugin)
     unweighted = score is not None and score.weighted is None
-    return _fmt(plugin_value(node, plugin, hidden)) + (UNWEIGHTED_MARK if unweighted else "")
+    return cell(plugin_value(node, plugin, hidden)) + (UNWEIGHTED_MARK if unweighted else "")
 
 
 def _total_cell(node: NodeResult) -> str:
     if node.total_logged is not None:
         return str(node.total_logged)
-    return _fmt(node.total_recomputed) + (RECOMPUTED_MARK if node.total_recomputed is not None else "")
+    return cell(node.total_recomputed) + (RECOMPUTED_MARK if node.total_recomputed is not None else "")
 
 
 def _spread(nodes: list[NodeResult], plugin: str, hidden: set[str]) -> int | None:
@@ -181,7 +177,7 @@ class _Page:
             mark = WINNER_MARK if r.node.node == self.attempt.winner else \
                 TIE_MARK if self.has_winner and r.total is not None and r.total == reference else ""
             gap = reference - r.total if reference is not None and r.total is not None else None
-            rows.append([_fmt(r.rank), f"{r.node.node} {mark}".rstrip(), _total_cell(r.node), _fmt(gap)]
+            rows.append([cell(r.rank), f"{r.node.node} {mark}".rstrip(), _total_cell(r.node), cell(gap)]
                         + [_cell(r.node, p, self.hidden) for p in columns_for])
         fixed = [Column("rank", right=True), Column("node"), Column("total", right=True), Column("gap", right=True)]
         dropped: list[str] = []
@@ -334,24 +330,24 @@ class _Page:
         winner = a.node(a.winner) if a.winner else None
         me = self.by_name[name]
         if winner is None:
-            self.say(f"why not {name}? rank {_fmt(me.rank)}, total {_fmt(me.total)}; the log names no winner")
+            self.say(f"why not {name}? rank {cell(me.rank)}, total {cell(me.total)}; the log names no winner")
             return
         wtotal = node_total(winner)
         gap = wtotal - me.total if wtotal is not None and me.total is not None else None
         behind = "tied with" if gap == 0 else f"{gap} behind" if gap is not None else "beside"
-        self.say(f"why not {name}? rank {_fmt(me.rank)} of {len(self.ranked):,}, total {_fmt(me.total)}: "
-                 f"{behind} the winner {winner.node} ({_fmt(wtotal)})"
+        self.say(f"why not {name}? rank {cell(me.rank)} of {len(self.ranked):,}, total {cell(me.total)}: "
+                 f"{behind} the winner {winner.node} ({cell(wtotal)})"
                  + (" -- the scheduler picks one of the top nodes at random" if gap == 0 else ""))
         rows = []
         for plugin in plugin_order(a):
             m, t = plugin_value(node, plugin, self.hidden), plugin_value(winner, plugin, self.hidden)
             cost = t - m if m is not None and t is not None else None
             label = plugin + (" (hidden)" if plugin in self.hidden else "")
-            rows.append((cost, [label, _fmt(t), _fmt(m), _fmt(cost)]))
+            rows.append((cost, [label, cell(t), cell(m), cell(cost)]))
         rows.sort(key=lambda row: (row[0] is None, -(row[0] or 0)))
         columns = [Column("plugin"), Column("winner", right=True), Column("this node", right=True),
                    Column("cost", right=True)]
-        body = [cells for _, cells in rows] + [["total", _fmt(wtotal), _fmt(me.total), _fmt(gap)]]
+        body = [cells for _, cells in rows] + [["total", cell(wtotal), cell(me.total), cell(gap)]]
         self.lines += ["  " + line for line in plain_lines(columns, body)]
         self.say("cost: points the node got less than the winner from that plugin (negative: more)")
 

@@ -35,6 +35,11 @@ class TableData:
     title: str | None = None
 
 
+def cell(value: object) -> str:
+    """A table cell's text: the value, or "-" where there is none."""
+    return "-" if value is None else str(value)
+
+
 def plain_lines(columns: list[Column], rows: list[list[str]], headers: bool = True) -> list[str]:
     """Aligned columns separated by two spaces, no box characters, no trailing blanks (for grep and awk)."""
     body = [[c.header for c in columns]] if headers else []

@@ -10,12 +10,8 @@ from ..model import AnalysisResult, Attempt
 from ..times import INFERRED, FullTimes
 from .cachetext import summary_rows as cache_summary_rows
 from .explain import node_counts
-from .tables import Column, TableData, render_table
+from .tables import Column, TableData, cell, render_table
 from .timeline import longest_pending_rows
-
-
-def _fmt(value: object) -> str:
-    return "-" if value is None else str(value)
 
 
 def summary_table(result: AnalysisResult) -> TableData:
@@ -26,8 +22,8 @@ def summary_table(result: AnalysisResult) -> TableData:
     version = f"{fmt.k8s_version} ({fmt.version_source})" if fmt.k8s_version else "not logged"
     rows = [
         ["inputs", ", ".join(result.inputs)],
-        ["era", _fmt(fmt.era)],
-        ["encoding / wrapper", f"{_fmt(fmt.encoding)} / {_fmt(fmt.wrapper)}"],
+        ["era", cell(fmt.era)],
+        ["encoding / wrapper", f"{cell(fmt.encoding)} / {cell(fmt.wrapper)}"],
         ["kubernetes version", version],
         ["lines", f"{lines.total} total: {lines.parsed} parsed, {lines.ignored} ignored, "
                   f"{lines.unrecognized} unrecognized" + (f", {lines.damaged} damaged" if lines.damaged else "")],
@@ -65,7 +61,7 @@ def render_unrecognized(result: AnalysisResult, console: Console, *, headers: bo
 def evaluated_feasible(attempt: Attempt) -> str:
     """evaluated/feasible as the log gives them; for an unschedulable attempt, from '0/N nodes are available'."""
     evaluated, feasible = node_counts(attempt)
-    return f"{_fmt(evaluated)}/{_fmt(feasible)}"
+    return f"{cell(evaluated)}/{cell(feasible)}"
 
 
 ATTEMPT_COLUMNS = [Column("pod"), Column("#", right=True), Column("outcome"), Column("node"),
@@ -93,8 +89,8 @@ def attempts_table(attempts: list[Attempt], inputs: tuple[str, ...] | list[str] 
         if a.span is not None:
             name = inputs[a.span.input] if a.span.input < len(inputs) else str(a.span.input)
             where = f"{name}:{a.span.first_line}-{a.span.last_line}"
-        table.rows.append([a.pod, str(a.attempt), a.outcome.value, _fmt(a.winner), evaluated_feasible(a),
-                           str(sum(1 for n in a.nodes if n.scores)), _fmt(started), _fmt(a.profile),
+        table.rows.append([a.pod, str(a.attempt), a.outcome.value, cell(a.winner), evaluated_feasible(a),
+                           str(sum(1 for n in a.nodes if n.scores)), cell(started), cell(a.profile),
                            where or "-", note])
     return table
 

@@ -236,7 +236,10 @@ class Assembler:
 
     # -- feeding ---------------------------------------------------------------------------------
     def feed(self, event: Event) -> Iterator[_AttemptDraft]:
-        """Apply one event; yield the attempts that became final because of it."""
+        """Apply one event; yield the attempts that became final because of it.
+
+        A kind outside the event contract raises ContractError: a producer's bug, which no input can cause.
+        """
         kind = event.kind
         self.last_draft = None
         route = _ROUTES.get(kind)

@@ -143,7 +143,7 @@ def test_issue60770_pv_not_found_with_the_spaced_pod_key():
     message = line.split("factory.go:913] ", 1)[1].rstrip("\n")
     event = parse_printf(message)
     assert (event.kind, event.pod, event.pod_form) == ("schedule_error", "rubix-skykube/svc-221087-0", "ns name")
-    assert event.data["message"] == 'persistentvolume "pvc-ff9e7a1a-2003-11e8-a139-0a14b2585426" not found ' \
+    assert event.data["err"] == 'persistentvolume "pvc-ff9e7a1a-2003-11e8-a139-0a14b2585426" not found ' \
         "(repeated 10 times)"
 
 

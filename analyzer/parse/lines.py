@@ -52,7 +52,8 @@ STRUCTURED_CRASH = "Observed a panic"  # '"Observed a panic" panic="..." panicGo
 # node: "fit failure on node (<node>): <reason>, <reason>" -- the only per-node filter verdicts those eras log
 FIT_ERROR_HEAD = "failed to fit in any node"
 FIT_NODE_LINE = re.compile(r"fit failure on node \((?P<node>[^()\s]+)\): (?P<reasons>.+?)\s*(?:; retrying)?$")
-_FIT_ERROR_KINDS = frozenset({"schedule_error", "no_fit", "event_failed_scheduling"})
+# the kinds whose failure text can be a FitError head, and the data key of that text (analyzer/parse/events.py)
+_FIT_ERROR_TEXT = {"schedule_error": "err", "no_fit": "err", "event_failed_scheduling": "message"}
 # event kinds that show the process is scheduling: a version line after one of them is a restart
 _SCHEDULING_KINDS = frozenset({"dequeue", "attempt_start", "bind_attempt", "bound", "no_fit", "schedule_error"})
 
@@ -427,8 +428,9 @@ class LineParser:
         event.stream = stream
         self._crashing = False
         self._fit_error = None  # only a FitError head opens the header-less per-node lines after it
-        if event.kind in _FIT_ERROR_KINDS:
-            message = event.data.get("message")
+        text_key = _FIT_ERROR_TEXT.get(event.kind)
+        if text_key is not None:
+            message = event.data.get(text_key)
             if isinstance(message, str) and message.endswith(FIT_ERROR_HEAD):
                 self._fit_error = event
         if event.kind in _SCHEDULING_KINDS:

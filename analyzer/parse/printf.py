@@ -165,8 +165,9 @@ class PrintfToEvent(Transformer):
             kind = "extender_score" if looks_like_extender else "priority_score"
             return Event(kind, pod=pod, node=str(target), name=name, value=data["score"],
                          pod_form=_pod_form(pod))
-        return Event("resource_score", pod=pod, node=str(target), name=name, value=data["score"],
-                     data=data, pod_form=_pod_form(pod))
+        score = data.pop("score")  # the score is the Event's value, not a data key
+        return Event("resource_score", pod=pod, node=str(target), name=name, value=score, data=data,
+                     pod_form=_pod_form(pod))
 
     def priority_score(self, score):
         return "priority_score", {"score": int(score)}
@@ -192,18 +193,18 @@ class PrintfToEvent(Transformer):
         req = {"cpu": int(req_cpu), "memory": int(req_mem)}
         if cap_vol is not None:
             alloc["volumes"], req["volumes"] = int(cap_vol), int(req_vol or 0)
-        return "resource_score", {"allocatable": alloc, "requested": req, "score": int(score),
+        return "resource_score", {"allocatableResource": alloc, "requestedResource": req, "score": int(score),
                                   "line_style": "legacy-capacity"}
 
     def resource_map(self, alloc, request):
         req, score = request
-        return "resource_score", {"allocatable": _gomap(alloc), "requested": _gomap(req),
+        return "resource_score", {"allocatableResource": _gomap(alloc), "requestedResource": _gomap(req),
                                   "score": int(score), "line_style": "map"}
 
     def resource_v13(self, _units, first_pair, second_pair, score, second=None):
         (req_cpu, req_mem), (cap_cpu, cap_mem) = first_pair, second_pair
-        data = {"allocatable": {"cpu": int(cap_cpu), "memory": int(cap_mem)},
-                "requested": {"cpu": int(req_cpu), "memory": int(req_mem)},
+        data = {"allocatableResource": {"cpu": int(cap_cpu), "memory": int(cap_mem)},
+                "requestedResource": {"cpu": int(req_cpu), "memory": int(req_mem)},
                 "score": int(score), "line_style": "v1.3"}
         if second is not None:  # LeastRequested printed (cpu score, memory score); the total is the mean
             data["per_resource_scores"] = [int(score), int(second)]
@@ -232,7 +233,7 @@ class PrintfToEvent(Transformer):
     def bound(self, pod, node, counts):
         evaluated, feasible = counts
         return Event("bound", pod=str(pod), node=str(node).strip('"'),
-                     data={"evaluated": int(evaluated), "feasible": int(feasible)})
+                     data={"evaluatedNodes": int(evaluated), "feasibleNodes": int(feasible)})
 
     def bind_failed(self, pod):
         return Event("bind_failed", pod=str(pod))
@@ -242,23 +243,23 @@ class PrintfToEvent(Transformer):
 
     def no_fit(self, ns_part, pod, reason):
         pod_key, form = _spaced_pod(ns_part, pod)
-        return Event("no_fit", pod=pod_key, data={"message": str(reason).strip()}, pod_form=form)
+        return Event("no_fit", pod=pod_key, data={"err": str(reason).strip()}, pod_form=form)
 
     def no_nodes(self, ns_part, pod, text):
         pod_key, form = _spaced_pod(ns_part, pod)
-        return Event("schedule_error", pod=pod_key, data={"message": str(text).strip()}, pod_form=form)
+        return Event("schedule_error", pod=pod_key, data={"err": str(text).strip()}, pod_form=form)
 
     def error_scheduling(self, ns_part, pod, text):
         pod_key, form = _spaced_pod(ns_part, pod)
-        return Event("schedule_error", pod=pod_key, data={"message": str(text).strip()}, pod_form=form)
+        return Event("schedule_error", pod=pod_key, data={"err": str(text).strip()}, pod_form=form)
 
     def error_selecting(self, text):
         # names no pod; the error handler's "Error scheduling <pod>: ...; retrying" may come before or after
-        return Event("schedule_error", data={"message": str(text).strip(), "reason_follows": True})
+        return Event("schedule_error", data={"err": str(text).strip(), "reason_follows": True})
 
     def schedule_failed(self, pod):
         # 1.7-1.11: the reason follows in the error handler's line ("Unable to schedule ...") or event
-        return Event("schedule_error", pod=str(pod), data={"message": "Failed to schedule pod", "reason_follows": True})
+        return Event("schedule_error", pod=str(pod), data={"err": "Failed to schedule pod", "reason_follows": True})
 
     def allowed(self, pod, node, rest):
         return Event("filter_pass", pod=str(pod), node=str(node), data={"detail": str(rest).strip()})
@@ -296,7 +297,7 @@ class PrintfToEvent(Transformer):
         return Event("version", data={"version": str(version)})
 
     def provider(self, name):
-        return Event("provider", data={"provider": str(name).strip("'")})
+        return Event("provider", data={"algorithmProvider": str(name).strip("'")})
 
     def priorities(self, predicates, priorities):
         return Event("priorities", data={"predicates": _keys(predicates), "priorities": _keys(priorities)})

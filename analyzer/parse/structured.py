@@ -16,7 +16,7 @@ from lark import Transformer, v_args
 from lark.exceptions import LarkError
 
 from . import fastpath
-from .events import Event
+from .events import MULTILINE, Event
 from .grammar import lalr_parser
 
 
@@ -69,7 +69,7 @@ STATEMENTS: dict[str, Statement] = {
                                                             extra=("algorithmProvider",)),
     "the scheduler starts to work with those plugins": Statement("plugins_config", pod=None,
                                                                  extra=("Plugins",)),
-    "Using component config": Statement("component_config", pod=None, extra=("config",)),
+    "Using component config": Statement("component_config", pod=None),  # its YAML: data["text"] (lines.py)
     "Added node in listed group to NodeTree": Statement("node_added", pod=None, node="node"),
     "Removed node in listed group from NodeTree": Statement("node_deleted", pod=None, node="node"),
     "Add event for node": Statement("node_added", pod=None, node="node"),
@@ -163,7 +163,6 @@ class _KeyValues(Transformer):
         return None
 
 
-MULTILINE = object()  # marker: the value continues on the following header-less lines
 _KV = _KeyValues()
 
 
@@ -233,4 +232,15 @@ def structured_event(message: str, values: dict[str, Any]) -> Event | None:
             event.data[key] = values[key]
     if statement.kind == "resource_score":
         event.data["line_style"] = "listed" if message.startswith("Listed") else "listing"
+    elif statement.kind == "preempted":
+        _victims(event)
     return event
+
+
+def _victims(event: Event) -> None:
+    """The one victim a structured preemption line names (a KObj: 'ns/name' or an object) as data["victims"]."""
+    victim = event.data.pop("victim", None)
+    if isinstance(victim, dict):
+        victim = f"{victim.get('namespace')}/{victim.get('name')}"
+    if victim is not None:
+        event.data["victims"] = [victim]

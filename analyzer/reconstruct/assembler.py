@@ -25,26 +25,25 @@ from ..model import (
     SourceSpan,
     frozen_map,
 )
-from ..parse.events import Event
-from .cache import CACHE_KINDS
+from ..parse.events import ASSEMBLER, CONFIG, STORY, Event, kinds_for
 from .failure import parse_failure, preemption_placement
 from .names import canonical_name, plugin_from_logger
+from .registry import build_routes, unknown_kind
 from .resource_order import DEFAULT_ORDER, resource_orders
 
 OBS, DER, INF = Provenance.OBSERVED.value, Provenance.DERIVED.value, Provenance.INFERRED.value
 # enum members looked up once: attribute access on an Enum class is slow and these run per line
 _UNKNOWN, _FAILED, _PASSED, _OBSERVED = Outcome.UNKNOWN, FilterVerdict.FAILED, FilterVerdict.PASSED, Provenance.OBSERVED
 # Legacy MatchInterPodAffinity pass lines: the last predicate, so the node passed every predicate.
-CONFIG_KINDS = frozenset({"version", "provider", "priorities", "plugins_config", "component_config"})
+CONFIG_KINDS = kinds_for(CONFIG)
 _HANDED_LIMIT = 4096  # how many handed-on attempts a stream remembers for late recorded events
 _FAILED_OUTCOMES = (Outcome.UNSCHEDULABLE, Outcome.ERROR)
 # failure texts that are a filter histogram (unschedulable), in the eras' spellings; others are errors
 _FIT_FAILURE_HEADS = ("0/", "No nodes are available that match", "pod (")
 # A pod's story beyond its cycles (analyzer/timeline): kept beside the config lines. The queue, gate and
 # informer lines have no handler; the outcome and preemption lines are also applied to their attempt.
-STORY_KINDS = frozenset({"queue_move", "queue_gated", "pre_enqueue", "pod_seen", "pod_unqueued", "pod_deleted",
-                         "pod_skipped"})
-STORY_ALSO_HANDLED = frozenset({"bound", "bind_failed", "no_fit", "schedule_error", "preempted"})
+STORY_KINDS = kinds_for(STORY) - kinds_for(ASSEMBLER)
+STORY_ALSO_HANDLED = kinds_for(STORY) & kinds_for(ASSEMBLER)
 _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-affinity constraints satisfied",
                             "pod (anti)affinity constraints satisfied")
 
@@ -237,10 +236,16 @@ class Assembler:
 
     # -- feeding ---------------------------------------------------------------------------------
     def feed(self, event: Event) -> Iterator[_AttemptDraft]:
-        """Apply one event; yield the attempts that became final because of it."""
+        """Apply one event; yield the attempts that became final because of it.
+
+        A kind outside the event contract raises ContractError: a producer's bug, which no input can cause.
+        """
         kind = event.kind
         self.last_draft = None
-        if kind in CONFIG_KINDS or kind in STORY_KINDS:
+        route = _ROUTES.get(kind)
+        if route is None:
+            raise unknown_kind(kind)
+        if route.aside:
             self.config_events.append(event)
             if kind == "component_config":
                 self._resource_orders = resource_orders(event.data.get("text"))
@@ -248,15 +253,15 @@ class Assembler:
                 self._cut_process(event, f"the scheduler restarted at line {event.line}")
                 yield from self._take_cut()
             return
-        if kind in STORY_ALSO_HANDLED or kind in CACHE_KINDS:  # kept for the timeline and reconstruct/cache.py
+        if route.keep:  # kept for the timeline and reconstruct/cache.py
             self.config_events.append(event)
         stream = self._stream(event)
         if kind != "panic":
             self._last_stream[event.stream.split(":", 1)[0]] = event.stream
-        handler = getattr(self, f"_on_{kind}", None)
+        handler = route.handler
         if handler is None:
             return
-        draft = self.last_draft = handler(stream, event)
+        draft = self.last_draft = handler(self, stream, event)
         if draft is not None:
             draft.touch(event)
         yield from self._ready(stream)
@@ -409,10 +414,10 @@ class Assembler:
         logged = event.name or "?"
         plugin = plugin_from_logger(event.data.get("logger")) or canonical_name(logged)
         score = node.score(plugin, logged)
-        printed = event.value if event.value is not None else event.data.get("score")
+        printed = event.value
         order = self._resource_orders.get(plugin, DEFAULT_ORDER)
-        alloc = _resource_amounts(event.data.get("allocatableResource", event.data.get("allocatable")), order)
-        req = _resource_amounts(event.data.get("requestedResource", event.data.get("requested")), order)
+        alloc = _resource_amounts(event.data.get("allocatableResource"), order)
+        req = _resource_amounts(event.data.get("requestedResource"), order)
         score.inputs = ResourceInputs(scorer=logged, allocatable=frozen_map(alloc), requested=frozen_map(req),
                                       score=printed, line_style=event.data.get("line_style", "?"))
         score.put("raw", printed, OBS)
@@ -484,8 +489,8 @@ class Assembler:
         draft.outcome, draft.outcome_provenance = Outcome.BOUND, Provenance.OBSERVED
         if draft.selected_node is None:
             draft.selected_node = event.node
-        draft.evaluated = _int(event.data.get("evaluated", event.data.get("evaluatedNodes")))
-        draft.feasible = _int(event.data.get("feasible", event.data.get("feasibleNodes")))
+        draft.evaluated = _int(event.data.get("evaluatedNodes"))
+        draft.feasible = _int(event.data.get("feasibleNodes"))
         return draft
 
     def _on_bind_failed(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
@@ -499,7 +504,7 @@ class Assembler:
         draft = self._for_pod(stream, event, ends_cycle=True)
         if draft is not None:
             draft.outcome, draft.outcome_provenance = Outcome.UNSCHEDULABLE, Provenance.OBSERVED
-            draft.failure_message = str(event.data.get("err", event.data.get("message", "")))
+            draft.failure_message = str(event.data.get("err", ""))
             draft.reason_pending = False
         return draft
 
@@ -508,7 +513,7 @@ class Assembler:
         if event.pod is None and draft is not None and not draft.started:
             return None  # a line naming no pod belongs to the running cycle only when the log shows its start
         if draft is not None and (draft.outcome is Outcome.UNKNOWN or draft.reason_pending):
-            draft.failure_message = str(event.data.get("err", event.data.get("message", "")))
+            draft.failure_message = str(event.data.get("err", ""))
             # 1.2-1.6 logged a FitError through the error path: the pod is unschedulable, not in error
             unschedulable = draft.failure_message.startswith(_FIT_FAILURE_HEADS)
             draft.outcome = Outcome.UNSCHEDULABLE if unschedulable else Outcome.ERROR
@@ -547,10 +552,8 @@ class Assembler:
         if draft is None:
             return None
         draft.preemption["ran"] = True
-        victim = event.data.get("victim")
-        victim = f"{victim.get('namespace')}/{victim.get('name')}" if isinstance(victim, dict) else victim
         victims = draft.preemption.setdefault("victims", [])
-        for name in ([victim] if victim is not None else event.data.get("victims", [])):
+        for name in event.data.get("victims", []):
             if (str(name), event.node or "?") not in victims:
                 victims.append((str(name), event.node or "?"))
         draft.preemption["nominated"] = event.node
@@ -727,6 +730,9 @@ def freeze(draft: _AttemptDraft, cluster: Iterable[str] = ()) -> Attempt:
         incomplete_reason=reason, stream=draft.stream,
         span=SourceSpan(draft.input, draft.first_line, draft.last_line),
     )
+
+
+_ROUTES = build_routes(Assembler)  # kind -> what feed does with it; fails at import when code and contract disagree
 
 
 def assemble(events: Iterable[Event], assembler: Assembler | None = None) -> Iterator[tuple[int, Attempt]]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..parse.dumps import (
-    COLLECTED_KINDS,
     DumpedNode,
     DumpedPod,
     parse_name_list,
@@ -20,10 +19,10 @@ from ..parse.dumps import (
     parse_pod_list,
     parse_queue_summary,
 )
-from ..parse.events import Event
+from ..parse.events import CACHE, Event, kinds_for
 
 # Event kinds the assembler keeps (in config_events) for this module: dumps, the comparer, cache changes.
-CACHE_KINDS = COLLECTED_KINDS | {"cache_mismatch", "pod_deleted", "node_updated", "node_added", "node_deleted"}
+CACHE_KINDS = kinds_for(CACHE)
 _CHANGE_KINDS = ("pod_deleted", "node_updated", "node_added", "node_deleted")
 
 

@@ -33,7 +33,7 @@ def config_from_events(events: Iterable[Event]) -> tuple[SchedulerConfig, str | 
         if event.kind == "version" and version is None:
             version = str(event.data.get("version"))
         elif event.kind == "provider":
-            provider = event.data.get("provider") or event.data.get("algorithmProvider")
+            provider = event.data.get("algorithmProvider")
         elif event.kind == "priorities":
             priorities = tuple(event.data.get("priorities", ()))
         elif event.kind == "plugins_config" and not weights:

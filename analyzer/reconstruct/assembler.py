@@ -9,7 +9,7 @@ known and its stream has moved to another cycle.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,11 +265,11 @@ class Assembler:
         yield from self._ready(stream)
         yield from self._take_cut()
 
-    def _ready(self, stream: _Stream) -> list[_AttemptDraft]:
+    def _ready(self, stream: _Stream) -> Sequence[_AttemptDraft]:
         """The stream's attempts that are final now (outcome known, no longer the running cycle)."""
         current = stream.current
         if len(stream.open) == 1 and stream.open[0] is current:
-            return []  # the common case: only the running cycle is open
+            return ()  # the common case: only the running cycle is open
         ready = [d for d in stream.open if d is not current and d.outcome is not _UNKNOWN]
         if ready:
             stream.open = [d for d in stream.open if d is current or d.outcome is _UNKNOWN]
@@ -279,7 +279,9 @@ class Assembler:
                 stream.handed[draft.pod] = draft
         return ready
 
-    def _take_cut(self) -> list[_AttemptDraft]:
+    def _take_cut(self) -> Sequence[_AttemptDraft]:
+        if not self._cut:
+            return ()  # the common case, without a new list per event
         cut, self._cut = self._cut, []
         return cut
 

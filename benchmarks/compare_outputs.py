@@ -7,7 +7,7 @@ A speed change must not change a single byte of output. This script runs ``attem
 ``check -o json`` (with ``--jobs 1``, and ``--jobs 2`` for the generated logs, whose parts are read
 and reconciled by worker processes) on every log in both checkouts and compares the outputs and exit
 codes. Each checkout runs in its own process with its own ``analyzer`` package on ``PYTHONPATH``; the
-logs are every lab log (``../shared/corpus/lab``), every public excerpt (``tests/data/public``) and
+logs are every lab and public log (``../shared/corpus``), every public excerpt (``tests/data/public``) and
 generated logs of every era and format at 50 and 1,000 nodes (written once to ``--gen-dir``).
 """
 
@@ -29,11 +29,13 @@ GENERATED = [(era, fmt, nodes, size) for era in ("1.14", "1.19", "1.21", "1.30")
 
 
 def corpus_logs() -> list[str]:
-    """Every lab log and every public excerpt beside this checkout."""
-    lab = sorted(str(p) for p in (HERE.parent / "shared" / "corpus" / "lab").rglob("*.log"))
-    public = sorted(str(p) for p in (HERE / "tests" / "data" / "public").iterdir()
-                    if p.suffix in (".log", ".txt") and not p.name.startswith("SOURCES"))
-    return lab + public
+    """Every lab log and public log in ../shared/corpus, and every public excerpt in tests/data/public."""
+    corpus = HERE.parent / "shared" / "corpus"
+    lab = sorted(str(p) for p in (corpus / "lab").rglob("*.log"))
+    public = sorted(str(p) for p in (corpus / "public").glob("*.log"))
+    excerpts = sorted(str(p) for p in (HERE / "tests" / "data" / "public").iterdir()
+                      if p.suffix in (".log", ".txt") and not p.name.startswith("SOURCES"))
+    return lab + public + excerpts
 
 
 def generated_logs(directory: Path) -> list[str]:

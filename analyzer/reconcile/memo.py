@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import memo_switch
 from ..model import Score
 
 _LIMIT = 1 << 14  # entries kept before the memo starts over (bounds the memory it holds)
@@ -42,13 +43,16 @@ class ScoreMemo:
     """Completed scores of one scoring context: by the identity of the Score handed in (the assembler
     hands out one object for equal scores, ``reconstruct/shared.py``), else by its content."""
 
-    def __init__(self, context: Any = None) -> None:
+    def __init__(self, context: Any = None, on: bool = True) -> None:
         self.context = context  # held, so no other object takes its id while this memo is in use
+        self.on = on  # off: nothing is remembered (memo_switch)
         self._by_id: dict[int, tuple[Score, str | None, Score]] = {}  # id -> (the score, profile, completed)
         self._by_content: dict[tuple, Score] = {}
 
     def lookup(self, score: Score, profile: str | None) -> tuple[Score | None, tuple | None]:
         """(the completed score or None, the content key when it had to be built)."""
+        if not self.on:
+            return None, None
         entry = self._by_id.get(id(score))
         if entry is not None and entry[0] is score and entry[1] == profile:
             return entry[2], None
@@ -78,6 +82,6 @@ _current = ScoreMemo()
 def memo_for(context: Any) -> ScoreMemo:
     """The memo of ``context``: the last context seen keeps its memo (a run uses one context)."""
     global _current
-    if _current.context is not context:
-        _current = ScoreMemo(context)
+    if _current.context is not context or _current.on is not memo_switch.enabled():
+        _current = ScoreMemo(context, memo_switch.enabled())
     return _current

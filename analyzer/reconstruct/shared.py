@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .. import memo_switch
 from ..model import ResourceInputs, Score, frozen_map
 
 _LIMIT = 1 << 15  # entries per table before it starts over (bounds memory when following a log for days)
@@ -47,13 +48,15 @@ class SharedParts:
     def __init__(self) -> None:
         self._inputs: dict[tuple, ResourceInputs] = {}
         self._scores: dict[tuple, Score] = {}
+        self.on = memo_switch.enabled()  # off: a new object for every line and score (the reference)
 
     def resource_inputs(self, scorer: str, printed: Any, line_style: str, allocatable: Any, requested: Any,
                         order: tuple[str, ...], amounts: Amounts) -> ResourceInputs:
         """The ResourceInputs of a resource line (``amounts`` reads a raw value in the given order)."""
-        key = (scorer, type(printed), printed, line_style, order, _raw_key(allocatable), _raw_key(requested))
+        key = (scorer, type(printed), printed, line_style, order, _raw_key(allocatable), _raw_key(requested)) \
+            if self.on else None
         try:
-            found = self._inputs.get(key)
+            found = self._inputs.get(key) if key is not None else None
         except TypeError:
             key, found = None, None
         if found is None:
@@ -70,12 +73,12 @@ class SharedParts:
               inputs: ResourceInputs | None) -> Score:
         """The frozen Score of a draft's fields and provenance."""
         numbers = tuple(fields.items())
-        key = (plugin, logged_as, numbers, tuple(provenance.items()), id(inputs))
+        key = (plugin, logged_as, numbers, tuple(provenance.items()), id(inputs)) if self.on else None
         for _, v in numbers:
             if type(v) is not int:
                 key = None
                 break
-        else:
+        if key is not None:
             found = self._scores.get(key)
             if found is not None and found.inputs is inputs:
                 return found

@@ -48,7 +48,7 @@ _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-af
                             "pod (anti)affinity constraints satisfied")
 
 
-@dataclass
+@dataclass(slots=True)
 class _ScoreDraft:
     plugin: str
     logged_as: str | None = None
@@ -65,7 +65,7 @@ class _ScoreDraft:
         self.provenance[name] = source
 
 
-@dataclass
+@dataclass(slots=True)
 class _NodeDraft:
     node: str
     filter: FilterVerdict = FilterVerdict.UNKNOWN
@@ -83,7 +83,7 @@ class _NodeDraft:
         return draft
 
 
-@dataclass
+@dataclass(slots=True)
 class _AttemptDraft:
     seq: int
     pod: str
@@ -127,7 +127,7 @@ class _AttemptDraft:
             self.last_line = event.line
 
 
-@dataclass
+@dataclass(slots=True)
 class _Stream:
     current: _AttemptDraft | None = None
     open: list[_AttemptDraft] = field(default_factory=list)  # not yet handed on, in start order

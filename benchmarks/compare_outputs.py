@@ -28,9 +28,10 @@ GENERATED = [(era, fmt, nodes, size) for era in ("1.14", "1.19", "1.21", "1.30")
              for nodes, size in ((50, 3_000_000), (1000, 6_000_000)) if not (era == "1.14" and fmt == "json")]
 
 
-def corpus_logs() -> list[str]:
-    """Every lab log and public log in ../shared/corpus, and every public excerpt in tests/data/public."""
-    corpus = HERE.parent / "shared" / "corpus"
+def corpus_logs(corpus: Path) -> list[str]:
+    """Every lab log and public log in ``corpus`` (../shared/corpus), and every excerpt in tests/data/public."""
+    if not corpus.is_dir():
+        raise SystemExit(f"{corpus}: no such directory (give --corpus)")
     lab = sorted(str(p) for p in (corpus / "lab").rglob("*.log"))
     public = sorted(str(p) for p in (corpus / "public").glob("*.log"))
     excerpts = sorted(str(p) for p in (HERE / "tests" / "data" / "public").iterdir()
@@ -84,6 +85,7 @@ def run_checkout(root: Path, runs: list[tuple[str, str, int]], out_dir: Path, re
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--base", help="the other checkout (e.g. a git worktree of main)")
+    ap.add_argument("--corpus", default=str(HERE.parent / "shared" / "corpus"), help="the shared corpus")
     ap.add_argument("--gen-dir", default="/tmp/schedlog-compare/logs", help="where generated logs are kept")
     ap.add_argument("--out-dir", default="/tmp/schedlog-compare/out", help="where both outputs are written")
     ap.add_argument("--reuse-base", action="store_true", help="keep the base outputs of an earlier run")
@@ -97,7 +99,7 @@ def main() -> int:
         return 0
     if not args.base:
         ap.error("--base is required")
-    logs = corpus_logs() + list(args.files)
+    logs = corpus_logs(Path(args.corpus)) + list(args.files)
     generated = [] if args.no_generated else generated_logs(Path(args.gen_dir))
     runs = [(c, p, 1) for p in logs + generated for c in COMMANDS] + [(c, p, 2) for p in generated for c in COMMANDS]
     out = Path(args.out_dir)

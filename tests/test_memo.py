@@ -52,13 +52,13 @@ def _assert_same_with_and_without_memo(path: str) -> None:
 
 @pytest.fixture(scope="module")
 def synth_dir(tmp_path_factory) -> Path:
+    """Every era and format at 8 nodes x 80 pods, and 1.14 and 1.30 text at 1,000 nodes x 3 pods."""
     out = tmp_path_factory.mktemp("synth-memo")
-    for era, fmt in SYNTH:
-        with open(out / f"{era}-{fmt}.log", "w", encoding="utf-8") as fh:
-            write_log(fh, era, nodes=8, pods=80, fmt=fmt, seed=13)
-    for era in ("1.14", "1.30"):
-        with open(out / f"{era}-text-1000n.log", "w", encoding="utf-8") as fh:
-            write_log(fh, era, nodes=1000, pods=3, fmt="text", seed=13)
+    logs = [(f"{era}-{fmt}", era, fmt, 8, 80) for era, fmt in SYNTH]
+    logs += [(f"{era}-text-1000n", era, "text", 1000, 3) for era in ("1.14", "1.30")]
+    for name, era, fmt, nodes, pods in logs:
+        with open(out / f"{name}.log", "w", encoding="utf-8") as fh:
+            write_log(fh, era, nodes=nodes, pods=pods, fmt=fmt, seed=13)
     return out
 
 

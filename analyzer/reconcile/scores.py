@@ -14,7 +14,7 @@ from ..model import NodeResult, Provenance, Score, evolve, frozen_map
 from ..scoring.calculator import recompute_line
 from ..scoring.versions import VersionProfile, newer_than_table
 from .discrepancy import FORMULA, WEIGHT, Discrepancy
-from .memo import memo_for
+from .memo import ScoreMemo, memo_for
 from .weights import EXTENDER_DEFAULT_WEIGHT, EXTENDER_PREFIX, WeightSource
 
 FACT = frozenset({Provenance.OBSERVED.value, Provenance.DERIVED.value})
@@ -67,16 +67,17 @@ def _logged_ratio(score: Score, ctx: ScoringContext) -> int | None:
     return score.weighted // score.raw
 
 
-def complete_score(score: Score, node: str, profile_name: str | None, ctx: ScoringContext
-                   ) -> tuple[Score, list[Discrepancy]]:
+def complete_score(score: Score, node: str, profile_name: str | None, ctx: ScoringContext,
+                   memo: ScoreMemo | None = None) -> tuple[Score, list[Discrepancy]]:
     """The score with weight, normalized/weighted and recomputed filled in, plus what does not add up.
 
     An equal score completed before in this context without findings is handed back from the memo
     (``memo.py`` says why that is safe); one with findings is completed again for its node's text.
+    ``memo``: ``memo_for(ctx)``, when the caller has it at hand.
     """
     if score.hidden:
         return score, []
-    memo = memo_for(ctx)
+    memo = memo or memo_for(ctx)
     done, key = memo.lookup(score, profile_name)
     if done is not None:
         return done, []
@@ -166,8 +167,9 @@ def complete_node(node: NodeResult, profile_name: str | None, ctx: ScoringContex
     """Every score of one node completed; the discrepancies found on the way."""
     scores: list[Score] = []
     found: list[Discrepancy] = []
+    memo = memo_for(ctx)
     for s in node.scores:
-        done, issues = complete_score(s, node.node, profile_name, ctx)
+        done, issues = complete_score(s, node.node, profile_name, ctx, memo)
         scores.append(done)
         found += issues
     return evolve(node, scores=tuple(scores)), found

@@ -63,10 +63,7 @@ class SharedParts:
             found = ResourceInputs(scorer=scorer, allocatable=frozen_map(amounts(allocatable, order)),
                                    requested=frozen_map(amounts(requested, order)), score=printed,
                                    line_style=line_style)
-            if key is not None:
-                if len(self._inputs) >= _LIMIT:
-                    self._inputs.clear()
-                self._inputs[key] = found
+            _keep(self._inputs, key, found)
         return found
 
     def score(self, plugin: str, logged_as: str | None, fields: dict[str, int], provenance: dict[str, str],
@@ -85,8 +82,14 @@ class SharedParts:
         found = Score(plugin=plugin, logged_as=logged_as, raw=fields.get("raw"), normalized=fields.get("normalized"),
                       weight=fields.get("weight"), weighted=fields.get("weighted"), provenance=frozen_map(provenance),
                       inputs=inputs)
-        if key is not None:
-            if len(self._scores) >= _LIMIT:
-                self._scores.clear()
-            self._scores[key] = found
+        _keep(self._scores, key, found)
         return found
+
+
+def _keep(table: dict, key: tuple | None, value: Any) -> None:
+    """Remember ``value`` under ``key`` (None: not shareable); a full table starts over."""
+    if key is None:
+        return
+    if len(table) >= _LIMIT:
+        table.clear()
+    table[key] = value

@@ -111,7 +111,8 @@ class Follower:
         self._shown.pop(draft.seq, None)
         if self.leader is None or (self.leader.how != "lease" and self.leader.stream != draft.stream):
             self._lead(Leader(draft.stream, "schedules", draft.first_line))
-        attempt = freeze(draft, self.assembler.cluster_nodes(draft.stream)) if self.wanted(draft.pod) else None
+        attempt = freeze(draft, self.assembler.cluster_nodes(draft.stream), self.assembler.shared) \
+            if self.wanted(draft.pod) else None
         draft.nodes = {}  # the assembler remembers handed-on drafts for late recorded events: not their nodes
         if attempt is None:
             return

@@ -121,7 +121,8 @@ def _feed(assembler: Assembler, event: Event, result: ChunkResult, owned: int | 
 
 def _keep(assembler: Assembler, draft, result: ChunkResult, owned: int | None) -> None:
     if owned is None or draft.seq <= owned:
-        result.attempts.append((draft.seq, draft.started, freeze(draft, assembler.cluster_nodes(draft.stream))))
+        result.attempts.append((draft.seq, draft.started, freeze(draft, assembler.cluster_nodes(draft.stream),
+                                                                        assembler.shared)))
 
 
 def _overrun(parser: LineParser, assembler: Assembler, first, lines, result: ChunkResult) -> None:

@@ -8,9 +8,10 @@ attribute each node's hidden remainder; check the ranking; put the findings on `
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from operator import is_
 
 from ..gctuning import fewer_collections
-from ..model import AnalysisResult, Attempt, FormatInfo, Score
+from ..model import AnalysisResult, Attempt, FormatInfo, NodeResult, Score, evolve
 from ..scoring.versions import canonical_plugin_name, profile_for
 from .checks import incomplete_check, ranking_checks
 from .discrepancy import KINDS, Discrepancy
@@ -28,22 +29,29 @@ def reconcile_attempt(attempt: Attempt, ctx: ScoringContext) -> Attempt:
     found: list[Discrepancy] = []
     nodes = []
     for node in attempt.nodes:
-        node = replace(node, scores=tuple(_registered_name(s, ctx.version) for s in node.scores
-                                          if not s.hidden))  # re-reconcile cleanly
-        done, issues = complete_node(node, attempt.profile, ctx)
+        done, issues = complete_node(_shown_scores(node, ctx.version), attempt.profile, ctx)
         nodes.append(done)
         found += issues
-    attempt = replace(attempt, nodes=tuple(nodes))
+    attempt = evolve(attempt, nodes=tuple(nodes))
     attempt, hidden = reconcile_hidden(attempt, ctx)
     found += hidden + ranking_checks(attempt) + incomplete_check(attempt)
-    return replace(attempt, discrepancies=tuple(found))
+    return evolve(attempt, discrepancies=tuple(found))
+
+
+def _shown_scores(node: NodeResult, version: str) -> NodeResult:
+    """The node without hidden scores (so an attempt is re-reconciled cleanly), every score under its
+    registered name; the node itself when that changes nothing."""
+    scores = tuple(_registered_name(s, version) for s in node.scores if not s.hidden)
+    if len(scores) == len(node.scores) and all(map(is_, scores, node.scores)):
+        return node
+    return evolve(node, scores=scores)
 
 
 def _registered_name(score: Score, version: str) -> Score:
     """The score under the name its priority/plugin is registered as in this version (the parser, not
     knowing the version, names 1.17-1.18 resource lines after the legacy priority)."""
     name = canonical_plugin_name(score.plugin, version)
-    return score if name == score.plugin else replace(score, plugin=name)
+    return score if name == score.plugin else evolve(score, plugin=name)
 
 
 def reconcile_result(result: AnalysisResult, k8s_version: str | None = None,

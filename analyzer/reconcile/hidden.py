@@ -8,9 +8,10 @@ before v1.3's PR #27237. A gap these explain exactly is reported as explained; w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 
-from ..model import Attempt, NodeResult, Provenance, Score, frozen_map
+from ..model import Attempt, NodeResult, Provenance, Score, evolve, frozen_map
 from ..scoring.versions import HiddenComponent, canonical_plugin_name
 from .discrepancy import HIDDEN, Discrepancy
 from .scores import ScoringContext
@@ -54,20 +55,20 @@ class Split:
 
 def _visible(node: NodeResult) -> int | None:
     """Σ weighted of the printed scores (extenders included); None when one of them is unknown."""
-    shown = [s for s in node.scores if not s.hidden]
-    if not shown or any(s.weighted is None for s in shown):
-        return None
-    return sum(s.weighted for s in shown)
+    total, shown = 0, False
+    for s in node.scores:
+        if s.hidden:
+            continue
+        if s.weighted is None:
+            return None
+        total += s.weighted
+        shown = True
+    return total if shown else None
 
 
 def _shown_names(attempt: Attempt, version: str) -> set[str]:
-    names: set[str] = set()
-    for n in attempt.nodes:
-        for s in n.scores:
-            for name in (s.plugin, s.logged_as):
-                if name:
-                    names |= {name, canonical_plugin_name(name, version)}
-    return names
+    logged = {name for n in attempt.nodes for s in n.scores for name in (s.plugin, s.logged_as) if name}
+    return logged | {canonical_plugin_name(name, version) for name in logged}
 
 
 def candidates(attempt: Attempt, ctx: ScoringContext) -> list[HiddenComponent]:
@@ -133,19 +134,26 @@ def split_node(node: NodeResult, comps: list[HiddenComponent], binary_applies: b
 
 def with_hidden_scores(node: NodeResult, split: Split | None) -> NodeResult:
     """The node with one hidden Score per recognised part and total_recomputed = visible + parts."""
-    visible = _visible(node)
     if split is None:
+        visible = _visible(node)
         return node if visible is None else _replace_total(node, visible)
+    extra = [_hidden_score(p.name, p.weight, p.normalized)
+             for p in (*split.parts, *([split.avoided] if split.avoided else []))]
+    return evolve(node, scores=node.scores + tuple(extra),
+                  total_recomputed=split.visible + sum(p.amount for p in split.parts))
+
+
+@lru_cache(maxsize=256, typed=True)  # typed: 1, 1.0 and True never share a Score
+def _hidden_score(name: str, weight: int, normalized: int) -> Score:
+    """A hidden part's Score; the same frozen object for the same part, which repeats on every node."""
     inferred = Provenance.INFERRED.value
     prov = frozen_map({"normalized": inferred, "weight": inferred, "weighted": inferred})
-    extra = [Score(plugin=p.name, normalized=p.normalized, weight=p.weight, weighted=p.amount, provenance=prov,
-                   hidden=True) for p in (*split.parts, *([split.avoided] if split.avoided else []))]
-    return replace(node, scores=node.scores + tuple(extra),
-                   total_recomputed=split.visible + sum(p.amount for p in split.parts))
+    return Score(plugin=name, normalized=normalized, weight=weight, weighted=weight * normalized, provenance=prov,
+                 hidden=True)
 
 
 def _replace_total(node: NodeResult, total: int) -> NodeResult:
-    return replace(node, total_recomputed=total)
+    return evolve(node, total_recomputed=total)
 
 
 def _values(splits: list[Split]) -> str:
@@ -234,9 +242,10 @@ def reconcile_hidden(attempt: Attempt, ctx: ScoringContext) -> tuple[Attempt, li
     comps = candidates(attempt, ctx)
     raw = [split_node(n, comps, True, ctx.profile.max_score) for n in attempt.nodes]
     # A binary component counts only when some node carries it; otherwise the version guess is the
-    # likelier thing to be wrong, and the nodes are decomposed without it.
-    if not any(s and s.parts and AVOID_MARK in s.parts[0].name for s in raw):
+    # likelier thing to be wrong, and the nodes are decomposed without it (the same split when there is none).
+    binary = any(AVOID_MARK in c.name for c in comps)
+    if binary and not any(s and s.parts and AVOID_MARK in s.parts[0].name for s in raw):
         raw = [split_node(n, comps, False, ctx.profile.max_score) for n in attempt.nodes]
     nodes = tuple(with_hidden_scores(n, s) for n, s in zip(attempt.nodes, raw, strict=True))
     splits = [s for s in raw if s is not None]
-    return replace(attempt, nodes=nodes), hidden_discrepancies(attempt, splits, ctx, comps)
+    return evolve(attempt, nodes=nodes), hidden_discrepancies(attempt, splits, ctx, comps)

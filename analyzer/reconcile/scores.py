@@ -14,6 +14,7 @@ from ..model import NodeResult, Provenance, Score, evolve, frozen_map
 from ..scoring.calculator import recompute_line
 from ..scoring.versions import VersionProfile, newer_than_table
 from .discrepancy import FORMULA, WEIGHT, Discrepancy
+from .memo import ScoreMemo, memo_for
 from .weights import EXTENDER_DEFAULT_WEIGHT, EXTENDER_PREFIX, WeightSource
 
 FACT = frozenset({Provenance.OBSERVED.value, Provenance.DERIVED.value})
@@ -66,11 +67,29 @@ def _logged_ratio(score: Score, ctx: ScoringContext) -> int | None:
     return score.weighted // score.raw
 
 
-def complete_score(score: Score, node: str, profile_name: str | None, ctx: ScoringContext
-                   ) -> tuple[Score, list[Discrepancy]]:
-    """The score with weight, normalized/weighted and recomputed filled in, plus what does not add up."""
+def complete_score(score: Score, node: str, profile_name: str | None, ctx: ScoringContext,
+                   memo: ScoreMemo | None = None) -> tuple[Score, list[Discrepancy]]:
+    """The score with weight, normalized/weighted and recomputed filled in, plus what does not add up.
+
+    An equal score completed before in this context without findings is handed back from the memo
+    (``memo.py`` says why that is safe); one with findings is completed again for its node's text.
+    ``memo``: ``memo_for(ctx)``, when the caller has it at hand.
+    """
     if score.hidden:
         return score, []
+    memo = memo or memo_for(ctx)
+    done, key = memo.lookup(score, profile_name)
+    if done is not None:
+        return done, []
+    done, found = _complete(score, node, profile_name, ctx)
+    if not found:
+        memo.remember(score, profile_name, key, done)
+    return done, found
+
+
+def _complete(score: Score, node: str, profile_name: str | None, ctx: ScoringContext
+              ) -> tuple[Score, list[Discrepancy]]:
+    """complete_score's arithmetic, for one score."""
     prov = dict(score.provenance)
     found: list[Discrepancy] = []
     w, wprov, from_ratio = _weight(score, profile_name, ctx)
@@ -148,8 +167,9 @@ def complete_node(node: NodeResult, profile_name: str | None, ctx: ScoringContex
     """Every score of one node completed; the discrepancies found on the way."""
     scores: list[Score] = []
     found: list[Discrepancy] = []
+    memo = memo_for(ctx)
     for s in node.scores:
-        done, issues = complete_score(s, node.node, profile_name, ctx)
+        done, issues = complete_score(s, node.node, profile_name, ctx, memo)
         scores.append(done)
         found += issues
     return evolve(node, scores=tuple(scores)), found

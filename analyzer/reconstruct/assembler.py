@@ -9,7 +9,7 @@ known and its stream has moved to another cycle.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,15 +21,14 @@ from ..model import (
     Preemption,
     Provenance,
     ResourceInputs,
-    Score,
     SourceSpan,
-    frozen_map,
 )
 from ..parse.events import ASSEMBLER, CONFIG, STORY, Event, kinds_for
 from .failure import parse_failure, preemption_placement
 from .names import canonical_name, plugin_from_logger
 from .registry import build_routes, unknown_kind
 from .resource_order import DEFAULT_ORDER, resource_orders
+from .shared import SharedParts
 
 OBS, DER, INF = Provenance.OBSERVED.value, Provenance.DERIVED.value, Provenance.INFERRED.value
 # enum members looked up once: attribute access on an Enum class is slow and these run per line
@@ -48,7 +47,7 @@ _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-af
                             "pod (anti)affinity constraints satisfied")
 
 
-@dataclass
+@dataclass(slots=True)
 class _ScoreDraft:
     plugin: str
     logged_as: str | None = None
@@ -65,7 +64,7 @@ class _ScoreDraft:
         self.provenance[name] = source
 
 
-@dataclass
+@dataclass(slots=True)
 class _NodeDraft:
     node: str
     filter: FilterVerdict = FilterVerdict.UNKNOWN
@@ -83,7 +82,7 @@ class _NodeDraft:
         return draft
 
 
-@dataclass
+@dataclass(slots=True)
 class _AttemptDraft:
     seq: int
     pod: str
@@ -123,10 +122,11 @@ class _AttemptDraft:
     def touch(self, event: Event) -> None:
         if not self.first_line:
             self.input, self.first_line = event.input, event.line
-        self.last_line = max(self.last_line, event.line)
+        if event.line > self.last_line:
+            self.last_line = event.line
 
 
-@dataclass
+@dataclass(slots=True)
 class _Stream:
     current: _AttemptDraft | None = None
     open: list[_AttemptDraft] = field(default_factory=list)  # not yet handed on, in start order
@@ -165,6 +165,7 @@ class Assembler:
         self._cut: list[_AttemptDraft] = []  # attempts a panic or restart ended, to hand on now
         self._last_stream: dict[str, str] = {}  # input -> the stream of its last scheduler line
         self._resource_orders: dict[str, tuple[str, ...]] = {}  # plugin -> its configured resource order
+        self.shared = SharedParts()  # one frozen object for equal resource inputs and scores
 
     # -- routing ---------------------------------------------------------------------------------
     def _stream(self, event: Event) -> _Stream:
@@ -189,6 +190,8 @@ class Assembler:
         """The latest open attempt in this stream for a pod named in any of its logged forms."""
         if pod is None:
             return None
+        if stream.open and stream.open[-1].pod == pod:
+            return stream.open[-1]  # the common case, the latest attempt's own line: the loop's first test
         bare = form in ("name",) or "/" not in pod
         name = pod.rsplit("/", 1)[-1]
         for draft in reversed(stream.open):
@@ -267,9 +270,11 @@ class Assembler:
         yield from self._ready(stream)
         yield from self._take_cut()
 
-    def _ready(self, stream: _Stream) -> list[_AttemptDraft]:
+    def _ready(self, stream: _Stream) -> Sequence[_AttemptDraft]:
         """The stream's attempts that are final now (outcome known, no longer the running cycle)."""
         current = stream.current
+        if len(stream.open) == 1 and stream.open[0] is current:
+            return ()  # the common case: only the running cycle is open
         ready = [d for d in stream.open if d is not current and d.outcome is not _UNKNOWN]
         if ready:
             stream.open = [d for d in stream.open if d is current or d.outcome is _UNKNOWN]
@@ -279,7 +284,9 @@ class Assembler:
                 stream.handed[draft.pod] = draft
         return ready
 
-    def _take_cut(self) -> list[_AttemptDraft]:
+    def _take_cut(self) -> Sequence[_AttemptDraft]:
+        if not self._cut:
+            return ()  # the common case, without a new list per event
         cut, self._cut = self._cut, []
         return cut
 
@@ -414,12 +421,12 @@ class Assembler:
         logged = event.name or "?"
         plugin = plugin_from_logger(event.data.get("logger")) or canonical_name(logged)
         score = node.score(plugin, logged)
+        data = event.data
         printed = event.value
         order = self._resource_orders.get(plugin, DEFAULT_ORDER)
-        alloc = _resource_amounts(event.data.get("allocatableResource"), order)
-        req = _resource_amounts(event.data.get("requestedResource"), order)
-        score.inputs = ResourceInputs(scorer=logged, allocatable=frozen_map(alloc), requested=frozen_map(req),
-                                      score=printed, line_style=event.data.get("line_style", "?"))
+        score.inputs = self.shared.resource_inputs(
+            logged, printed, data.get("line_style", "?"), data.get("allocatableResource"),
+            data.get("requestedResource"), order, _resource_amounts)
         score.put("raw", printed, OBS)
         return draft
 
@@ -687,17 +694,15 @@ def _infer_filter_verdicts(draft: _AttemptDraft, cluster: Iterable[str]) -> None
                 node.filter, node.filter_provenance = FilterVerdict.FAILED, Provenance.DERIVED
 
 
-def freeze(draft: _AttemptDraft, cluster: Iterable[str] = ()) -> Attempt:
-    """The immutable Attempt for a finished draft (``cluster``: the stream's known nodes)."""
+def freeze(draft: _AttemptDraft, cluster: Iterable[str] = (), shared: SharedParts | None = None) -> Attempt:
+    """The immutable Attempt for a finished draft (``cluster``: the stream's known nodes; ``shared``: the
+    assembler's table of scores, so equal scores become one object)."""
     _infer_filter_verdicts(draft, cluster)
+    make_score = (shared or SharedParts()).score
     nodes = []
     for nd in draft.nodes.values():
-        scores = tuple(
-            Score(plugin=sd.plugin, logged_as=sd.logged_as, raw=sd.fields.get("raw"),
-                  normalized=sd.fields.get("normalized"), weight=sd.fields.get("weight"),
-                  weighted=sd.fields.get("weighted"), provenance=frozen_map(sd.provenance), inputs=sd.inputs)
-            for sd in nd.scores.values()
-        )
+        scores = tuple(make_score(sd.plugin, sd.logged_as, sd.fields, sd.provenance, sd.inputs)
+                       for sd in nd.scores.values())
         nodes.append(NodeResult(node=nd.node, filter=nd.filter, filter_provenance=nd.filter_provenance,
                                 total_logged=nd.total_logged, scores=scores, filter_reasons=nd.reasons))
     complete, reason = True, None
@@ -740,6 +745,6 @@ def assemble(events: Iterable[Event], assembler: Assembler | None = None) -> Ite
     assembler = assembler or Assembler()
     for event in events:
         for draft in assembler.feed(event):
-            yield draft.seq, freeze(draft, assembler.cluster_nodes(draft.stream))
+            yield draft.seq, freeze(draft, assembler.cluster_nodes(draft.stream), assembler.shared)
     for draft in assembler.finish():
-        yield draft.seq, freeze(draft, assembler.cluster_nodes(draft.stream))
+        yield draft.seq, freeze(draft, assembler.cluster_nodes(draft.stream), assembler.shared)

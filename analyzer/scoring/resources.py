@@ -62,19 +62,21 @@ def _note(trace: Trace, line: str) -> None:
 def _combine(per_resource: Iterable[tuple[str, int, int, int]], profile: VersionProfile, trace: Trace = None) -> int:
     """Weighted integer average of (resource, score, weight, allocatable), per the era's rule."""
     node_score = weight_sum = 0
-    terms: list[str] = []
+    terms: list[tuple[int, int]] = []
     for name, score, weight, alloc in per_resource:
         if profile.skip_zero_allocatable and alloc == 0:
             _note(trace, f"{name}: allocatable 0, left out")
             continue
         node_score += score * weight
         weight_sum += weight
-        terms.append(f"{score} x {weight}")
+        terms.append((score, weight))
     if weight_sum == 0:
         _note(trace, "no resource left: score 0")
         return 0
     result = go_div(node_score, weight_sum)
-    _note(trace, f"({' + '.join(terms)}) / {weight_sum} = {result} (integer division)")
+    if trace is not None:  # the text only when asked for: this runs for every recomputed line
+        shown = " + ".join(f"{score} x {weight}" for score, weight in terms)
+        trace.append(f"({shown}) / {weight_sum} = {result} (integer division)")
     return result
 
 
@@ -111,10 +113,12 @@ def _per_resource_mean(
     for r, w in _resource_order(weights, prof):
         req, cap = requested.get(r, 0), allocatable.get(r, 0)
         one = score_one(req, cap, prof)
-        if cap and req > cap:
-            _note(trace, f"{r}: requested {req} > allocatable {cap}{over} -> {one}")
+        if trace is None:
+            pass  # the text only when asked for: this runs for every recomputed line
+        elif cap and req > cap:
+            trace.append(f"{r}: requested {req} > allocatable {cap}{over} -> {one}")
         elif cap:
-            _note(trace, f"{r}: {formula.format(req=req, cap=cap, max=prof.max_score)} = {one}")
+            trace.append(f"{r}: {formula.format(req=req, cap=cap, max=prof.max_score)} = {one}")
         parts.append((r, one, w, cap))
     if prof.combine_rule == V.COMBINE_AVERAGE2:
         _note(trace, "cpu and memory averaged with weight 1 each (before 1.19)")
@@ -197,7 +201,8 @@ def _balanced_diff(allocatable: Mapping[str, int], requested: Mapping[str, int],
     rule = prof.balanced_rule
     cpu = _fraction(requested.get("cpu", 0), allocatable.get("cpu", 0))
     mem = _fraction(requested.get("memory", 0), allocatable.get("memory", 0))
-    _note(trace, f"cpu fraction {cpu:.4f}, memory fraction {mem:.4f} (1 when allocatable is 0)")
+    if trace is not None:  # float text only when asked for
+        trace.append(f"cpu fraction {cpu:.4f}, memory fraction {mem:.4f} (1 when allocatable is 0)")
     if rule == V.BALANCED_DIFF_CAPPED:
         cpu, mem = min(cpu, 1.0), min(mem, 1.0)
         _note(trace, "fractions capped at 1 (PR #102925 cherry-pick)")
@@ -207,10 +212,12 @@ def _balanced_diff(allocatable: Mapping[str, int], requested: Mapping[str, int],
     diff = abs(cpu - mem)
     if rule == V.BALANCED_DIFF_10MINUS:
         result = int(10 - diff * 10)
-        _note(trace, f"int(10 - {diff:.4f} x 10) = {result}")
+        if trace is not None:
+            trace.append(f"int(10 - {diff:.4f} x 10) = {result}")
         return result
     result = int((1 - diff) * float(prof.max_score))
-    _note(trace, f"int((1 - {diff:.4f}) x {prof.max_score}) = {result}")
+    if trace is not None:
+        trace.append(f"int((1 - {diff:.4f}) x {prof.max_score}) = {result}")
     return result
 
 
@@ -237,8 +244,10 @@ def _stddev_score(allocatable: Mapping[str, int], requested: Mapping[str, int], 
             acc = acc + (f - mean) * (f - mean)
         std = math.sqrt(acc / float(len(fractions)))
     result = int((1 - std) * float(max_score))
-    shown = ", ".join(f"{f:.4f}" for f in fractions)
-    _note(trace, f"{label}: fractions [{shown}] (capped at 1), std {std:.4f}, int((1 - std) x {max_score}) = {result}")
+    if trace is not None:  # the text only when asked for: this runs for every recomputed line
+        shown = ", ".join(f"{f:.4f}" for f in fractions)
+        trace.append(f"{label}: fractions [{shown}] (capped at 1), std {std:.4f}, int((1 - std) x {max_score}) = "
+                     f"{result}")
     return result
 
 

@@ -504,6 +504,7 @@ ALIASES: Mapping[str, tuple[tuple[Version, Version, str], ...]] = MappingProxyTy
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # called for every score of every attempt with a handful of names and versions
 def canonical_plugin_name(logged_name: str, version: str | tuple[int, ...] | None) -> str:
     """The priority (<=1.16) or plugin (>=1.17) that owns a score logged under ``logged_name``.
 

@@ -1,0 +1,87 @@
+"""Remember completed scores, so each distinct logged score is completed once per scoring context.
+
+At --v=10 the same score repeats on node after node and attempt after attempt (a plugin's weighted
+score, a resource line with the same allocatable and requested amounts). Completing one is pure
+arithmetic on the Score's own fields, the attempt's profile name and the scoring context, so an equal
+Score in the same context gives an equal result: the memo hands back the Score completed the first time.
+
+Why this is safe:
+- the key holds every field of the Score (and of its ResourceInputs), with the provenance and resource
+  maps as item tuples, and the attempt's profile name; the node name is left out, because it only
+  appears in discrepancy text, and a score with discrepancies is never remembered;
+- the numbers are compared only when each is a plain int (or None), so equal keys mean equal values;
+- the memo belongs to one ScoringContext object (held, and compared by identity), so other versions,
+  weights or version sources never share it;
+- a Score found by identity is the very object remembered (the memo holds it, so its id is not reused);
+- Scores are frozen: sharing one Score object between nodes or attempts changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import memo_switch
+from ..model import Score
+
+_LIMIT = 1 << 14  # entries kept before the memo starts over (bounds the memory it holds)
+
+
+def score_key(score: Score) -> tuple | None:
+    """Every field of a Score, hashable: equal keys give equal completed Scores. None (not remembered)
+    when a number is not a plain int or None, so 1, 1.0 and True never share an entry."""
+    inputs = score.inputs
+    numbers = (score.raw, score.normalized, score.weight, score.weighted, score.recomputed,
+               None if inputs is None else inputs.score)
+    if not all(n is None or type(n) is int for n in numbers):
+        return None
+    shown = None if inputs is None else (inputs.scorer, tuple(inputs.allocatable.items()),
+                                         tuple(inputs.requested.items()), inputs.line_style)
+    return (score.plugin, score.logged_as, numbers, tuple(score.provenance.items()), shown, score.hidden)
+
+
+class ScoreMemo:
+    """Completed scores of one scoring context: by the identity of the Score handed in (the assembler
+    hands out one object for equal scores, ``reconstruct/shared.py``), else by its content."""
+
+    def __init__(self, context: Any = None, on: bool = True) -> None:
+        self.context = context  # held, so no other object takes its id while this memo is in use
+        self.on = on  # off: nothing is remembered (memo_switch)
+        self._by_id: dict[int, tuple[Score, str | None, Score]] = {}  # id -> (the score, profile, completed)
+        self._by_content: dict[tuple, Score] = {}
+
+    def lookup(self, score: Score, profile: str | None) -> tuple[Score | None, tuple | None]:
+        """(the completed score or None, the content key when it had to be built)."""
+        if not self.on:
+            return None, None
+        entry = self._by_id.get(id(score))
+        if entry is not None and entry[0] is score and entry[1] == profile:
+            return entry[2], None
+        fields = score_key(score)
+        if fields is None:
+            return None, None
+        key = (profile, fields)
+        done = self._by_content.get(key)
+        if done is not None:
+            self._by_id[id(score)] = (score, profile, done)
+        return done, key
+
+    def remember(self, score: Score, profile: str | None, key: tuple | None, done: Score) -> None:
+        """Keep a completed score that had no findings (under ``key``, from ``lookup``; None: not kept)."""
+        if key is None:
+            return
+        if len(self._by_content) >= _LIMIT or len(self._by_id) >= _LIMIT:
+            self._by_id.clear()
+            self._by_content.clear()
+        self._by_content[key] = done
+        self._by_id[id(score)] = (score, profile, done)
+
+
+_current = ScoreMemo()
+
+
+def memo_for(context: Any) -> ScoreMemo:
+    """The memo of ``context``: the last context seen keeps its memo (a run uses one context)."""
+    global _current
+    if _current.context is not context or _current.on is not memo_switch.enabled():
+        _current = ScoreMemo(context, memo_switch.enabled())
+    return _current

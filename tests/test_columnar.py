@@ -186,6 +186,24 @@ def test_prefixed_and_odd_files_read_alike(tmp_path):
     _assert_same(str(gz), by_blocks=False)
 
 
+def test_trailing_spaces_and_repeats_read_alike(tmp_path):
+    """A record repeated with trailing spaces is the same record to the per-line path (it strips lines)."""
+    buf = __import__("io").StringIO()
+    write_log(buf, "1.14", nodes=4, pods=40, seed=3)
+    lines = buf.getvalue().splitlines()
+    allowed = next(i for i, line in enumerate(lines) if "is allowed," in line and i > 450)
+    scored = next(i for i, line in enumerate(lines) if ", Score: (" in line and i > 450)
+    lines[allowed] += "   "
+    lines[scored] += " "
+    lines[allowed + 1:allowed + 1] = [lines[allowed].rstrip()]
+    lines[scored + 2:scored + 2] = [lines[scored].rstrip()]
+    path = tmp_path / "spaces.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, tally, _ = _read(str(path), True)
+    assert tally.ignored_reasons["duplicate"] == 2
+    _assert_same(str(path))
+
+
 def test_over_long_line_reads_alike(tmp_path, monkeypatch):
     monkeypatch.setattr(blocks, "MAX_LINE_BYTES", 3000)
     monkeypatch.setattr("analyzer.read.sources.MAX_LINE_BYTES", 3000)
@@ -214,7 +232,6 @@ def _corpus_lines() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def corpus_lines() -> list[str]:
     return _corpus_lines()
 
@@ -232,6 +249,7 @@ def test_header_regex_agrees_with_python(corpus_lines):
     assert agree > 5000
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::SyntaxWarning")  # _unquote on junk
 def test_hot_shapes_agree_with_python(corpus_lines):
     """Wherever a hot shape's RE2 regex matches, the per-line fast path reads the same values; and the
     RE2 regex matches exactly where its Python source regex does."""
@@ -256,6 +274,46 @@ def test_hot_shapes_agree_with_python(corpus_lines):
                       for i, (_key, form) in enumerate(shape.keys)]
             assert dict(zip((k for k, _ in shape.keys), values, strict=True)) == split[2], message
     assert hits > 1000
+
+
+def test_printf_shapes_agree_with_python(corpus_lines):
+    """Where a printf shape's RE2 regex matches (and dispatch sends the message to its rule), the fast path
+    builds the same Event from the same tokens; its loose RE2 regex matches wherever Python's does."""
+    from analyzer.parse.printf import _TRANSFORMER, dispatch
+
+    messages = list(dict.fromkeys(m["msg"] for line in corpus_lines if (m := KLOG_HEADER.match(line))))
+    column = pa.array(messages, pa.string())
+    methods = fastpath._plain_methods(_TRANSFORMER)
+    hits = 0
+    for shape in columnar.printf_shapes():
+        python = shape.compiled.flat.regex
+        spaced = pc.extract_regex(column, shape.regex).to_pylist()
+        loose = pc.match_substring_regex(column, shape.loose).to_pylist()
+        dispatched = columnar._dispatched(column, shape.compiled.shape.rule).to_pylist()
+        for message, got, wide, routed in zip(messages, spaced, loose, dispatched, strict=True):
+            m = python.match(message)
+            assert wide or m is None, message
+            assert routed == (dispatch(message) == shape.compiled.shape.rule), message
+            if got is None:
+                continue
+            hits += 1
+            values = tuple(got[f"v{i}"] for i in range(len(got)))
+            assert m is not None and m.groups() == values, message
+            if routed:
+                assert shape.compiled.shape.build(methods, values) == fastpath.fast_printf(
+                    shape.compiled.shape.rule, message, _TRANSFORMER), message
+    assert hits > 1000
+
+
+def test_printf_templates_are_checked():
+    compiled = next(c for items in fastpath.printf_matchers().values() for c in items if c.shape.name == "host")
+    with pytest.raises(ValueError, match="lacks"):
+        columnar._printf_re2("host", compiled.flat.regex.pattern, "Host * -> Score *")
+    with pytest.raises(ValueError, match="more than"):
+        columnar._printf_re2("host", compiled.flat.regex.pattern, "Host * => Score * extra")
+    arrow = next(c for items in fastpath.printf_matchers().values() for c in items if c.shape.name == "arrow-score")
+    with pytest.raises(ValueError, match="lookahead"):
+        columnar._printf_re2("arrow-score", arrow.flat.regex.pattern, "*-> *: *, Score: (*)")
 
 
 def _python_source(shape: columnar.HotShape) -> str:

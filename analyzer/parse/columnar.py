@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -128,6 +129,168 @@ def header_re2() -> str:
     return "^" + to_re2(pattern[: -len("\\Z")]) + "\n$"
 
 
+# A hot printf shape (fastpath.PRINTF_SHAPES by name) and its text as logged, one '*' per captured
+# token: the template fixes the spaces between the grammar's tokens (lark's %ignore allows any), so
+# each token is followed by a literal it cannot contain and a token's lookahead by its literal text.
+HOT_PRINTF: dict[str, str] = {
+    "arrow-score": "* -> *: *, Score: (*)",
+    "arrow-resource-map": "* -> *: *, map of allocatable resources *, map of requested resources * ,score *,",
+    "arrow-resource-capacity": "* -> *: *, capacity * millicores * memory bytes, total request * millicores "
+                               "* memory bytes, score *",
+    "host": "Host * => Score *",
+    "allowed": "Schedule Pod * on Node * is allowed,*",
+}
+_SEP = " *+"
+_LITERAL = re.compile(r"(?:\\.|[A-Za-z0-9_:,=/'\"<>!@#%&~-])+")
+_LOOKAHEAD = re.compile(r"(?P<token>.*)\(\?=(?P<text>[^()\[\]*+?|\\]*)\)")
+_STRUCTURED_START = r'^[A-Za-z0-9_./-]+: "'  # lines.py _LOGGER_PREFIX: a message that may be structured
+
+
+@dataclass(frozen=True)
+class PrintfShape:
+    """One hot printf shape compiled for RE2: its fast-path shape, dispatch rule and regexes."""
+
+    compiled: Any  # fastpath._Compiled
+    regex: str  # RE2, anchored, spaced as logged, one named group per captured token
+    loose: str  # RE2 that matches at least every message the Python regex matches (any spacing)
+
+
+def _units(pattern: str) -> list[str]:
+    """A flat rule's regex (regular.flat_rule) cut into its top-level parts: separators, groups, the end."""
+    units, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith(_SEP, i):
+            units.append(_SEP)
+            i += len(_SEP)
+        elif pattern.startswith("\\Z", i):
+            units.append("\\Z")
+            i += 2
+        elif pattern[i] == "(":
+            depth, j, in_class = 0, i, False
+            while True:
+                c = pattern[j]
+                if c == "\\":
+                    j += 2
+                    continue
+                if in_class:
+                    in_class = c != "]"
+                elif c == "[":
+                    in_class = True
+                elif c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            units.append(pattern[i:j + 1])
+            i = j + 1
+        else:
+            raise ValueError(f"columnar: unexpected {pattern[i:]!r} in flat rule regex {pattern!r}")
+    return units
+
+
+def _printf_re2(name: str, pattern: str, template: str) -> tuple[str, str]:
+    """(spaced RE2 regex, loose RE2 regex) for one flat printf rule regex laid out as ``template``."""
+    units = _units(pattern)
+    if units[-1] != "\\Z":
+        raise ValueError(f"columnar shape {name}: the flat regex does not end with \\Z")
+    pieces: list[tuple[str, str | None, str | None]] = []  # (gap before, literal text or None, token regex)
+    gap, pos, captures = "", 0, 0
+    for unit in units[:-1]:
+        if unit == _SEP:
+            gap = " " if template[pos:pos + 1] == " " else ""
+            pos += len(gap)
+            continue
+        inner = unit[3:-1]  # (?>...)
+        if _LITERAL.fullmatch(inner):
+            text = re.sub(r"\\(.)", r"\1", inner)
+            if not template.startswith(text, pos):
+                raise ValueError(f"columnar shape {name}: template {template!r} lacks {text!r} at {pos}")
+            pieces.append((gap, text, None))
+            pos += len(text)
+        else:
+            if not (inner.startswith("(") and inner.endswith(")")) or template[pos:pos + 1] != "*":
+                raise ValueError(f"columnar shape {name}: cannot place token {unit!r} at {pos} of {template!r}")
+            pieces.append((gap, None, inner[1:-1]))
+            pos += 1
+            captures += 1
+        gap = ""
+    if pos != len(template):
+        raise ValueError(f"columnar shape {name}: template {template!r} has more than the grammar rule")
+    spaced, loose = [], []
+    for k, (gap, text, token) in enumerate(pieces):
+        if text is not None:
+            spaced.append(gap + re.escape(text))
+            loose.append(" *" + re.escape(text))
+            continue
+        m = _LOOKAHEAD.fullmatch(token)
+        if m is not None:  # the lookahead must be the literal text the template puts after the token
+            following = "".join(g + (t or "") for g, t, _ in _until_token(pieces[k + 1:]))
+            if not following.startswith(m["text"]):
+                raise ValueError(f"columnar shape {name}: lookahead {m['text']!r} is not what follows the token")
+            token = m["token"]
+        spaced.append(f"{gap}(?P<v{sum(1 for p in pieces[:k] if p[2] is not None)}>{to_re2(token)})")
+        loose.append(f" *(?:{to_re2(token)})")
+    return "^" + "".join(spaced) + "$", "^" + "".join(loose) + " *$"
+
+
+def _until_token(pieces: list) -> list:
+    out = []
+    for piece in pieces:
+        if piece[2] is not None:
+            out.append((piece[0], None, None))
+            break
+        out.append(piece)
+    return out
+
+
+@cache
+def printf_shapes() -> tuple[PrintfShape, ...]:
+    """The hot printf shapes, in fastpath.PRINTF_SHAPES order."""
+    out = []
+    for compiled in (c for items in fastpath.printf_matchers().values() for c in items):
+        template = HOT_PRINTF.get(compiled.shape.name)
+        if template is None:
+            continue
+        if compiled.star is not None:
+            raise ValueError(f"columnar shape {compiled.shape.name}: repeated spans are not read by columns")
+        regex, loose = _printf_re2(compiled.shape.name, compiled.flat.regex.pattern, template)
+        out.append(PrintfShape(compiled, regex, loose))
+    missing = set(HOT_PRINTF) - {shape.compiled.shape.name for shape in out}
+    if missing:
+        raise ValueError(f"columnar: no fast-path shape named {sorted(missing)}")
+    return tuple(out)
+
+
+def _dispatched(msg: pa.Array, rule: str) -> pa.Array:
+    """Where ``printf.dispatch`` sends the message to ``rule`` (its route passes, no earlier one does)."""
+    from .printf import _BY_WORD, _UNPREFIXED
+
+    routes = list(_UNPREFIXED)
+    for candidates in _BY_WORD.values():
+        if any(route.rule == rule for route in candidates):
+            routes += candidates
+    mask = None
+    for route in routes:
+        test = _route_test(msg, route)
+        if route.rule == rule:
+            return test if mask is None else pc.and_(mask, test)
+        mask = pc.invert(test) if mask is None else pc.and_(mask, pc.invert(test))
+    raise ValueError(f"columnar: no printf route for {rule}")
+
+
+def _route_test(msg: pa.Array, route) -> pa.Array:
+    test = pc.starts_with(msg, route.prefix) if route.prefix is not None else None
+    for part in route.contains:
+        found = pc.match_substring(msg, part)
+        test = found if test is None else pc.and_(test, found)
+    if route.endswith is not None:
+        found = pc.ends_with(msg, route.endswith)
+        test = found if test is None else pc.and_(test, found)
+    return test
+
+
 # -- one block -------------------------------------------------------------------------------------
 @dataclass
 class HotRows:
@@ -135,6 +298,7 @@ class HotRows:
 
     rows: list[int]
     events: list[Event]
+    structured: list[bool]  # a structured message (else printf)
     texts: list[str]
     pids: list[str]
     moments: list[tuple[str, str, str]]
@@ -147,66 +311,125 @@ def _strings(array: pa.Array) -> list:
     return array.to_pylist()
 
 
+_INTEGERS = r"^-?[0-9]{1,18}$"  # fits int64, so Arrow's cast reads it as Python's int() does
+_INTEGER_ARRAYS = r"^\[-?[0-9]{1,18}(?:,-?[0-9]{1,18})*\]$"
+
+
 def _values(column: pa.Array, form: str) -> list:
-    """A shape's value column as the per-line fast path's values (fastpath.fast_split)."""
+    """A shape's value column as the per-line fast path's values (``fastpath.fast_split``)."""
     if form == "STRING":  # rows with a backslash are left out, so the text between the quotes is the value
         return _strings(pc.utf8_slice_codeunits(column, 1, -1))
     if form == "INT":
+        if pc.all(pc.match_substring_regex(column, _INTEGERS)).as_py() is not False:
+            return _strings(pc.cast(column, pa.int64()))
         return [_bare(text) for text in _strings(column)]
     if form == "ARRAY":
+        if pc.all(pc.match_substring_regex(column, _INTEGER_ARRAYS)).as_py() is not False:
+            items = pc.split_pattern(pc.utf8_slice_codeunits(column, 1, -1), ",")
+            return _strings(pc.cast(items, pa.list_(pa.int64())))
         return [fastpath.array_value(text, _number) for text in _strings(column)]
     return _strings(column)
 
 
+def _printf_events(msg: pa.Array) -> list[tuple[np.ndarray, list[Event], bool]]:
+    """The rows whose printf message fully matches a hot shape (the one ``fast_printf`` would pick), and
+    their Events built by the printf Transformer's methods."""
+    from .printf import _TRANSFORMER
+
+    methods = fastpath._plain_methods(_TRANSFORMER)
+    printf = pc.invert(pc.or_(pc.starts_with(msg, '"'), pc.match_substring_regex(msg, _STRUCTURED_START)))
+    out = []
+    by_rule: dict[str, list[PrintfShape]] = {}
+    for shape in printf_shapes():
+        by_rule.setdefault(shape.compiled.shape.rule, []).append(shape)
+    for rule, shapes in by_rule.items():
+        open_rows = pc.and_(printf, _dispatched(msg, rule))
+        for shape in shapes:  # fast_printf takes the first shape of the rule that matches
+            where = _nonzero(open_rows).to_numpy()
+            if not len(where):
+                break
+            found = pc.extract_regex(msg.take(pa.array(where)), shape.regex)
+            ok = _nonzero(found.is_valid()).to_numpy()
+            if len(ok):
+                found = found.take(pa.array(ok)) if len(ok) < len(where) else found
+                columns = [_strings(found.field(f"v{i}")) for i in range(len(shape.compiled.shape.expects))]
+                build = shape.compiled.shape.build
+                out.append((where[ok], [build(methods, values) for values in zip(*columns, strict=True)], False))
+            open_rows = pc.and_(open_rows, pc.invert(pc.match_substring_regex(msg, shape.loose)))
+    return out
+
+
+def _nonzero(mask: pa.Array) -> pa.Array:
+    return pc.indices_nonzero(mask)
+
+
 def hot_rows(block: LineBlock) -> HotRows:
-    """Find and build the hot rows of one block (clean rows whose header and message match exactly)."""
+    """Find and build the hot rows of one block (clean rows whose header and message match exactly).
+
+    The header regex only says yes or no (RE2's fast path); a row it accepts has the klog layout, so its
+    fields are cut at fixed places and at the first ']' (nothing before the message may hold one).
+    """
     raw = np.frombuffer(block.data, dtype=np.uint8)
     first = raw[block.starts[:-1]] if len(block) else np.zeros(0, np.uint8)
-    candidate = block.clean & ((first == ord("I")) | (first == ord("W")))  # E and F may be crash lines
+    last = raw[np.maximum(block.starts[1:] - 2, 0)] if len(block) else np.zeros(0, np.uint8)
+    # E and F lines may be crash lines; a line ending in spaces is stripped by the per-line path
+    candidate = block.clean & ((first == ord("I")) | (first == ord("W"))) & (last != ord(" "))
     if not block.ended:
         candidate[-1] = False
     index = np.flatnonzero(candidate)
-    empty = HotRows([], [], [], [], [], [], [], [])
+    empty = HotRows([], [], [], [], [], [], [], [], [])
     if not len(index):
         return empty
     rows = block.rows if len(index) == len(block) else block.rows.take(pa.array(index))
-    header = pc.extract_regex(rows, header_re2())
-    matched = header.is_valid()
-    msg = header.field("msg")
-    no_backslash = pc.invert(pc.match_substring(msg, "\\"))
-    picked: list[tuple[np.ndarray, list[Event]]] = []
+    klog = _nonzero(pc.match_substring_regex(rows, header_re2())).to_numpy()
+    if not len(klog):
+        return empty
+    index, rows = index[klog], rows.take(pa.array(klog))
+    parts = pc.split_pattern(rows, "]", max_splits=1)
+    rest = pc.list_element(parts, 1)
+    msg = pc.if_else(pc.starts_with(rest, " "), pc.utf8_slice_codeunits(rest, 1, -1),
+                     pc.utf8_slice_codeunits(rest, 0, -1))
+    plain = pc.invert(pc.match_substring(msg, "\\"))
+    picked: list[tuple[np.ndarray, list[Event], bool]] = []
     for shape in hot_shapes():
-        selected = pc.and_(pc.and_(matched, no_backslash), pc.starts_with(msg, shape.selector))
-        where = np.flatnonzero(selected.to_numpy(zero_copy_only=False))
+        where = _nonzero(pc.and_(plain, pc.starts_with(msg, shape.selector))).to_numpy()
         if not len(where):
             continue
         found = pc.extract_regex(msg.take(pa.array(where)), shape.regex)
-        ok = np.asarray(found.is_valid().to_numpy(zero_copy_only=False))
-        if not ok.all():
-            where, found = where[ok], found.filter(pa.array(ok))
+        ok = _nonzero(found.is_valid()).to_numpy()
+        if len(ok) < len(where):
+            where, found = where[ok], found.take(pa.array(ok))
+        if not len(where):
+            continue
         columns = [_values(found.field(f"v{i}"), form) for i, (_key, form) in enumerate(shape.keys)]
         names = [key for key, _form in shape.keys]
-        events = [structured_event(shape.message, dict(zip(names, values, strict=True)))
+        message = shape.message
+        events = [structured_event(message, dict(zip(names, values, strict=True)))
                   for values in zip(*columns, strict=True)]
-        picked.append((where, events))
+        picked.append((where, events, True))
+    picked += _printf_events(msg)
     if not picked:
         return empty
-    where = np.concatenate([w for w, _ in picked])
+    where = np.concatenate([w for w, _, _ in picked])
     order = np.argsort(where, kind="stable")
     where = where[order]
-    all_events = [e for _, events in picked for e in events]
-    events = [all_events[i] for i in order]
+    all_events = [e for _, events, _ in picked for e in events]
+    all_structured = [flag for w, _, flag in picked for _ in range(len(w))]
     take = pa.array(where)
-    hdr = header.take(take)
-    month, day, time = (_strings(hdr.field(name)) for name in ("month", "day", "time"))
-    stamps = _strings(pc.binary_join_element_wise("--", hdr.field("month"), "-", hdr.field("day"), "T",
-                                                  hdr.field("time"), ""))
-    files = [name.rsplit("/", 1)[-1] for name in _strings(hdr.field("file"))]
+    head = pc.list_element(parts, 0).take(take)  # "Lmmdd hh:mm:ss.uuuuuu   PID file:NN"
+    month, day, time = (pc.utf8_slice_codeunits(head, a, b) for a, b in ((1, 3), (3, 5), (6, 21)))
+    pid_file = pc.split_pattern(pc.utf8_ltrim(pc.utf8_slice_codeunits(head, 21), characters=" "), " ",
+                                max_splits=1)
+    file_line = pc.list_element(pid_file, 1)
+    files = [name.rsplit("/", 1)[-1] for name in
+             _strings(pc.list_element(pc.split_pattern(file_line, ":", max_splits=1), 0))]
+    stamps = _strings(pc.binary_join_element_wise("--", month, "-", day, "T", time, ""))
     texts = _strings(pc.utf8_slice_codeunits(rows.take(take), 0, -1))
     block_rows = index[where]
-    chars = block.lengths()[block_rows].tolist()
-    return HotRows(block_rows.tolist(), events, texts, _strings(hdr.field("pid")),
-                   list(zip(month, day, time, strict=True)), files, stamps, chars)
+    moments = list(zip(_strings(month), _strings(day), _strings(time), strict=True))
+    return HotRows(block_rows.tolist(), [all_events[i] for i in order], [all_structured[i] for i in order], texts,
+                   _strings(pc.list_element(pid_file, 0)), moments, files, stamps,
+                   block.lengths()[block_rows].tolist())
 
 
 # -- a whole input -----------------------------------------------------------------------------------
@@ -253,8 +476,8 @@ def columnar_events(path: str, index: int, parser, tally, progress=None) -> Iter
                 break
             row, number, event = hot_row + 1, first + hot_row, hot.events[k]
             if (not unwrapper.pending and parser.hot_ready()
-                    and parser.take_hot(event, hot.texts[k], index, number, hot.pids[k], hot.moments[k],
-                                        hot.files[k], hot.stamps[k])):
+                    and parser.take_hot(event, hot.structured[k], hot.texts[k], index, number, hot.pids[k],
+                                        hot.moments[k], hot.files[k], hot.stamps[k])):
                 tally.total += 1
                 tally.chars += hot.chars[k]
                 buckets[PARSED] += 1

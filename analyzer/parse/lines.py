@@ -271,13 +271,14 @@ class LineParser:
         multi-line value is open and no component-config record is collecting lines."""
         return not self._in_block and self._config is None
 
-    def take_hot(self, event: Event, text: str, input_index: int, number: int, pid: str,
+    def take_hot(self, event: Event, structured: bool, text: str, input_index: int, number: int, pid: str,
                  moment: tuple[str, str, str], file: str, ts: str) -> bool:
-        """Account one unwrapped, unprefixed klog line whose structured message became ``event`` (the one
-        ``_message`` builds) exactly as ``classify`` would, and stamp the event; False, with nothing
-        changed, when the line repeats a recent record (``classify`` must then take it).
+        """Account one unwrapped, unprefixed klog line whose message (structured, or printf) became ``event``
+        (the one ``_message`` builds) exactly as ``classify`` would, and stamp the event; False, with
+        nothing changed, when the line repeats a recent record (``classify`` must then take it).
 
-        ``text`` is the whole line (clean ASCII, nothing to strip), ``moment`` its (month, day, time)."""
+        ``text`` is the whole line (clean ASCII, nothing to strip), ``moment`` its (month, day, time).
+        Only kinds without extra handling in ``_stamp`` come here (columnar._NOT_HOT_KINDS)."""
         key = (None, None, text)
         recent = self._recent
         if key in recent:
@@ -291,8 +292,10 @@ class LineParser:
         self._input = input_index
         self._clock.see(pid, moment, number)
         f.files[file] += 1
-        f.styles["structured"] += 1
-        self._printf_open = self._crashing = self._duplicate = False
+        if structured:
+            f.styles["structured"] += 1
+        self._printf_open = not structured
+        self._crashing = self._duplicate = False
         self._fit_error = self._record_component = None
         stream = self._stream_names.get((input_index, None, pid))
         if stream is None:

@@ -468,24 +468,30 @@ def columnar_events(path: str, index: int, parser, tally, progress=None) -> Iter
                 return
         hot = hot_rows(block)
         first, n, row = block.first_number, len(block), 0
-        for k, hot_row in enumerate([*hot.rows, n]):  # n: the end of the block
-            for r in range(row, hot_row):
-                yield from per_line(decode_line(block.raw(r), block.ended or r < n - 1, False, index, first + r,
-                                                repairs))
-            if hot_row == n:
-                break
-            row, number, event = hot_row + 1, first + hot_row, hot.events[k]
-            if (not unwrapper.pending and parser.hot_ready()
-                    and parser.take_hot(event, hot.structured[k], hot.texts[k], index, number, hot.pids[k],
-                                        hot.moments[k], hot.files[k], hot.stamps[k])):
+        ready = not unwrapper.pending and parser.hot_ready()  # only per-line rows change it
+        take = parser.take_hot
+        for hot_row, event, structured, text, pid, moment, file, stamp, chars in zip(
+                hot.rows, hot.events, hot.structured, hot.texts, hot.pids, hot.moments, hot.files, hot.stamps,
+                hot.chars, strict=True):
+            number = first + hot_row
+            if row < hot_row:
+                for r in range(row, hot_row):
+                    yield from per_line(decode_line(block.raw(r), True, False, index, first + r, repairs))
+                ready = not unwrapper.pending and parser.hot_ready()
+            row = hot_row + 1
+            if ready and take(event, structured, text, index, number, pid, moment, file, stamp):
                 tally.total += 1
-                tally.chars += hot.chars[k]
+                tally.chars += chars
                 buckets[PARSED] += 1
                 yield event
                 if progress is not None and tally.total % 50000 == 0:
                     progress(Progress.of(index, tally, parser.features.kinds))
             else:  # a repeated record, an open multi-line value or a held fragment: the per-line way
                 yield from per_line(decode_line(block.raw(hot_row), True, False, index, number, repairs))
+                ready = not unwrapper.pending and parser.hot_ready()
+        for r in range(row, n):
+            yield from per_line(decode_line(block.raw(r), block.ended or r < n - 1, False, index, first + r,
+                                            repairs))
     tally.notes.extend(repairs.notes(path))
     yield from classified_events(unwrapper.finish(), parser, tally, progress, index)
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import LAB, PUBLIC, REPO
 from test_fastpath import _mutations
 
-from analyzer.parse import columnar, fastpath
+from analyzer.parse import columnar, fastpath, hotshapes
 from analyzer.parse.klog import KLOG_HEADER
 from analyzer.parse.lines import FormatFeatures
 from analyzer.parse.re2 import UntranslatableRegex, to_re2
@@ -238,7 +238,7 @@ def corpus_lines() -> list[str]:
 
 def test_header_regex_agrees_with_python(corpus_lines):
     rows = pa.array([line + "\n" for line in corpus_lines], pa.string())
-    found = pc.extract_regex(rows, columnar.header_re2()).to_pylist()
+    found = pc.extract_regex(rows, hotshapes.header_re2()).to_pylist()
     agree = 0
     for line, got in zip(corpus_lines, found, strict=True):
         m = KLOG_HEADER.match(line)
@@ -256,7 +256,7 @@ def test_hot_shapes_agree_with_python(corpus_lines):
     messages = list(dict.fromkeys(m["msg"] for line in corpus_lines if (m := KLOG_HEADER.match(line))))
     column = pa.array(messages, pa.string())
     hits = 0
-    for shape in columnar.hot_shapes():
+    for shape in hotshapes.hot_shapes():
         python = re.compile(_python_source(shape))
         found = pc.extract_regex(column, shape.regex).to_pylist()
         for message, got in zip(messages, found, strict=True):
@@ -285,11 +285,11 @@ def test_printf_shapes_agree_with_python(corpus_lines):
     column = pa.array(messages, pa.string())
     methods = fastpath._plain_methods(_TRANSFORMER)
     hits = 0
-    for shape in columnar.printf_shapes():
+    for shape in hotshapes.printf_shapes():
         python = shape.compiled.flat.regex
         spaced = pc.extract_regex(column, shape.regex).to_pylist()
         loose = pc.match_substring_regex(column, shape.loose).to_pylist()
-        dispatched = columnar._dispatched(column, shape.compiled.shape.rule).to_pylist()
+        dispatched = hotshapes.dispatched(column, shape.compiled.shape.rule).to_pylist()
         for message, got, wide, routed in zip(messages, spaced, loose, dispatched, strict=True):
             m = python.match(message)
             assert wide or m is None, message
@@ -308,17 +308,17 @@ def test_printf_shapes_agree_with_python(corpus_lines):
 def test_printf_templates_are_checked():
     compiled = next(c for items in fastpath.printf_matchers().values() for c in items if c.shape.name == "host")
     with pytest.raises(ValueError, match="lacks"):
-        columnar._printf_re2("host", compiled.flat.regex.pattern, "Host * -> Score *")
+        hotshapes._printf_re2("host", compiled.flat.regex.pattern, "Host * -> Score *")
     with pytest.raises(ValueError, match="more than"):
-        columnar._printf_re2("host", compiled.flat.regex.pattern, "Host * => Score * extra")
+        hotshapes._printf_re2("host", compiled.flat.regex.pattern, "Host * => Score * extra")
     arrow = next(c for items in fastpath.printf_matchers().values() for c in items if c.shape.name == "arrow-score")
     with pytest.raises(ValueError, match="lookahead"):
-        columnar._printf_re2("arrow-score", arrow.flat.regex.pattern, "*-> *: *, Score: (*)")
+        hotshapes._printf_re2("arrow-score", arrow.flat.regex.pattern, "*-> *: *, Score: (*)")
 
 
-def _python_source(shape: columnar.HotShape) -> str:
+def _python_source(shape: hotshapes.HotShape) -> str:
     """The shape's regex in Python syntax, as built before the RE2 translation."""
-    forms = columnar._form_regexes()
+    forms = hotshapes._form_regexes()
     body = "".join(f" {key}=(?P<v{i}>(?>{forms[form]}))" for i, (key, form) in enumerate(shape.keys))
     return f'{re.escape(chr(34) + shape.message + chr(34))}{body}\\Z'
 

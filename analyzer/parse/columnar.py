@@ -21,6 +21,7 @@ to integers, which no earlier value form can claim (checked at start-up).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -112,16 +113,38 @@ def _printf_events(msg: pa.Array) -> list[tuple[np.ndarray, list[Event], bool]]:
             where = _nonzero(open_rows).to_numpy()
             if not len(where):
                 break
-            found = pc.extract_regex(msg.take(pa.array(where)), shape.regex)
-            ok = _nonzero(found.is_valid()).to_numpy()
+            ok, found = _extract(msg.take(pa.array(where)), shape.regex)
             if len(ok):
-                found = found.take(pa.array(ok)) if len(ok) < len(where) else found
-                columns = [_strings(found.field(f"v{i}")) for i in range(len(shape.compiled.shape.expects))]
+                columns = [_strings(found[f"v{i}"]) for i in range(len(shape.compiled.shape.expects))]
                 build = shape.compiled.shape.build
                 out.append((rows[where[ok]], [build(methods, values) for values in zip(*columns, strict=True)],
                             False))
             open_rows = pc.and_(open_rows, pc.invert(pc.match_substring_regex(msg, shape.loose)))
     return out
+
+
+MAX_ONE_PASS_GROUPS = 4  # RE2 reads groups in one pass (fast) only for a few of them at a time
+_GROUP = re.compile(r"\(\?P<(v\d+)>")
+
+
+def _extract(column: pa.Array, regex: str) -> tuple[np.ndarray, dict[str, pa.Array]]:
+    """(which rows match ``regex`` in full, each named group's text on those rows).
+
+    The match is a yes/no pass first; the groups are then read a few at a time, each pass with the
+    others made non-capturing (the same regex, so the same text for each group)."""
+    ok = _nonzero(pc.match_substring_regex(column, regex)).to_numpy()
+    if not len(ok):
+        return ok, {}
+    if len(ok) < len(column):
+        column = column.take(pa.array(ok))
+    names = _GROUP.findall(regex)
+    found: dict[str, pa.Array] = {}
+    for start in range(0, len(names), MAX_ONE_PASS_GROUPS):
+        chunk = set(names[start:start + MAX_ONE_PASS_GROUPS])
+        part = _GROUP.sub(lambda m, keep=chunk: m.group(0) if m.group(1) in keep else "(?:", regex)
+        result = pc.extract_regex(column, part)
+        found.update((name, result.field(name)) for name in chunk)
+    return ok, found
 
 
 def _nonzero(mask: pa.Array) -> pa.Array:
@@ -160,13 +183,11 @@ def hot_rows(block: LineBlock) -> HotRows:
         where = _nonzero(pc.and_(plain, pc.starts_with(msg, shape.selector))).to_numpy()
         if not len(where):
             continue
-        found = pc.extract_regex(msg.take(pa.array(where)), shape.regex)
-        ok = _nonzero(found.is_valid()).to_numpy()
-        if len(ok) < len(where):
-            where, found = where[ok], found.take(pa.array(ok))
+        ok, found = _extract(msg.take(pa.array(where)), shape.regex)
+        where = where[ok]
         if not len(where):
             continue
-        columns = [_values(found.field(f"v{i}"), form) for i, (_key, form) in enumerate(shape.keys)]
+        columns = [_values(found[f"v{i}"], form) for i, (_key, form) in enumerate(shape.keys)]
         names = [key for key, _form in shape.keys]
         message = shape.message
         events = [structured_event(message, dict(zip(names, values, strict=True)))

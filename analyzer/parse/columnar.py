@@ -1,18 +1,14 @@
 """The columnar parse stage for plain text klog files: the hot lines in bulk, every other line per line.
 
 Most lines of a ``--v=10`` log have a few fixed shapes (1.30: "Plugin scored node for pod" 56%, the
-resource lines 28%, "Calculated node's final score for pod" 14%). For a plain, seekable file this
-module reads blocks of lines (read/blocks.py), checks the klog header of every clean row with one
-anchored RE2 regex (``pyarrow.compute.extract_regex``), and matches each hot message shape with one
-anchored RE2 regex on the message only. The rows that fully match become the Events the per-line
-path gives (``structured_event``, the same builder); all others go, in order, through the per-line
-reader, unwrapper and ``LineParser.classify``, which stay the exact reference. ``LineParser.take_hot``
-keeps the parser's state and counters as ``classify`` would for a hot row.
-
-The shape regexes are built from grammars/structured.lark's own terminals (STRING, NUMBER, GOMAP,
-BARE) and translated to RE2 (parse/re2.py). Each value is followed by a space or the end, which none
-of its terminals can contain, so dropping the atomic groups changes no match; bare values are narrowed
-to integers, which no earlier value form can claim (checked at start-up).
+resource lines 28%, "Calculated node's final score for pod" 14%; 1.14: per-priority score lines 87%).
+For a plain, seekable file this module reads blocks of lines (read/blocks.py), checks the klog header
+of every clean row with one anchored RE2 regex (``pyarrow.compute``), and matches each hot message
+shape (parse/hotshapes.py) with one anchored RE2 regex on the message only. The rows that fully match
+become the Events the per-line path gives, built by the same code (``structured_event``, the printf
+Transformer's methods); all others go, in order, through the per-line reader, unwrapper and
+``LineParser.classify``, which stay the exact reference. ``LineParser.take_hot`` keeps the parser's
+state and counters as ``classify`` would for a hot row, and refuses a repeated record.
 
 ``SCHEDLOG_PARSER=line`` (or ``set_enabled(False)``) keeps the per-line fast path without columns;
 ``SCHEDLOG_PARSER=lark`` turns the regex fast paths off altogether, and with them this module.
@@ -35,7 +31,16 @@ from ..read.sources import Repairs, decode_line, iter_lines_from
 from ..read.wrappers import Unwrapper
 from . import fastpath
 from .events import Event
-from .hotshapes import STRUCTURED_START, PrintfShape, dispatched, header_re2, hot_shapes, printf_shapes
+from .hotshapes import (
+    HOT_PRINTF_RULES,
+    HOT_STRUCTURED,
+    STRUCTURED_START,
+    dispatched,
+    header_re2,
+    hot_shapes,
+    printf_shapes,
+    selector,
+)
 from .structured import _bare, _number, structured_event
 
 _state = {"enabled": os.environ.get(fastpath.ENV_VAR, "").strip().lower() not in ("lark", "line")}
@@ -104,11 +109,11 @@ def _printf_events(msg: pa.Array) -> list[tuple[np.ndarray, list[Event], bool]]:
     if len(rows) < len(msg):
         msg = msg.take(pa.array(rows))
     out = []
-    by_rule: dict[str, list[PrintfShape]] = {}
-    for shape in printf_shapes():
-        by_rule.setdefault(shape.compiled.shape.rule, []).append(shape)
-    for rule, shapes in by_rule.items():
+    for rule in HOT_PRINTF_RULES:
         open_rows = dispatched(msg, rule)
+        if not pc.any(open_rows).as_py():
+            continue  # (the shapes are built, with the grammar's parser, only for a log that has such lines)
+        shapes = [shape for shape in printf_shapes() if shape.compiled.shape.rule == rule]
         for shape in shapes:  # fast_printf takes the first shape of the rule that matches
             where = _nonzero(open_rows).to_numpy()
             if not len(where):
@@ -179,10 +184,11 @@ def hot_rows(block: LineBlock) -> HotRows:
                      pc.utf8_slice_codeunits(rest, 0, -1))
     plain = pc.invert(pc.match_substring(msg, "\\"))
     picked: list[tuple[np.ndarray, list[Event], bool]] = []
-    for shape in hot_shapes():
-        where = _nonzero(pc.and_(plain, pc.starts_with(msg, shape.selector))).to_numpy()
+    for message, _keys in HOT_STRUCTURED:
+        where = _nonzero(pc.and_(plain, pc.starts_with(msg, selector(message)))).to_numpy()
         if not len(where):
             continue
+        shape = next(shape for shape in hot_shapes() if shape.message == message)
         ok, found = _extract(msg.take(pa.array(where)), shape.regex)
         where = where[ok]
         if not len(where):

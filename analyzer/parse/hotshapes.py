@@ -75,6 +75,11 @@ _ESCAPED_CHARS = r'(?:[^"\\]|\\.)*'
 _PLAIN_CHARS = r'[^"\\]*'
 
 
+def selector(message: str) -> str:
+    """What a structured line with this message starts with (the message quoted, and a space)."""
+    return f'"{message}" '
+
+
 @cache
 def hot_shapes() -> tuple[HotShape, ...]:
     """The hot shapes, checked against the grammar and the per-line fast path once per process."""
@@ -95,7 +100,7 @@ def hot_shapes() -> tuple[HotShape, ...]:
             raise ValueError(f"columnar shape {message!r}: not a MESSAGE token")
         body = "".join(f" {key}=(?P<v{i}>{forms[form]})" for i, (key, form) in enumerate(keys))
         regex = to_re2(f"^{re.escape(quoted)}{body}\\Z")
-        out.append(HotShape(message, keys, quoted + " ", regex))
+        out.append(HotShape(message, keys, selector(message), regex))
     return tuple(out)
 
 
@@ -119,6 +124,9 @@ HOT_PRINTF: dict[str, str] = {
     "host": "Host * => Score *",
     "allowed": "Schedule Pod * on Node * is allowed,*",
 }
+# the printf start rules of the hot shapes (parse/printf.py DISPATCH), in fastpath.PRINTF_SHAPES order
+HOT_PRINTF_RULES: tuple[str, ...] = tuple(dict.fromkeys(shape.rule for shape in fastpath.PRINTF_SHAPES
+                                                        if shape.name in HOT_PRINTF))
 _SEP = " *+"
 _LITERAL = re.compile(r"(?:\\.|[A-Za-z0-9_:,=/'\"<>!@#%&~-])+")
 _LOOKAHEAD = re.compile(r"(?P<token>.*)\(\?=(?P<text>[^()\[\]*+?|\\]*)\)")

@@ -103,11 +103,10 @@ def _printf_events(msg: pa.Array) -> list[tuple[np.ndarray, list[Event], bool]]:
 
     methods = fastpath._plain_methods(_TRANSFORMER)
     rows = _nonzero(pc.invert(pc.or_(pc.starts_with(msg, '"'), pc.match_substring_regex(msg, STRUCTURED_START))))
-    rows = rows.to_numpy()
     if not len(rows):
         return []
     if len(rows) < len(msg):
-        msg = msg.take(pa.array(rows))
+        msg = msg.take(_arrow(rows))
     out = []
     for rule in HOT_PRINTF_RULES:
         open_rows = dispatched(msg, rule)
@@ -115,10 +114,10 @@ def _printf_events(msg: pa.Array) -> list[tuple[np.ndarray, list[Event], bool]]:
             continue  # (the shapes are built, with the grammar's parser, only for a log that has such lines)
         shapes = [shape for shape in printf_shapes() if shape.compiled.shape.rule == rule]
         for shape in shapes:  # fast_printf takes the first shape of the rule that matches
-            where = _nonzero(open_rows).to_numpy()
+            where = _nonzero(open_rows)
             if not len(where):
                 break
-            ok, found = _extract(msg.take(pa.array(where)), shape.regex)
+            ok, found = _extract(msg.take(_arrow(where)), shape.regex)
             if len(ok):
                 columns = [_strings(found[f"v{i}"]) for i in range(len(shape.compiled.shape.expects))]
                 build = shape.compiled.shape.build
@@ -137,11 +136,11 @@ def _extract(column: pa.Array, regex: str) -> tuple[np.ndarray, dict[str, pa.Arr
 
     The match is a yes/no pass first; the groups are then read a few at a time, each pass with the
     others made non-capturing (the same regex, so the same text for each group)."""
-    ok = _nonzero(pc.match_substring_regex(column, regex)).to_numpy()
+    ok = _nonzero(pc.match_substring_regex(column, regex))
     if not len(ok):
         return ok, {}
     if len(ok) < len(column):
-        column = column.take(pa.array(ok))
+        column = column.take(_arrow(ok))
     names = _GROUP.findall(regex)
     found: dict[str, pa.Array] = {}
     for start in range(0, len(names), MAX_ONE_PASS_GROUPS):
@@ -152,8 +151,18 @@ def _extract(column: pa.Array, regex: str) -> tuple[np.ndarray, dict[str, pa.Arr
     return ok, found
 
 
-def _nonzero(mask: pa.Array) -> pa.Array:
-    return pc.indices_nonzero(mask)
+def _arrow(positions: np.ndarray) -> pa.Array:
+    """Row positions as an Arrow array, sharing numpy's buffer (``pa.array`` imports pandas)."""
+    positions = np.ascontiguousarray(positions, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(positions), [None, pa.py_buffer(positions)])
+
+
+def _nonzero(mask: pa.Array) -> np.ndarray:
+    """The positions where a boolean column is true, as numpy (read from the Arrow buffer: Arrow's own
+    to_numpy imports pandas, half a second at start-up)."""
+    where = pc.indices_nonzero(mask)
+    return np.frombuffer(where.buffers()[1], dtype=np.uint64, count=len(where), offset=where.offset * 8).astype(
+        np.int64)
 
 
 def hot_rows(block: LineBlock) -> HotRows:
@@ -173,23 +182,22 @@ def hot_rows(block: LineBlock) -> HotRows:
     empty = HotRows([], [], [], [], [], [], [], [], [])
     if not len(index):
         return empty
-    rows = block.rows if len(index) == len(block) else block.rows.take(pa.array(index))
-    klog = _nonzero(pc.match_substring_regex(rows, header_re2())).to_numpy()
+    rows = block.rows if len(index) == len(block) else block.rows.take(_arrow(index))
+    klog = _nonzero(pc.match_substring_regex(rows, header_re2()))
     if not len(klog):
         return empty
-    index, rows = index[klog], rows.take(pa.array(klog))
-    parts = pc.split_pattern(rows, "]", max_splits=1)
-    rest = pc.list_element(parts, 1)
+    index, rows = index[klog], rows.take(_arrow(klog))
+    heads, rest = _halves(rows, "]")
     msg = pc.if_else(pc.starts_with(rest, " "), pc.utf8_slice_codeunits(rest, 1, -1),
                      pc.utf8_slice_codeunits(rest, 0, -1))
     plain = pc.invert(pc.match_substring(msg, "\\"))
     picked: list[tuple[np.ndarray, list[Event], bool]] = []
     for message, _keys in HOT_STRUCTURED:
-        where = _nonzero(pc.and_(plain, pc.starts_with(msg, selector(message)))).to_numpy()
+        where = _nonzero(pc.and_(plain, pc.starts_with(msg, selector(message))))
         if not len(where):
             continue
         shape = next(shape for shape in hot_shapes() if shape.message == message)
-        ok, found = _extract(msg.take(pa.array(where)), shape.regex)
+        ok, found = _extract(msg.take(_arrow(where)), shape.regex)
         where = where[ok]
         if not len(where):
             continue
@@ -207,21 +215,25 @@ def hot_rows(block: LineBlock) -> HotRows:
     where = where[order]
     all_events = [e for _, events, _ in picked for e in events]
     all_structured = [flag for w, _, flag in picked for _ in range(len(w))]
-    take = pa.array(where)
-    head = pc.list_element(parts, 0).take(take)  # "Lmmdd hh:mm:ss.uuuuuu   PID file:NN"
-    month, day, time = (pc.utf8_slice_codeunits(head, a, b) for a, b in ((1, 3), (3, 5), (6, 21)))
-    pid_file = pc.split_pattern(pc.utf8_ltrim(pc.utf8_slice_codeunits(head, 21), characters=" "), " ",
-                                max_splits=1)
-    file_line = pc.list_element(pid_file, 1)
-    files = [name.rsplit("/", 1)[-1] for name in
-             _strings(pc.list_element(pc.split_pattern(file_line, ":", max_splits=1), 0))]
-    stamps = _strings(pc.binary_join_element_wise("--", month, "-", day, "T", time, ""))
+    take = _arrow(where)
+    head = heads.take(take)  # "Lmmdd hh:mm:ss.uuuuuu   PID file:NN"
+    month, day, time = (_strings(pc.utf8_slice_codeunits(head, a, b)) for a, b in ((1, 3), (3, 5), (6, 21)))
+    pids, file_line = _halves(pc.utf8_ltrim(pc.utf8_slice_codeunits(head, 21), characters=" "), " ")
+    files = [name.rsplit("/", 1)[-1] for name in _strings(_halves(file_line, ":")[0])]
+    stamps = [f"--{m}-{d}T{t}" for m, d, t in zip(month, day, time, strict=True)]  # klog_timestamp, no year
     texts = _strings(pc.utf8_slice_codeunits(rows.take(take), 0, -1))
     block_rows = index[where]
-    moments = list(zip(_strings(month), _strings(day), _strings(time), strict=True))
     return HotRows(block_rows.tolist(), [all_events[i] for i in order], [all_structured[i] for i in order], texts,
-                   _strings(pc.list_element(pid_file, 0)), moments, files, stamps,
+                   _strings(pids), list(zip(month, day, time, strict=True)), files, stamps,
                    block.lengths()[block_rows].tolist())
+
+
+def _halves(column: pa.Array, separator: str) -> tuple[pa.Array, pa.Array]:
+    """Each row cut at the first ``separator`` (which every row holds): the text before, the text after."""
+    parts = pc.list_flatten(pc.split_pattern(column, separator, max_splits=1))
+    if len(parts) != 2 * len(column):
+        raise ValueError(f"columnar: a row without {separator!r}")
+    return parts.take(_arrow(np.arange(0, len(parts), 2))), parts.take(_arrow(np.arange(1, len(parts), 2)))
 
 
 # -- a whole input -----------------------------------------------------------------------------------

@@ -205,7 +205,6 @@ def test_trailing_spaces_and_repeats_read_alike(tmp_path):
 
 
 def test_over_long_line_reads_alike(tmp_path, monkeypatch):
-    monkeypatch.setattr(blocks, "MAX_LINE_BYTES", 3000)
     monkeypatch.setattr("analyzer.read.sources.MAX_LINE_BYTES", 3000)
     buf = __import__("io").StringIO()
     write_log(buf, "1.30", nodes=4, pods=20, seed=3)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from .sources import _GZIP_MAGIC, _UTF16_BOMS, MAX_LINE_BYTES
+from . import sources
+from .sources import _GZIP_MAGIC, _UTF16_BOMS
 
 # 1 MiB: the hot rows of a block become Python objects (about 12 strings and an Event per row), so the
 # block size sets the parser's working set (8 MiB blocks: ~270 MB peak RSS, 1 MiB: ~170-200 MB on a
@@ -56,7 +57,7 @@ class LineBlock:
 @dataclass(frozen=True)
 class RestPerLine:
     """The rest of the file, from ``offset`` (a line start, line ``number``), must be read line by line:
-    a line longer than MAX_LINE_BYTES starts there."""
+    a line longer than sources.MAX_LINE_BYTES starts there."""
 
     offset: int
     number: int
@@ -87,12 +88,12 @@ def iter_blocks(path: str, block_bytes: int | None = None) -> Iterator[LineBlock
             cut = buf.rfind(b"\n") + 1
             if cut == 0:
                 carry = buf
-                if len(carry) > MAX_LINE_BYTES:
+                if len(carry) > sources.MAX_LINE_BYTES:
                     yield RestPerLine(offset, number)
                     return
                 continue
             block = _block(buf[:cut] if cut < len(buf) else buf, number, True)
-            if _longest(block) > MAX_LINE_BYTES:
+            if _longest(block) > sources.MAX_LINE_BYTES:
                 yield RestPerLine(offset, number)
                 return
             yield block
@@ -100,7 +101,7 @@ def iter_blocks(path: str, block_bytes: int | None = None) -> Iterator[LineBlock
             offset += cut
             carry = buf[cut:]
     if carry:
-        if len(carry) > MAX_LINE_BYTES:
+        if len(carry) > sources.MAX_LINE_BYTES:
             yield RestPerLine(offset, number)
             return
         yield _block(carry, number, False)

@@ -349,11 +349,12 @@ def test_env_values():
         assert out.stdout.strip() == want, value
 
 
+@pytest.mark.parametrize("era", ["1.30", "1.14"])
 @pytest.mark.parametrize("command", ["attempts", "check"])
-def test_cli_json_is_byte_identical(tmp_path, command):
+def test_cli_json_is_byte_identical(tmp_path, command, era):
     path = tmp_path / "x.log"
     with open(path, "w", encoding="utf-8") as fh:
-        write_log(fh, "1.30", nodes=20, pods=30, seed=4)
+        write_log(fh, era, nodes=20, pods=30, seed=4)
     outputs = []
     for value in ("line", ""):
         env = dict(os.environ, SCHEDLOG_PARSER=value, PYTHONPATH=str(REPO))

@@ -109,21 +109,22 @@ def _printf_events(msg: pa.Array) -> list[tuple[np.ndarray, list[Event], bool]]:
         msg = msg.take(_arrow(rows))
     out = []
     for rule in HOT_PRINTF_RULES:
-        open_rows = dispatched(msg, rule)
-        if not pc.any(open_rows).as_py():
+        where = _nonzero(dispatched(msg, rule))
+        if not len(where):
             continue  # (the shapes are built, with the grammar's parser, only for a log that has such lines)
         shapes = [shape for shape in printf_shapes() if shape.compiled.shape.rule == rule]
-        for shape in shapes:  # fast_printf takes the first shape of the rule that matches
-            where = _nonzero(open_rows)
-            if not len(where):
-                break
-            ok, found = _extract(msg.take(_arrow(where)), shape.regex)
+        for n, shape in enumerate(shapes, start=1):  # fast_printf takes the first shape of the rule that matches
+            candidates = msg.take(_arrow(where))
+            ok, found = _extract(candidates, shape.regex)
             if len(ok):
                 columns = [_strings(found[f"v{i}"]) for i in range(len(shape.compiled.shape.expects))]
                 build = shape.compiled.shape.build
                 out.append((rows[where[ok]], [build(methods, values) for values in zip(*columns, strict=True)],
                             False))
-            open_rows = pc.and_(open_rows, pc.invert(pc.match_substring_regex(msg, shape.loose)))
+            if n < len(shapes):  # the next shape gets the rows the Python regex of this one cannot match
+                where = where[_nonzero(pc.invert(pc.match_substring_regex(candidates, shape.loose)))]
+                if not len(where):
+                    break
     return out
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 
 from .gctuning import fewer_collections
 from .model import AnalysisResult, Attempt, FormatInfo, LineCounts, frozen_map
+from .parse import columnar
 from .parse.eras import detect_encoding, detect_era, detect_wrapper
 from .parse.events import Event
 from .parse.lines import IGNORED, PARSED, UNRECOGNIZED, FormatFeatures, LineParser
@@ -81,8 +82,11 @@ def iter_events(paths: Sequence[str], tally: LineTally, features: FormatFeatures
     """Every scheduler event of every input, in input order, while keeping the line accounting."""
     for index, path in enumerate(paths, start=first_index):
         parser = LineParser(features)
-        yield from classified_events(unwrap_lines(iter_physical_lines(path, index, tally.notes)), parser, tally,
-                                     progress, index)
+        if columnar.usable(path):  # a plain file: its hot lines in bulk, the same events and accounting
+            yield from columnar.columnar_events(path, index, parser, tally, progress)
+        else:
+            yield from classified_events(unwrap_lines(iter_physical_lines(path, index, tally.notes)), parser,
+                                         tally, progress, index)
         for verdict in parser.finish():
             if verdict.event is not None:
                 yield verdict.event

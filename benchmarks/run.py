@@ -93,6 +93,22 @@ def work_extract(era: str, fmt: str, path: str) -> dict:
     return {"seconds": time.perf_counter() - start, "lines": lines, "matches": matches, "keys": len(per_key)}
 
 
+def work_parse(path: str) -> dict:
+    """The parse stage alone: every event of the file read, classified and counted, none assembled (the
+    columnar parser on a plain file; SCHEDLOG_PARSER=line for the per-line fast path, =lark for lark)."""
+    from analyzer.gctuning import fewer_collections
+    from analyzer.parse import columnar
+    from analyzer.parse.lines import FormatFeatures
+    from analyzer.pipeline import LineTally, iter_events
+
+    tally = LineTally()
+    start = time.perf_counter()
+    with fewer_collections():
+        events = sum(1 for _ in iter_events([path], tally, FormatFeatures()))
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "lines": tally.total, "events": events, "columnar": columnar.usable(path)}
+
+
 def work_stream(path: str, jobs: str = "1") -> dict:
     """schedlog's streaming analysis (analyzer.stream): every attempt rebuilt and reconciled, none kept;
     with jobs > 1 the file is read in parts by a process pool, a few parts ahead."""
@@ -209,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--work"]:
         kind, rest = argv[1], argv[2:]
         workers = {"baseline": work_baseline, "extract": work_extract, "analyze": work_analyze,
-                   "stream": work_stream}
+                   "stream": work_stream, "parse": work_parse}
         report = workers[kind](*rest)
         print(json.dumps(report))
         return 0

@@ -168,6 +168,19 @@ class _Structured:
 
 
 @cache
+def structured_terminals() -> dict[str, str]:
+    """Terminal name -> its regex in grammars/structured.lark."""
+    from .grammar import lalr_parser
+
+    return {t.name: t.pattern.to_regexp() for t in lalr_parser("structured").terminals}
+
+
+def array_value(text: str, number: Callable[[str], Any]) -> list[Any]:
+    """A JSON array of numbers ('[4000,8589934592]', '[]') as a list."""
+    return [number(n) for n in text[1:-1].split(",")] if len(text) > 2 else []
+
+
+@cache
 def structured_matcher() -> _Structured:
     """Regexes for '"msg" key="v" key=v key=[1,2]' built from grammars/structured.lark's terminals.
 
@@ -179,7 +192,7 @@ def structured_matcher() -> _Structured:
     from .grammar import lalr_parser
 
     parser = lalr_parser("structured")
-    pat = {t.name: t.pattern.to_regexp() for t in parser.terminals}
+    pat = structured_terminals()
     shadows = sorted(first_terminals(parser, "value") - {"BARE"})
     bare = "(?!" + "|".join(f"(?:{pat[name]})" for name in shadows) + f")(?>{pat['BARE']})"
     number = f"(?>{pat['NUMBER']})"
@@ -210,7 +223,7 @@ def fast_split(
         elif goslice:
             value = [bare(item) for item in goslice[1:-1].split()]
         elif array:
-            value = [number(n) for n in array[1:-1].split(",")] if len(array) > 2 else []
+            value = array_value(array, number)
         elif token:
             value = bare(token)
         else:

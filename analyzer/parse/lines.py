@@ -266,6 +266,48 @@ class LineParser:
             self._recent.popitem(last=False)
         return False
 
+    # -- the columnar parser's hot rows (parse/columnar.py) ------------------------------------------
+    def hot_ready(self) -> bool:
+        """True when a plain klog record line would touch only the state ``take_hot`` keeps: no
+        multi-line value is open and no component-config record is collecting lines."""
+        return not self._in_block and self._config is None
+
+    def take_hot(self, event: Event, structured: bool, text: str, input_index: int, number: int, pid: str,
+                 moment: tuple[str, str, str], file: str, ts: str) -> bool:
+        """Account one unwrapped, unprefixed klog line whose message (structured, or printf) became ``event``
+        (the one ``_message`` builds) exactly as ``classify`` would, and stamp the event; False, with
+        nothing changed, when the line repeats a recent record (``classify`` must then take it).
+
+        ``text`` is the whole line (clean ASCII, nothing to strip), ``moment`` its (month, day, time).
+        Only kinds without extra handling in ``_stamp`` come here (columnar._NOT_HOT_KINDS)."""
+        key = (None, None, text)
+        recent = self._recent
+        if key in recent:
+            return False
+        recent[key] = None
+        if len(recent) > RECENT_RECORDS:
+            recent.popitem(last=False)
+        f = self.features
+        f.wrappers["none"] += 1
+        f.encodings["text"] += 1
+        self._input = input_index
+        self._clock.see(pid, moment, number)
+        f.files[file] += 1
+        if structured:
+            f.styles["structured"] += 1
+        self._printf_open = not structured
+        self._crashing = self._duplicate = False
+        self._fit_error = self._record_component = None
+        stream = self._stream_names.get((input_index, None, pid))
+        if stream is None:
+            stream = self._stream_names[(input_index, None, pid)] = stream_name(input_index, None, pid)
+        event.ts, event.stream, event.input, event.line = ts, stream, input_index, number
+        f.kinds[event.kind] += 1
+        f.pod_forms[event.pod_form] += 1
+        if event.kind == "resource_score":
+            f.styles[event.data.get("line_style", "?")] += 1
+        return True
+
     # -- records ------------------------------------------------------------------------------
     def _classify_record(self, line: LogicalLine, stripped: str) -> Classified | None:
         if not stripped:

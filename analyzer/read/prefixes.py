@@ -250,6 +250,19 @@ def strip_prefixes(lines: Iterable[PhysicalLine | None], live: bool = False) -> 
     return map(rule.strip, lines_out)
 
 
+def passes_through(texts: list[str]) -> bool:
+    """True when ``strip_prefixes`` leaves a file's lines as they are, told from its first lines
+    (at least SAMPLE_LINES of them, or all): no colors and no prefix learned from the same head."""
+    head: list[str] = []
+    records = 0
+    for text in texts:
+        head.append(text)
+        records += RECORD_START.search(text) is not None
+        if len(head) >= SAMPLE_LINES or records >= SAMPLE_RECORDS:
+            break
+    return not any("\x1b[" in text for text in head) and learn_prefix(head) is None
+
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # terminal color and style codes, never part of a log record
 
 

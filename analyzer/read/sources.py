@@ -312,18 +312,24 @@ def iter_lines_from(path: str, index: int, offset: int, first_number: int, repai
 def _decode_lines(split: Iterator[tuple[bytes, bool, bool]], index: int, first_number: int, repairs: Repairs,
                   count_until: int | None) -> Iterator[PhysicalLine]:
     for number, (raw, ended, cut) in enumerate(split, start=first_number):
-        kinds = _repairs(raw, ended, cut)
-        if kinds:
-            raw = raw.rstrip(b"\r").lstrip(b"\0") if ("crlf" in kinds or "leading-nul" in kinds) else raw
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("utf-8", errors="replace")
-            kinds = [*kinds, "invalid-utf8"]
-        if kinds and (count_until is None or number < count_until):
-            for kind in kinds:
-                repairs.add(kind, number)
-        yield PhysicalLine(index, number, text, bool(kinds))
+        yield decode_line(raw, ended, cut, index, number, repairs, count_until)
+
+
+def decode_line(raw: bytes, ended: bool, cut: bool, index: int, number: int, repairs: Repairs,
+                count_until: int | None = None) -> PhysicalLine:
+    """One raw line (without its LF) as text, repaired and flagged as the rules above say."""
+    kinds = _repairs(raw, ended, cut)
+    if kinds:
+        raw = raw.rstrip(b"\r").lstrip(b"\0") if ("crlf" in kinds or "leading-nul" in kinds) else raw
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", errors="replace")
+        kinds = [*kinds, "invalid-utf8"]
+    if kinds and (count_until is None or number < count_until):
+        for kind in kinds:
+            repairs.add(kind, number)
+    return PhysicalLine(index, number, text, bool(kinds))
 
 
 def _repairs(raw: bytes, ended: bool, cut: bool) -> list[str]:

@@ -108,34 +108,54 @@ def unwrap_lines(lines: Iterable, live: bool = False) -> Iterator[LogicalLine]:
     (the input ends, an unwrapped line or a new klog record comes instead) is yielded as damaged.
     ``live``: a followed input, whose None items are pauses (see ``strip_prefixes``).
     """
-    pending: dict[tuple[str | None, str | None], LogicalLine] = {}
+    unwrapper = Unwrapper()
     for phys in strip_prefixes(lines, live):
+        yield from unwrapper.push(phys)
+    yield from unwrapper.finish()
+
+
+class Unwrapper:
+    """``unwrap_lines`` one physical line at a time, for a reader that hands on only some of a file's lines.
+
+    ``pending`` holds the CRI/docker fragment runs not yet completed (keyed by source and stream).
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple[str | None, str | None], LogicalLine] = {}
+
+    def push(self, phys) -> list[LogicalLine]:
+        """The logical lines this physical line completes (none while it is a held fragment)."""
+        pending = self.pending
         payload, wrapper, fields = unwrap_text(phys.text)
         line = LogicalLine(phys.input, phys.number, payload, phys.prefix or wrapper, fields.get("RFC3339") or phys.ts,
                            fields.get("PREFIX_TARGET") or phys.source, phys.damaged, 0, phys.component)
         tag = fields.get("CRI_TAG")
         if tag is None:
             if pending:  # a partial run interrupted by an unwrapped line
-                yield from _abandon(pending, list(pending))
-            yield line
-            continue
+                return [*_abandon(pending, list(pending)), line]
+            return [line]
+        out: list[LogicalLine] = []
         key = (line.source, fields.get("STREAM"))
         held = pending.get(key)
         if held is not None and KLOG_HEADER.match(payload):
-            yield from _abandon(pending, [key])  # its 'F' was lost: this fragment starts a new record
+            out.extend(_abandon(pending, [key]))  # its 'F' was lost: this fragment starts a new record
             held = None
         if held is None:
             if tag == "P":
                 pending[key] = line
             else:
-                yield line
-            continue
+                out.append(line)
+            return out
         held.text += payload
         held.joined += 1
         held.damaged |= phys.damaged
         if tag == "F":
-            yield pending.pop(key)
-    yield from _abandon(pending, list(pending))
+            out.append(pending.pop(key))
+        return out
+
+    def finish(self) -> list[LogicalLine]:
+        """The fragment runs never completed, at the end of the input."""
+        return list(_abandon(self.pending, list(self.pending)))
 
 
 def _abandon(pending: dict, keys: list) -> Iterator[LogicalLine]:

@@ -1,0 +1,290 @@
+"""The hot line shapes of a --v=10 log as anchored RE2 regexes, derived from the grammars.
+
+Structured shapes (1.21+) are built from grammars/structured.lark's own terminals (STRING, NUMBER,
+GOMAP, BARE narrowed to integers); printf shapes (1.14-1.20) from the flat rule regexes the per-line
+fast path uses (parse/fastpath.py), laid out with the spaces the scheduler logs. Both are translated to
+RE2 (parse/re2.py): every token is followed by a literal it cannot contain, so dropping the atomic
+groups changes no match, and a token's lookahead must be the literal text that follows it (checked
+here, loudly). tests/test_columnar.py compares them with Python's re on every corpus line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import fastpath
+from .klog import KLOG_HEADER
+from .re2 import to_re2
+from .structured import STATEMENTS
+
+# -- the hot shapes --------------------------------------------------------------------------------
+# A hot structured shape: the message and its keys in order, each with the value form it always has.
+# Forms: STRING (a Go-quoted string), INT (a bare integer), ARRAY (a JSON array of numbers), GOMAP.
+# fmt: off
+HOT_STRUCTURED: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("Plugin scored node for pod",
+     (("pod", "STRING"), ("plugin", "STRING"), ("node", "STRING"), ("score", "INT"))),
+    ("Calculated node's final score for pod",
+     (("pod", "STRING"), ("node", "STRING"), ("score", "INT"))),
+    ("Listed internal info for allocatable resources, requested resources and score",
+     (("logger", "STRING"), ("pod", "STRING"), ("node", "STRING"), ("resourceAllocationScorer", "STRING"),
+      ("allocatableResource", "ARRAY"), ("requestedResource", "ARRAY"), ("resourceScore", "INT"))),
+    ("Listing internal info for allocatable resources, requested resources and score",
+     (("pod", "STRING"), ("node", "STRING"), ("resourceAllocationScorer", "STRING"),
+      ("allocatableResource", "GOMAP"), ("requestedResource", "GOMAP"), ("resourceScore", "INT"))),
+)
+# fmt: on
+# kinds whose per-line handling does more than take_hot mirrors (LineParser._stamp, HELD_KINDS)
+_NOT_HOT_KINDS = frozenset({"dequeue", "attempt_start", "bind_attempt", "bound", "no_fit", "schedule_error",
+                            "event_failed_scheduling", "version", "host_total", "component_config",
+                            "cache_dump", "queue_dump"})
+INT_FORM = r"-?[0-9]+"
+
+
+@dataclass(frozen=True)
+class HotShape:
+    """One hot structured shape compiled for RE2: the message prefix that selects rows, and the full regex."""
+
+    message: str
+    keys: tuple[tuple[str, str], ...]
+    selector: str  # what the message text starts with
+    regex: str  # RE2, anchored, one named group per value
+
+
+def _form_regexes() -> dict[str, str]:
+    """Each value form as a Python regex made of the structured grammar's terminals.
+
+    STRING drops its escapes: the columnar parser leaves messages with a backslash to the per-line path,
+    and without the alternative RE2 reads the values in one pass."""
+    pat = fastpath.structured_terminals()
+    number = pat["NUMBER"]
+    string = pat["STRING"].replace(_ESCAPED_CHARS, _PLAIN_CHARS)
+    if string == pat["STRING"]:
+        raise ValueError(f"columnar: structured.lark's STRING is no longer {_ESCAPED_CHARS!r} in quotes")
+    return {"STRING": string, "ARRAY": rf"\[(?:{number}(?:,{number})*)?\]", "GOMAP": pat["GOMAP"],
+            "INT": INT_FORM}
+
+
+_ESCAPED_CHARS = r'(?:[^"\\]|\\.)*'
+_PLAIN_CHARS = r'[^"\\]*'
+
+
+def selector(message: str) -> str:
+    """What a structured line with this message starts with (the message quoted, and a space)."""
+    return f'"{message}" '
+
+
+@cache
+def hot_shapes() -> tuple[HotShape, ...]:
+    """The hot shapes, checked against the grammar and the per-line fast path once per process."""
+    forms = _form_regexes()
+    pair = fastpath.structured_matcher().pair
+    for sample in ("7", "-12"):  # an INT value must be read as a bare token by the per-line path
+        m = pair.fullmatch(f" k={sample}")
+        if m is None or m.group(7) != sample:
+            raise ValueError(f"columnar INT form: the structured grammar no longer reads {sample!r} as a bare value")
+    message_terminal = re.compile(fastpath.structured_terminals()["MESSAGE"])
+    out = []
+    for message, keys in HOT_STRUCTURED:
+        statement = STATEMENTS.get(message)
+        if statement is None or statement.kind in _NOT_HOT_KINDS:
+            raise ValueError(f"columnar shape {message!r}: not a plain scored statement in structured.STATEMENTS")
+        quoted = f'"{message}"'
+        if message_terminal.fullmatch(quoted) is None or "\\" in message:
+            raise ValueError(f"columnar shape {message!r}: not a MESSAGE token")
+        body = "".join(f" {key}=(?P<v{i}>{forms[form]})" for i, (key, form) in enumerate(keys))
+        regex = to_re2(f"^{re.escape(quoted)}{body}\\Z")
+        out.append(HotShape(message, keys, selector(message), regex))
+    return tuple(out)
+
+
+@cache
+def header_re2() -> str:
+    """The klog header regex (parse/klog.py) for RE2, on rows that keep their LF."""
+    pattern = KLOG_HEADER.pattern
+    if not pattern.endswith("(?P<msg>.*)\\Z"):
+        raise ValueError("klog.KLOG_HEADER no longer ends with the message: update header_re2")
+    return "^" + to_re2(pattern[: -len("\\Z")]) + "\n$"
+
+
+# A hot printf shape (fastpath.PRINTF_SHAPES by name) and its text as logged, one '*' per captured
+# token: the template fixes the spaces between the grammar's tokens (lark's %ignore allows any), so
+# each token is followed by a literal it cannot contain and a token's lookahead by its literal text.
+HOT_PRINTF: dict[str, str] = {
+    "arrow-score": "* -> *: *, Score: (*)",
+    "arrow-resource-map": "* -> *: *, map of allocatable resources *, map of requested resources * ,score *,",
+    "arrow-resource-capacity": "* -> *: *, capacity * millicores * memory bytes, total request * millicores "
+                               "* memory bytes, score *",
+    "host": "Host * => Score *",
+    "allowed": "Schedule Pod * on Node * is allowed,*",
+}
+# the printf start rules of the hot shapes (parse/printf.py DISPATCH), in fastpath.PRINTF_SHAPES order
+HOT_PRINTF_RULES: tuple[str, ...] = tuple(dict.fromkeys(shape.rule for shape in fastpath.PRINTF_SHAPES
+                                                        if shape.name in HOT_PRINTF))
+_SEP = " *+"
+_LITERAL = re.compile(r"(?:\\.|[A-Za-z0-9_:,=/'\"<>!@#%&~-])+")
+_LOOKAHEAD = re.compile(r"(?P<token>.*)\(\?=(?P<text>[^()\[\]*+?|\\]*)\)")
+STRUCTURED_START = r'^[A-Za-z0-9_./-]+: "'  # lines.py _LOGGER_PREFIX: a message that may be structured
+
+
+@dataclass(frozen=True)
+class PrintfShape:
+    """One hot printf shape compiled for RE2: its fast-path shape, dispatch rule and regexes."""
+
+    compiled: Any  # fastpath._Compiled
+    regex: str  # RE2, anchored, spaced as logged, one named group per captured token
+    loose: str  # RE2 that matches at least every message the Python regex matches (any spacing)
+
+
+def _units(pattern: str) -> list[str]:
+    """A flat rule's regex (regular.flat_rule) cut into its top-level parts: separators, groups, the end."""
+    units, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith(_SEP, i):
+            units.append(_SEP)
+            i += len(_SEP)
+        elif pattern.startswith("\\Z", i):
+            units.append("\\Z")
+            i += 2
+        elif pattern[i] == "(":
+            depth, j, in_class = 0, i, False
+            while True:
+                c = pattern[j]
+                if c == "\\":
+                    j += 2
+                    continue
+                if in_class:
+                    in_class = c != "]"
+                elif c == "[":
+                    in_class = True
+                elif c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            units.append(pattern[i:j + 1])
+            i = j + 1
+        else:
+            raise ValueError(f"columnar: unexpected {pattern[i:]!r} in flat rule regex {pattern!r}")
+    return units
+
+
+def _printf_re2(name: str, pattern: str, template: str) -> tuple[str, str]:
+    """(spaced RE2 regex, loose RE2 regex) for one flat printf rule regex laid out as ``template``."""
+    units = _units(pattern)
+    if units[-1] != "\\Z":
+        raise ValueError(f"columnar shape {name}: the flat regex does not end with \\Z")
+    pieces: list[tuple[str, str | None, str | None]] = []  # (gap before, literal text or None, token regex)
+    gap, pos, captures = "", 0, 0
+    for unit in units[:-1]:
+        if unit == _SEP:
+            gap = " " if template[pos:pos + 1] == " " else ""
+            pos += len(gap)
+            continue
+        inner = unit[3:-1]  # (?>...)
+        if _LITERAL.fullmatch(inner):
+            text = re.sub(r"\\(.)", r"\1", inner)
+            if not template.startswith(text, pos):
+                raise ValueError(f"columnar shape {name}: template {template!r} lacks {text!r} at {pos}")
+            pieces.append((gap, text, None))
+            pos += len(text)
+        else:
+            if not (inner.startswith("(") and inner.endswith(")")) or template[pos:pos + 1] != "*":
+                raise ValueError(f"columnar shape {name}: cannot place token {unit!r} at {pos} of {template!r}")
+            pieces.append((gap, None, inner[1:-1]))
+            pos += 1
+            captures += 1
+        gap = ""
+    if pos != len(template):
+        raise ValueError(f"columnar shape {name}: template {template!r} has more than the grammar rule")
+    spaced, loose = [], []
+    for k, (gap, text, token) in enumerate(pieces):
+        if text is not None:
+            spaced.append(gap + re.escape(text))
+            loose.append(" *" + re.escape(text))
+            continue
+        m = _LOOKAHEAD.fullmatch(token)
+        if m is not None:  # the lookahead must be the literal text the template puts after the token
+            following = "".join(g + (t or "") for g, t, _ in _until_token(pieces[k + 1:]))
+            if not following.startswith(m["text"]):
+                raise ValueError(f"columnar shape {name}: lookahead {m['text']!r} is not what follows the token")
+            loose.append(f" *(?:{to_re2(m['token'])})")
+            token = _stop_before(m["token"], m["text"][0])
+        else:
+            loose.append(f" *(?:{to_re2(token)})")
+        spaced.append(f"{gap}(?P<v{sum(1 for p in pieces[:k] if p[2] is not None)}>{to_re2(token)})")
+    return "^" + "".join(spaced) + "$", "^" + "".join(loose) + " *$"
+
+
+def _stop_before(token: str, char: str) -> str:
+    """A token that is a negated class run ending before its lookahead, narrowed to stop at the lookahead's
+    first character (``[^\\s]+?`` before ': ' becomes ``[^\\s:]+``): the same text wherever the token holds
+    no such character (other lines go the per-line way), and RE2 reads it in one pass."""
+    m = re.fullmatch(r"\[\^(?P<chars>[^\]]*)\]\+\??", token)
+    if m is None or char.isspace():
+        return token
+    return f"[^{m['chars']}{re.escape(char)}]+"
+
+
+def _until_token(pieces: list) -> list:
+    out = []
+    for piece in pieces:
+        if piece[2] is not None:
+            out.append((piece[0], None, None))
+            break
+        out.append(piece)
+    return out
+
+
+@cache
+def printf_shapes() -> tuple[PrintfShape, ...]:
+    """The hot printf shapes, in fastpath.PRINTF_SHAPES order."""
+    out = []
+    for compiled in (c for items in fastpath.printf_matchers().values() for c in items):
+        template = HOT_PRINTF.get(compiled.shape.name)
+        if template is None:
+            continue
+        if compiled.star is not None:
+            raise ValueError(f"columnar shape {compiled.shape.name}: repeated spans are not read by columns")
+        regex, loose = _printf_re2(compiled.shape.name, compiled.flat.regex.pattern, template)
+        out.append(PrintfShape(compiled, regex, loose))
+    missing = set(HOT_PRINTF) - {shape.compiled.shape.name for shape in out}
+    if missing:
+        raise ValueError(f"columnar: no fast-path shape named {sorted(missing)}")
+    return tuple(out)
+
+
+def dispatched(msg: pa.Array, rule: str) -> pa.Array:
+    """Where ``printf.dispatch`` sends the message to ``rule`` (its route passes, no earlier one does)."""
+    from .printf import _BY_WORD, _UNPREFIXED
+
+    routes = list(_UNPREFIXED)
+    for candidates in _BY_WORD.values():
+        if any(route.rule == rule for route in candidates):
+            routes += candidates
+    mask = None
+    for route in routes:
+        test = _route_test(msg, route)
+        if route.rule == rule:
+            return test if mask is None else pc.and_(mask, test)
+        mask = pc.invert(test) if mask is None else pc.and_(mask, pc.invert(test))
+    raise ValueError(f"columnar: no printf route for {rule}")
+
+
+def _route_test(msg: pa.Array, route) -> pa.Array:
+    test = pc.starts_with(msg, route.prefix) if route.prefix is not None else None
+    for part in route.contains:
+        found = pc.match_substring(msg, part)
+        test = found if test is None else pc.and_(test, found)
+    if route.endswith is not None:
+        found = pc.ends_with(msg, route.endswith)
+        test = found if test is None else pc.and_(test, found)
+    return test

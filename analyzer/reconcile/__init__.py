@@ -10,26 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..gctuning import fewer_collections
-from ..model import AnalysisResult, Attempt, FormatInfo, Score
+from ..model import AnalysisResult, Attempt, FormatInfo, Score, evolve
 from ..scoring.versions import canonical_plugin_name, profile_for
 from .checks import incomplete_check, ranking_checks
 from .discrepancy import KINDS, Discrepancy
 from .hidden import reconcile_hidden
 from .scores import ScoringContext, complete_node
+from .undo import unreconciled
 from .version import SIGNATURE, VersionError, resolve_version
 from .weights import WeightSource, resolve_weights
 
 __all__ = ["KINDS", "Discrepancy", "Plan", "VersionError", "WeightSource", "apply_plan", "plan",
-           "reconcile_attempt", "reconcile_result", "reconcile_with_weights", "unexplained"]
+           "reconcile_attempt", "reconcile_result", "reconcile_with_weights", "unexplained", "unreconciled"]
 
 
 def reconcile_attempt(attempt: Attempt, ctx: ScoringContext) -> Attempt:
-    """One attempt with completed scores, recomputed totals and its discrepancies."""
+    """One attempt with completed scores, recomputed totals and its discrepancies. An attempt reconciled
+    before (under this or another plan) is first taken back to what was parsed (``undo``)."""
     found: list[Discrepancy] = []
     nodes = []
+    attempt = unreconciled(attempt)
     for node in attempt.nodes:
-        node = replace(node, scores=tuple(_registered_name(s, ctx.version) for s in node.scores
-                                          if not s.hidden))  # re-reconcile cleanly
+        node = evolve(node, scores=tuple(_registered_name(s, ctx.version) for s in node.scores))
         done, issues = complete_node(node, attempt.profile, ctx)
         nodes.append(done)
         found += issues
@@ -43,7 +45,7 @@ def _registered_name(score: Score, version: str) -> Score:
     """The score under the name its priority/plugin is registered as in this version (the parser, not
     knowing the version, names 1.17-1.18 resource lines after the legacy priority)."""
     name = canonical_plugin_name(score.plugin, version)
-    return score if name == score.plugin else replace(score, plugin=name)
+    return score if name == score.plugin else evolve(score, plugin=name, parsed_plugin=score.plugin)
 
 
 def reconcile_result(result: AnalysisResult, k8s_version: str | None = None,

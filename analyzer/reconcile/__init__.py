@@ -3,6 +3,8 @@
 Order: resolve the version (user > logged > era signature) and the weights (user --config > logged >
 version defaults); complete every score (weight, normalized/weighted, recomputed resource scores);
 attribute each node's hidden remainder; check the ranking; put the findings on ``Attempt.discrepancies``.
+An attempt reconciled before is first taken back to what was parsed (``undo``), so reconciling it again
+under another version or weights gives what reconciling it once under those gives.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from .version import SIGNATURE, VersionError, resolve_version
 from .weights import WeightSource, resolve_weights
 
 __all__ = ["KINDS", "Discrepancy", "Plan", "VersionError", "WeightSource", "apply_plan", "plan",
-           "reconcile_attempt", "reconcile_result", "reconcile_with_weights", "unexplained", "unreconciled"]
+           "reconcile_attempt", "reconcile_result", "reconcile_with_plan", "reconcile_with_weights", "unexplained",
+           "unreconciled"]
 
 
 def reconcile_attempt(attempt: Attempt, ctx: ScoringContext) -> Attempt:
@@ -87,11 +90,16 @@ def reconcile_with_weights(result: AnalysisResult, k8s_version: str | None = Non
                            config_path: str | None = None) -> tuple[AnalysisResult, WeightSource]:
     """Like reconcile_result, also returning the weights applied and where they came from."""
     p = plan(result, k8s_version, config_path)
+    return reconcile_with_plan(result, p), p.weights
+
+
+def reconcile_with_plan(result: AnalysisResult, p: Plan) -> AnalysisResult:
+    """The result reconciled under a plan made already; with no version to go by, its attempts as parsed."""
     if p.context is None:
-        return apply_plan(result, p), p.weights
+        return apply_plan(result, p, tuple(unreconciled(a) for a in result.attempts))
     with fewer_collections():
         attempts = tuple(reconcile_attempt(a, p.context) for a in result.attempts)
-    return apply_plan(result, p, attempts), p.weights
+    return apply_plan(result, p, attempts)
 
 
 def unexplained(result: AnalysisResult) -> list[tuple[Attempt, Discrepancy]]:

@@ -24,8 +24,8 @@ def unreconciled_score(score: Score) -> Score:
     if parsed is None:
         parsed = score.provenance
     cleared = {name: None for name in FILLED_IN if name in score.provenance and name not in parsed}
-    return evolve(score, plugin=score.parsed_plugin or score.plugin, provenance=parsed, parsed_plugin=None,
-                  parsed_provenance=None, **cleared)
+    plugin = score.plugin if score.parsed_plugin is None else score.parsed_plugin
+    return evolve(score, plugin=plugin, provenance=parsed, parsed_plugin=None, parsed_provenance=None, **cleared)
 
 
 def unreconciled_node(node: NodeResult) -> NodeResult:

@@ -41,7 +41,7 @@ def analyze_reconciled(paths: Sequence[str], jobs: int = 1, engine: Engine | str
     reconciled again here (``reconcile.undo`` first takes each back to what was parsed), without reading
     the inputs again. Raises VersionError / ConfigError for a bad --k8s-version / --config.
     """
-    from ..reconcile import apply_plan, plan, reconcile_with_weights, unreconciled
+    from ..reconcile import apply_plan, plan, reconcile_with_plan, reconcile_with_weights
 
     engine = Engine(engine)
     stream = _stream(paths, jobs, engine, scheduler, progress, reconcile=True, k8s_version=k8s_version, config=config)
@@ -53,13 +53,10 @@ def analyze_reconciled(paths: Sequence[str], jobs: int = 1, engine: Engine | str
     final = plan(result, k8s_version, config)
     if ahead is not None and final.context == ahead:
         return apply_plan(result, final), final.weights
-    if ahead is None:
-        return reconcile_with_weights(result, k8s_version, config)
-    log.info("reconciled again: the whole log states another version or weights than its start; "
-             "the %d collected attempts are reconciled under the whole log's plan", len(result.attempts))
-    if final.context is None:  # nothing to reconcile under: the attempts as parsed
-        return apply_plan(result, final, tuple(unreconciled(a) for a in result.attempts)), final.weights
-    return reconcile_with_weights(result, k8s_version, config)
+    if ahead is not None:
+        log.info("reconciled again: the whole log states another version or weights than its start; "
+                 "the %d collected attempts are reconciled under the whole log's plan", len(result.attempts))
+    return reconcile_with_plan(result, final), final.weights
 
 
 def _stream(paths: Sequence[str], jobs: int, engine: Engine, scheduler: str | None, progress: ProgressFn | None,

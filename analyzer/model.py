@@ -130,6 +130,11 @@ class Score:
     inputs: ResourceInputs | None = None
     recomputed: int | None = None  # the reference implementation's value for `normalized`
     hidden: bool = False  # a component the log never prints (e.g. legacy NodePreferAvoidPods)
+    # What the parser gave before the reconcile stage completed the score (``reconcile.undo``), so a score
+    # can be reconciled again under another version or weights: the name it was parsed under (None: not
+    # renamed) and the provenance it was parsed with (None: not reconciled). Not part of the JSON.
+    parsed_plugin: str | None = None
+    parsed_provenance: Mapping[str, str] | None = None
 
     def value(self, name: str) -> int | None:
         return getattr(self, name)

@@ -3,6 +3,8 @@
 Order: resolve the version (user > logged > era signature) and the weights (user --config > logged >
 version defaults); complete every score (weight, normalized/weighted, recomputed resource scores);
 attribute each node's hidden remainder; check the ranking; put the findings on ``Attempt.discrepancies``.
+An attempt reconciled before is first taken back to what was parsed (``undo``), so reconciling it again
+under another version or weights gives what reconciling it once under those gives.
 """
 
 from __future__ import annotations
@@ -17,19 +19,23 @@ from .checks import incomplete_check, ranking_checks
 from .discrepancy import KINDS, Discrepancy
 from .hidden import reconcile_hidden
 from .scores import ScoringContext, complete_node
+from .undo import unreconciled
 from .version import SIGNATURE, VersionError, resolve_version
 from .weights import WeightSource, resolve_weights
 
 __all__ = ["KINDS", "Discrepancy", "Plan", "VersionError", "WeightSource", "apply_plan", "plan",
-           "reconcile_attempt", "reconcile_result", "reconcile_with_weights", "unexplained"]
+           "reconcile_attempt", "reconcile_result", "reconcile_with_plan", "reconcile_with_weights", "unexplained",
+           "unreconciled"]
 
 
 def reconcile_attempt(attempt: Attempt, ctx: ScoringContext) -> Attempt:
-    """One attempt with completed scores, recomputed totals and its discrepancies."""
+    """One attempt with completed scores, recomputed totals and its discrepancies. An attempt reconciled
+    before (under this or another plan) is first taken back to what was parsed (``undo``)."""
     found: list[Discrepancy] = []
     nodes = []
+    attempt = unreconciled(attempt)
     for node in attempt.nodes:
-        done, issues = complete_node(_shown_scores(node, ctx.version), attempt.profile, ctx)
+        done, issues = complete_node(_registered_names(node, ctx.version), attempt.profile, ctx)
         nodes.append(done)
         found += issues
     attempt = evolve(attempt, nodes=tuple(nodes))
@@ -38,11 +44,10 @@ def reconcile_attempt(attempt: Attempt, ctx: ScoringContext) -> Attempt:
     return evolve(attempt, discrepancies=tuple(found))
 
 
-def _shown_scores(node: NodeResult, version: str) -> NodeResult:
-    """The node without hidden scores (so an attempt is re-reconciled cleanly), every score under its
-    registered name; the node itself when that changes nothing."""
-    scores = tuple(_registered_name(s, version) for s in node.scores if not s.hidden)
-    if len(scores) == len(node.scores) and all(map(is_, scores, node.scores)):
+def _registered_names(node: NodeResult, version: str) -> NodeResult:
+    """The node with every score under its registered name; the node itself when that changes nothing."""
+    scores = tuple(_registered_name(s, version) for s in node.scores)
+    if all(map(is_, scores, node.scores)):
         return node
     return evolve(node, scores=scores)
 
@@ -51,7 +56,7 @@ def _registered_name(score: Score, version: str) -> Score:
     """The score under the name its priority/plugin is registered as in this version (the parser, not
     knowing the version, names 1.17-1.18 resource lines after the legacy priority)."""
     name = canonical_plugin_name(score.plugin, version)
-    return score if name == score.plugin else evolve(score, plugin=name)
+    return score if name == score.plugin else evolve(score, plugin=name, parsed_plugin=score.plugin)
 
 
 def reconcile_result(result: AnalysisResult, k8s_version: str | None = None,
@@ -93,11 +98,16 @@ def reconcile_with_weights(result: AnalysisResult, k8s_version: str | None = Non
                            config_path: str | None = None) -> tuple[AnalysisResult, WeightSource]:
     """Like reconcile_result, also returning the weights applied and where they came from."""
     p = plan(result, k8s_version, config_path)
+    return reconcile_with_plan(result, p), p.weights
+
+
+def reconcile_with_plan(result: AnalysisResult, p: Plan) -> AnalysisResult:
+    """The result reconciled under a plan made already; with no version to go by, its attempts as parsed."""
     if p.context is None:
-        return apply_plan(result, p), p.weights
+        return apply_plan(result, p, tuple(unreconciled(a) for a in result.attempts))
     with fewer_collections():
         attempts = tuple(reconcile_attempt(a, p.context) for a in result.attempts)
-    return apply_plan(result, p, attempts), p.weights
+    return apply_plan(result, p, attempts)
 
 
 def unexplained(result: AnalysisResult) -> list[tuple[Attempt, Discrepancy]]:

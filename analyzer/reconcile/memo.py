@@ -18,6 +18,7 @@ Why this is safe:
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from .. import memo_switch
@@ -36,7 +37,18 @@ def score_key(score: Score) -> tuple | None:
         return None
     shown = None if inputs is None else (inputs.scorer, tuple(inputs.allocatable.items()),
                                          tuple(inputs.requested.items()), inputs.line_style)
-    return (score.plugin, score.logged_as, numbers, tuple(score.provenance.items()), shown, score.hidden)
+    parsed = None if score.parsed_provenance is None else tuple(score.parsed_provenance.items())
+    return (score.plugin, score.logged_as, numbers, tuple(score.provenance.items()), shown, score.hidden,
+            score.parsed_plugin, parsed)
+
+
+# The Score fields score_key reads: a field added to Score must be added to the key (or here, with the
+# reason it cannot change a completed score), or importing this module fails.
+_KEYED = {"plugin", "logged_as", "raw", "normalized", "weight", "weighted", "recomputed", "inputs", "provenance",
+          "hidden", "parsed_plugin", "parsed_provenance"}
+_UNKEYED = {f.name for f in fields(Score)} ^ _KEYED
+if _UNKEYED:
+    raise ImportError(f"reconcile/memo.py: score_key does not cover the Score fields {sorted(_UNKEYED)}")
 
 
 class ScoreMemo:

@@ -125,7 +125,8 @@ def _complete(score: Score, node: str, profile_name: str | None, ctx: ScoringCon
             if recomputed != score.inputs.score:
                 found.append(_formula_mismatch(score, node, recomputed, ctx))
     done = evolve(score, weight=w, normalized=normalized, weighted=weighted, recomputed=recomputed,
-                  provenance=frozen_map(prov))
+                  provenance=frozen_map(prov),
+                  parsed_provenance=score.provenance)  # what reconcile.undo restores to reconcile again
     return done, found
 
 

@@ -26,7 +26,11 @@ Before this package a run had four homes, with these copies (issue 13):
 ``analyzer.engine`` and ``analyzer.stream`` only re-export this package's names for older callers;
 ``pipeline.analyze_paths`` calls ``batch.analyze_paths``; ``parts.merge`` (all parts at once) is left
 for the tests that merge parts read in one process.
-Not yet done: when the whole log states another version or weights than its head, the attempts are
-read again (``batch.analyze_reconciled``), since reconciling an attempt twice under two versions does
-not give what reconciling it once gives.
+
+When the whole log states another version or weights than its head (a restart with another config, a
+version told only later), ``batch.analyze_reconciled`` reconciles the collected attempts again under the
+whole log's plan instead of reading the inputs again: ``reconcile.undo`` takes a reconciled attempt back
+to exactly what was parsed (its parsed plugin names and provenance, none of the numbers, hidden scores,
+totals and discrepancies reconciling added), so reconciling under plan A and then B gives what reconciling
+once under B gives.
 """

@@ -37,10 +37,11 @@ def analyze_reconciled(paths: Sequence[str], jobs: int = 1, engine: Engine | str
 
     When local workers read the logs they reconcile too, under the version and weights the head of the
     first input states (``parts.preamble``: up to its second cycle); when the whole log turns out to say
-    otherwise (a restart with another config, a format told only later) the attempts are read again
-    and reconciled here. Raises VersionError / ConfigError for a bad --k8s-version / --config.
+    otherwise (a restart with another config, a format told only later) the collected attempts are
+    reconciled again here (``reconcile.undo`` first takes each back to what was parsed), without reading
+    the inputs again. Raises VersionError / ConfigError for a bad --k8s-version / --config.
     """
-    from ..reconcile import apply_plan, plan, reconcile_with_weights
+    from ..reconcile import apply_plan, plan, reconcile_with_plan, reconcile_with_weights
 
     engine = Engine(engine)
     stream = _stream(paths, jobs, engine, scheduler, progress, reconcile=True, k8s_version=k8s_version, config=config)
@@ -53,9 +54,9 @@ def analyze_reconciled(paths: Sequence[str], jobs: int = 1, engine: Engine | str
     if ahead is not None and final.context == ahead:
         return apply_plan(result, final), final.weights
     if ahead is not None:
-        log.info("reconciled again: the whole log states another version or weights than its start")
-        result = _stream(paths, jobs, engine, scheduler, progress, reconcile=False).collect()
-    return reconcile_with_weights(result, k8s_version, config)
+        log.info("reconciled again: the whole log states another version or weights than its start; "
+                 "the %d collected attempts are reconciled under the whole log's plan", len(result.attempts))
+    return reconcile_with_plan(result, final), final.weights
 
 
 def _stream(paths: Sequence[str], jobs: int, engine: Engine, scheduler: str | None, progress: ProgressFn | None,

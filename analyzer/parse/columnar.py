@@ -20,6 +20,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 import pyarrow as pa
@@ -243,22 +244,44 @@ def usable(path: str) -> bool:
     return enabled() and path != "-" and os.path.isfile(path) and block_readable(path)
 
 
-def columnar_events(path: str, index: int, parser, tally, progress=None) -> Iterator[Event]:
+@dataclass
+class ByteRange:
+    """One part of a plain file (parts/): its lines in bytes [start, end) (line starts; ``end`` None: to the
+    file's end), the first numbered ``first_number``. The reader counts repairs in ``repairs``, leaves the
+    fragments still held in ``unwrapper``, and sets ``resume`` (offset, line number) when an over-long line
+    makes the per-line reader take over before ``end``."""
+
+    start: int
+    end: int | None
+    first_number: int
+    repairs: Repairs
+    unwrapper: Unwrapper
+    resume: tuple[int, int] | None = None
+
+
+def columnar_events(path: str, index: int, parser, tally, progress=None, part: ByteRange | None = None
+                    ) -> Iterator[Event]:
     """Every event of one plain input in order, keeping ``tally`` and ``parser`` exactly as the per-line
-    loop (``pipeline.classified_events`` over ``unwrap_lines(iter_physical_lines(...))``) would."""
+    loop (``pipeline.classified_events`` over ``unwrap_lines(iter_physical_lines(...))``) would.
+
+    With ``part``, only the lines of that byte range (the caller checked its head: ``head_passes_through``;
+    it reads on per line from where the range ends or ``part.resume`` says, and finishes the unwrapper)."""
     from ..pipeline import PARSED, Progress, classified_events
 
-    repairs = Repairs()
-    unwrapper = Unwrapper()
+    repairs = Repairs() if part is None else part.repairs
+    unwrapper = Unwrapper() if part is None else part.unwrapper
 
     def per_line(phys) -> Iterator[Event]:
         return classified_events(unwrapper.push(phys), parser, tally, progress, index)
 
-    blocks = iter_blocks(path)
+    blocks = iter_blocks(path) if part is None else iter_blocks(path, None, part.start, part.end, part.first_number)
     size = os.path.getsize(path)
-    checked = False
+    checked = part is not None
     buckets = tally.buckets
     for block in blocks:
+        if isinstance(block, RestPerLine) and part is not None:
+            part.resume = (block.offset, block.number)
+            return
         if isinstance(block, RestPerLine):
             if not checked:  # the first line is over-long: the per-line reader decides on prefixes too
                 yield from _all_per_line(path, index, parser, tally, progress, blocks)
@@ -297,8 +320,17 @@ def columnar_events(path: str, index: int, parser, tally, progress=None) -> Iter
         for r in range(row, n):
             yield from per_line(decode_line(block.raw(r), block.ended or r < n - 1, False, index, first + r,
                                             repairs))
+    if part is not None:
+        return
     tally.notes.extend(repairs.notes(path))
     yield from classified_events(unwrapper.finish(), parser, tally, progress, index)
+
+
+def head_passes_through(path: str, index: int, start: int, first_number: int) -> bool:
+    """True when the per-line reader started at byte ``start`` (as for one part of a file) would learn no
+    prefix and find no colors in the lines it reads first (read/prefixes.py ``strip_prefixes``)."""
+    lines = iter_lines_from(path, index, start, first_number, Repairs())
+    return passes_through([phys.text for phys in islice(lines, SAMPLE_LINES)])
 
 
 def _passes_through(block: LineBlock, index: int, size: int) -> bool:

@@ -39,6 +39,7 @@ class Chunk:
     warm_offset: int  # the lines from here to ``offset`` prime the parser's memory
     warm_first_line: int
     node_lines: tuple[bytes, ...] = ()  # the node add/delete lines before ``offset``, in file order
+    end_offset: int | None = None  # the next part's offset; None for the last part (or when not known)
 
 
 def min_chunk_bytes() -> int:
@@ -91,9 +92,9 @@ def _chunks(data: _FileBytes, size: int, parts: int) -> list[Chunk] | None:
     chunks = []
     for i, (start, number) in enumerate(zip(starts, numbers, strict=True)):
         warm_offset, warm_lines = _lines_back(data, start, RECENT_RECORDS + 64) if i else (0, 0)
-        end_line = numbers[i + 1] if i + 1 < len(numbers) else None
+        end_line, end_offset = (numbers[i + 1], starts[i + 1]) if i + 1 < len(numbers) else (None, None)
         before = tuple(line for offset, line in node_lines if offset < start)
-        chunks.append(Chunk(i, start, number, end_line, warm_offset, number - warm_lines, before))
+        chunks.append(Chunk(i, start, number, end_line, warm_offset, number - warm_lines, before, end_offset))
     return chunks
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -9,12 +10,13 @@ from ..gctuning import fewer_collections
 from ..model import Attempt
 from ..parse.events import Event
 from ..parse.lines import CRASH_PREFIXES, STRUCTURED_CRASH, FormatFeatures, LineParser, ParserMarks
-from ..pipeline import LineTally, PartialResult, classified_events, iter_events
-from ..read.sources import Repairs, iter_lines_from
-from ..read.wrappers import LogicalLine, unwrap_lines
+from ..pipeline import LineTally, PartialResult, iter_events
+from ..read.sources import Repairs
+from ..read.wrappers import LogicalLine
 from ..reconcile import reconcile_attempt
 from ..reconstruct.assembler import CONFIG_KINDS, Assembler, freeze
 from .plan import CYCLE_MARKERS, NODE_MARKERS, Chunk
+from .reading import part_events
 
 if TYPE_CHECKING:
     from ..reconcile.scores import ScoringContext
@@ -76,11 +78,11 @@ def _analyze_chunk(path: str, input_index: int, chunk: Chunk) -> ChunkResult:
         _prime_cluster(input_index, chunk.node_lines, assembler)
         _warm_up(parser, path, input_index, chunk)
     result = ChunkResult(chunk, tally, features, ParserMarks(), repairs, [], [])
-    lines = unwrap_lines(iter_lines_from(path, input_index, chunk.offset, chunk.first_line, repairs,
-                                         count_until=chunk.end_line))
     end = chunk.end_line
     past_end: list[LogicalLine] = []
-    for event in classified_events(lines, parser, tally, end_line=end, past_end=past_end):
+    events, lines = part_events(path, input_index, parser, tally, repairs, chunk.offset, chunk.first_line,
+                                chunk.end_offset, end, past_end)
+    for event in events:
         _feed(assembler, event, result, owned=None)
     if past_end:
         result.marks = parser.marks()
@@ -170,11 +172,8 @@ def _prime_cluster(input_index: int, node_lines: tuple[bytes, ...], assembler: A
 def _warm_up(parser: LineParser, path: str, input_index: int, chunk: Chunk) -> None:
     """Run the lines just before the part through the parser, for its memory only (counted elsewhere)."""
     features, parser.features = parser.features, FormatFeatures()
-    lines = unwrap_lines(iter_lines_from(path, input_index, chunk.warm_offset, chunk.warm_first_line, Repairs(),
-                                         count_until=chunk.warm_first_line))
-    for logical in lines:
-        if logical.number >= chunk.first_line:
-            break
-        parser.classify(logical)  # the verdicts are the previous part's; only the parser's memory is kept
+    events, _ = part_events(path, input_index, parser, LineTally(), Repairs(), chunk.warm_offset,
+                            chunk.warm_first_line, chunk.offset, chunk.first_line, [])
+    deque(events, maxlen=0)  # the events and counts are the previous part's; only the parser's memory is kept
     parser.features = features
     parser.clear_marks()

@@ -74,14 +74,19 @@ def block_readable(path: str) -> bool:
     return not (head.startswith(_GZIP_MAGIC) or head.startswith(_UTF16_BOMS) or head.startswith(codecs.BOM_UTF8))
 
 
-def iter_blocks(path: str, block_bytes: int | None = None) -> Iterator[LineBlock | RestPerLine]:
-    """The file's lines in blocks, in order; a RestPerLine last when an over-long line needs the per-line cut."""
+def iter_blocks(path: str, block_bytes: int | None = None, start: int = 0, end: int | None = None,
+                first_number: int = 1) -> Iterator[LineBlock | RestPerLine]:
+    """The file's lines in blocks, in order; a RestPerLine last when an over-long line needs the per-line cut.
+
+    ``start`` (a line start, line ``first_number``) and ``end`` (a line start, or None: the file's end)
+    read one byte range of the file, e.g. one part of it (parts/plan.py cuts at line starts)."""
     block_bytes = block_bytes or BLOCK_BYTES
-    number, offset = 1, 0  # of the carried bytes' first line
+    number, offset = first_number, start  # of the carried bytes' first line
     carry = b""
     with open(path, "rb") as fh:
+        fh.seek(start)
         while True:
-            chunk = fh.read(block_bytes)
+            chunk = fh.read(block_bytes if end is None else min(block_bytes, end - offset - len(carry)))
             if not chunk:
                 break
             buf = carry + chunk if carry else chunk

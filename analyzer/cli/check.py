@@ -7,9 +7,10 @@ from typing import Annotated, Any
 import typer
 
 from ..model import AnalysisResult
-from ..reconcile import KINDS, WeightSource, unexplained
-from ..reconcile.grouping import group_findings
-from ..reconcile.infer import Inference, infer_weights
+from ..reconcile import KINDS, Discrepancy, WeightSource
+from ..reconcile.findings import CheckFindings
+from ..reconcile.grouping import AttemptRef
+from ..reconcile.infer import Inference
 from ..reconcile.whatif import WhatIfError, parse_overrides, whatif
 from ..report.cachetext import check_keys as cache_check_keys
 from ..report.cachetext import finding_lines as cache_finding_lines
@@ -25,6 +26,7 @@ from .common import (
     QuietOpt,
     VersionOpt,
     fail,
+    fold_with_weights,
     load_with_weights,
     print_data,
     write,
@@ -56,11 +58,11 @@ def _header(result: AnalysisResult, weights: WeightSource) -> str:
             f"{'; ' + newer if newer else ''}); weights from {weights.origin} ({weights.provenance.value})")
 
 
-def _grouped(result: AnalysisResult) -> dict[str, list[tuple[Any, Any]]]:
+def _grouped(records: list[tuple[AttemptRef, Discrepancy]]) -> dict[str, list[tuple[AttemptRef, Discrepancy]]]:
+    """The findings by kind (in KINDS order), each kind's in log order."""
     groups: dict[str, list] = {k: [] for k in KINDS}
-    for a in result.attempts:
-        for d in a.discrepancies:
-            groups.setdefault(d.kind, []).append((a, d))
+    for a, d in records:
+        groups.setdefault(d.kind, []).append((a, d))
     return {k: v for k, v in groups.items() if v}
 
 
@@ -104,11 +106,12 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
 
     Exit 0 when every one is explained (hidden components, ties, cut attempts), 1 when some are not.
     """
-    result, weights = _reconciled(logs, quiet, k8s_version, config)
-    groups = _grouped(result)
-    open_items = unexplained(result)
-    inference = infer_weights(result)
-    findings = group_findings(result)
+    folded = fold_with_weights(logs, quiet, k8s_version, config, CheckFindings)
+    result, weights, found = folded.header, folded.weights, folded.consumer
+    groups = _grouped(found.records)
+    open_items = found.unexplained
+    inference = found.inference()
+    findings = found.groups()
     code = EXIT_DISCREPANCY if open_items else EXIT_OK
     if output.is_data:
         print_data({
@@ -121,17 +124,17 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
             "discrepancies": {k: [{"pod": a.pod, "attempt": a.attempt, **d.to_dict()} for a, d in v]
                               for k, v in groups.items()},
             "inferred_config": inference.to_dict(),
-            "unexplained": len(open_items), "exit_code": code,
+            "unexplained": open_items, "exit_code": code,
             "groups": [g.to_dict() for g in findings],
-            **cache_check_keys(result),
+            **cache_check_keys(folded.result),
         }, output)
         raise typer.Exit(code)
     lines = [_header(result, weights)] + ([] if groups else ["", "no discrepancies"])
     lines += _record_lines(groups) if verbose else finding_lines(findings)
-    lines += cache_finding_lines(result)
+    lines += cache_finding_lines(folded.result)
     lines += ["", *_inference_lines(inference), ""]
     if open_items:
-        lines.append(f"{len(open_items)} unexplained discrepanc{'ies' if len(open_items) != 1 else 'y'}")
+        lines.append(f"{open_items} unexplained discrepanc{'ies' if open_items != 1 else 'y'}")
     else:
         lines.append("every logged number is explained")
     _emit(lines)

@@ -13,7 +13,7 @@ from ..pipeline import LineTally, PartialResult, classified_events, iter_events
 from ..read.sources import Repairs, iter_lines_from
 from ..read.wrappers import LogicalLine, unwrap_lines
 from ..reconcile import reconcile_attempt
-from ..reconstruct.assembler import CONFIG_KINDS, Assembler, freeze
+from ..reconstruct.assembler import CONFIG_KINDS, Assembler, freeze_handed
 from .plan import CYCLE_MARKERS, NODE_MARKERS, Chunk
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def _feed(assembler: Assembler, event: Event, result: ChunkResult, owned: int | 
 
 def _keep(assembler: Assembler, draft, result: ChunkResult, owned: int | None) -> None:
     if owned is None or draft.seq <= owned:
-        result.attempts.append((draft.seq, draft.started, freeze(draft, assembler.cluster_nodes(draft.stream))))
+        result.attempts.append((draft.seq, draft.started, freeze_handed(draft, assembler)))
 
 
 def _overrun(parser: LineParser, assembler: Assembler, first, lines, result: ChunkResult) -> None:

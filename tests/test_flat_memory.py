@@ -4,12 +4,15 @@ and its memory must not grow with the log."""
 
 from __future__ import annotations
 
+import json
 import logging
 import tracemalloc
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import LAB, PUBLIC, legacy_log, needs_shared
 from typer.testing import CliRunner
 
 from analyzer.cli import app
@@ -21,8 +24,6 @@ from analyzer.run.batch import analyze_reconciled
 from analyzer.run.fold import fold_reconciled
 from analyzer.synth import write_log
 from analyzer.times import FullTimes
-
-from conftest import LAB, PUBLIC, legacy_log, needs_shared
 
 pytestmark = needs_shared
 
@@ -127,3 +128,21 @@ def test_check_memory_does_not_grow_with_the_log(tmp_path: Path):
             write_log(fh, "1.30", 50, pods=10**9, seed=5, max_bytes=int(mb * 1_000_000))
         sizes[mb] = _peak_while_checking(path)
     assert sizes[6] < sizes[1.5] * 1.5, sizes
+
+
+NO_RECORDS = [LAB / "v1.30.6-three-nodes" / "v1.30.6-three-nodes.log"]
+
+
+@pytest.mark.parametrize("paths", [p for _, p in REAL_LOGS] + [NO_RECORDS], ids=[n for n, _ in REAL_LOGS] + ["none"])
+def test_check_json_written_record_by_record_is_the_one_document(paths: list[Path]):
+    """check -o json writes its "discrepancies" record by record: the text is exactly what dumping the whole
+    document at once gives, and its counts are the collected result's."""
+    from analyzer.report.jsonout import dumps
+
+    logs = [str(p) for p in paths]
+    out = CliRunner().invoke(app, ["-j1", "check", "-o", "json", *logs])
+    data = json.loads(out.stdout)
+    assert out.stdout == dumps(data)
+    collected, _ = analyze_reconciled(logs)
+    assert {k: len(v) for k, v in data["discrepancies"].items()} == dict(
+        Counter(d.kind for a in collected.attempts for d in a.discrepancies))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from typing import Annotated, Any
 
 import typer
@@ -66,6 +68,11 @@ def _grouped(records: list[tuple[AttemptRef, Discrepancy]]) -> dict[str, list[tu
     return {k: v for k, v in groups.items() if v}
 
 
+def _record(a: AttemptRef, d: Discrepancy) -> dict[str, Any]:
+    """One record of check -o json's "discrepancies" (built only when it is written)."""
+    return {"pod": a.pod, "attempt": a.attempt, **d.to_dict()}
+
+
 def _record_lines(groups: dict[str, list[tuple[Any, Any]]]) -> list[str]:
     """Every record on a line of its own, kind by kind (check -v)."""
     lines: list[str] = []
@@ -114,15 +121,14 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
     findings = found.groups()
     code = EXIT_DISCREPANCY if open_items else EXIT_OK
     if output.is_data:
-        print_data({
+        _print_json_streamed({
             "schema": "schedlog/v1", "inputs": list(result.inputs),
             "k8s_version": result.format.k8s_version, "version_source": result.format.version_source,
             "weights": {"origin": weights.origin, "provenance": weights.provenance.value,
                         "by_profile": {p: dict(w) for p, w in weights.by_profile.items()}},
             "summary": {k: {"total": len(v), "explained": sum(d.explained for _, d in v),
                             "unexplained": sum(not d.explained for _, d in v)} for k, v in groups.items()},
-            "discrepancies": {k: [{"pod": a.pod, "attempt": a.attempt, **d.to_dict()} for a, d in v]
-                              for k, v in groups.items()},
+            "discrepancies": {k: [partial(_record, a, d) for a, d in v] for k, v in groups.items()},
             "inferred_config": inference.to_dict(),
             "unexplained": open_items, "exit_code": code,
             "groups": [g.to_dict() for g in findings],
@@ -171,6 +177,37 @@ def whatif_cmd(logs: LogsArg, weight: WeightOpt, k8s_version: VersionOpt = None,
         lines.append(f"{skipped} attempts had nodes without an unweighted score for an overridden plugin; "
                      "those nodes were left out")
     _emit(lines)
+
+
+RECORDS_PLACEHOLDER = "schedlog-check-records-" + "f3b1c0de"  # stands for "discrepancies" while the rest is dumped
+RECORDS_PER_WRITE = 1000
+
+
+def _print_json_streamed(data: dict[str, Any], output: OutputFormat) -> None:
+    """check -o json as ``print_json`` writes it, with the records under "discrepancies" (one per node of
+    every attempt on a legacy log) dumped one at a time instead of as one document in memory."""
+    from ..report.jsonout import dumps
+
+    groups = data["discrepancies"]
+    if output is OutputFormat.yaml:
+        print_data({**data, "discrepancies": {k: [record() for record in v] for k, v in groups.items()}}, output)
+        return
+    head, tail = dumps({**data, "discrepancies": RECORDS_PLACEHOLDER}).split(json.dumps(RECORDS_PLACEHOLDER), 1)
+    write(head)
+    if not groups:
+        write("{}")
+    for i, (kind, records) in enumerate(groups.items()):
+        write(("{\n" if i == 0 else ",\n") + f"    {json.dumps(kind, ensure_ascii=False)}: [\n")
+        for start in range(0, len(records), RECORDS_PER_WRITE):
+            pieces = [_indented(json.dumps(record(), indent=2, ensure_ascii=False), "      ")
+                      for record in records[start:start + RECORDS_PER_WRITE]]
+            write((",\n" if start else "") + ",\n".join(pieces))
+        write("\n    ]")
+    write(("\n  }" if groups else "") + tail)
+
+
+def _indented(text: str, prefix: str) -> str:
+    return prefix + text.replace("\n", "\n" + prefix)
 
 
 def _emit(lines: list[str]) -> None:

@@ -22,6 +22,8 @@ from .times import FullTimes
 
 TABLES = ("attempts", "nodes", "scores", "discrepancies")
 CHUNK = 2000  # attempts per chunk when tables are built (and exported) incrementally
+# ... or fewer, when they hold this many nodes: 2,000 attempts of 50 nodes (a 150 MB log) took 500 MB as frames
+CHUNK_NODES = 5_000
 
 Column = tuple[str, str]  # (name, pandas dtype)
 
@@ -163,11 +165,13 @@ def iter_attempt_frames(attempts: Iterable[Attempt], chunk: int = CHUNK, times: 
     times = times or FullTimes(())
     part: list[tuple[int, Attempt]] = []
     emitted = False
+    nodes = 0
     for seq, attempt in enumerate(attempts):
         part.append((seq, attempt))
-        if len(part) == chunk:
+        nodes += len(attempt.nodes)
+        if len(part) == chunk or nodes >= CHUNK_NODES:
             yield _chunk_frames(part, times)
-            part, emitted = [], True
+            part, emitted, nodes = [], True, 0
     if part or not emitted:
         yield _chunk_frames(part, times)
 

@@ -216,7 +216,9 @@ def analyze_paths(paths: Sequence[str], progress: ProgressFn | None = None
 
 def attempts_for(result: AnalysisResult, pod: str, attempt: int | None = None) -> list[Attempt]:
     """The attempts of one pod ('ns/name' or bare name), optionally only attempt number N."""
-    chosen = [a for a in result.attempts if a.pod == pod or a.pod.rsplit("/", 1)[-1] == pod]
+    from .run.picks import is_pod
+
+    chosen = [a for a in result.attempts if is_pod(a, pod)]
     if attempt is not None:
         chosen = [a for a in chosen if a.attempt == attempt]
     return chosen

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from typing import Annotated, Any
 
 import typer
 
 from ..model import AnalysisResult
-from ..reconcile import KINDS, WeightSource, unexplained
-from ..reconcile.grouping import group_findings
-from ..reconcile.infer import Inference, infer_weights
+from ..reconcile import KINDS, Discrepancy, WeightSource
+from ..reconcile.findings import CheckFindings
+from ..reconcile.grouping import AttemptRef
+from ..reconcile.infer import Inference
 from ..reconcile.whatif import WhatIfError, parse_overrides, whatif
 from ..report.cachetext import check_keys as cache_check_keys
 from ..report.cachetext import finding_lines as cache_finding_lines
@@ -25,6 +28,7 @@ from .common import (
     QuietOpt,
     VersionOpt,
     fail,
+    fold_with_weights,
     load_with_weights,
     print_data,
     write,
@@ -56,12 +60,17 @@ def _header(result: AnalysisResult, weights: WeightSource) -> str:
             f"{'; ' + newer if newer else ''}); weights from {weights.origin} ({weights.provenance.value})")
 
 
-def _grouped(result: AnalysisResult) -> dict[str, list[tuple[Any, Any]]]:
+def _grouped(records: list[tuple[AttemptRef, Discrepancy]]) -> dict[str, list[tuple[AttemptRef, Discrepancy]]]:
+    """The findings by kind (in KINDS order), each kind's in log order."""
     groups: dict[str, list] = {k: [] for k in KINDS}
-    for a in result.attempts:
-        for d in a.discrepancies:
-            groups.setdefault(d.kind, []).append((a, d))
+    for a, d in records:
+        groups.setdefault(d.kind, []).append((a, d))
     return {k: v for k, v in groups.items() if v}
+
+
+def _record(a: AttemptRef, d: Discrepancy) -> dict[str, Any]:
+    """One record of check -o json's "discrepancies" (built only when it is written)."""
+    return {"pod": a.pod, "attempt": a.attempt, **d.to_dict()}
 
 
 def _record_lines(groups: dict[str, list[tuple[Any, Any]]]) -> list[str]:
@@ -104,34 +113,34 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
 
     Exit 0 when every one is explained (hidden components, ties, cut attempts), 1 when some are not.
     """
-    result, weights = _reconciled(logs, quiet, k8s_version, config)
-    groups = _grouped(result)
-    open_items = unexplained(result)
-    inference = infer_weights(result)
-    findings = group_findings(result)
+    folded = fold_with_weights(logs, quiet, k8s_version, config, CheckFindings)
+    result, weights, found = folded.header, folded.weights, folded.consumer
+    groups = _grouped(found.records)
+    open_items = found.unexplained
+    inference = found.inference()
+    findings = found.groups()
     code = EXIT_DISCREPANCY if open_items else EXIT_OK
     if output.is_data:
-        print_data({
+        _print_json_streamed({
             "schema": "schedlog/v1", "inputs": list(result.inputs),
             "k8s_version": result.format.k8s_version, "version_source": result.format.version_source,
             "weights": {"origin": weights.origin, "provenance": weights.provenance.value,
                         "by_profile": {p: dict(w) for p, w in weights.by_profile.items()}},
             "summary": {k: {"total": len(v), "explained": sum(d.explained for _, d in v),
                             "unexplained": sum(not d.explained for _, d in v)} for k, v in groups.items()},
-            "discrepancies": {k: [{"pod": a.pod, "attempt": a.attempt, **d.to_dict()} for a, d in v]
-                              for k, v in groups.items()},
+            "discrepancies": {k: [partial(_record, a, d) for a, d in v] for k, v in groups.items()},
             "inferred_config": inference.to_dict(),
-            "unexplained": len(open_items), "exit_code": code,
+            "unexplained": open_items, "exit_code": code,
             "groups": [g.to_dict() for g in findings],
-            **cache_check_keys(result),
+            **cache_check_keys(folded.result),
         }, output)
         raise typer.Exit(code)
     lines = [_header(result, weights)] + ([] if groups else ["", "no discrepancies"])
     lines += _record_lines(groups) if verbose else finding_lines(findings)
-    lines += cache_finding_lines(result)
+    lines += cache_finding_lines(folded.result)
     lines += ["", *_inference_lines(inference), ""]
     if open_items:
-        lines.append(f"{len(open_items)} unexplained discrepanc{'ies' if len(open_items) != 1 else 'y'}")
+        lines.append(f"{open_items} unexplained discrepanc{'ies' if open_items != 1 else 'y'}")
     else:
         lines.append("every logged number is explained")
     _emit(lines)
@@ -168,6 +177,37 @@ def whatif_cmd(logs: LogsArg, weight: WeightOpt, k8s_version: VersionOpt = None,
         lines.append(f"{skipped} attempts had nodes without an unweighted score for an overridden plugin; "
                      "those nodes were left out")
     _emit(lines)
+
+
+RECORDS_PLACEHOLDER = "schedlog-check-records-" + "f3b1c0de"  # stands for "discrepancies" while the rest is dumped
+RECORDS_PER_WRITE = 1000
+
+
+def _print_json_streamed(data: dict[str, Any], output: OutputFormat) -> None:
+    """check -o json as ``print_json`` writes it, with the records under "discrepancies" (one per node of
+    every attempt on a legacy log) dumped one at a time instead of as one document in memory."""
+    from ..report.jsonout import dumps
+
+    groups = data["discrepancies"]
+    if output is OutputFormat.yaml:
+        print_data({**data, "discrepancies": {k: [record() for record in v] for k, v in groups.items()}}, output)
+        return
+    head, tail = dumps({**data, "discrepancies": RECORDS_PLACEHOLDER}).split(json.dumps(RECORDS_PLACEHOLDER), 1)
+    write(head)
+    if not groups:
+        write("{}")
+    for i, (kind, records) in enumerate(groups.items()):
+        write(("{\n" if i == 0 else ",\n") + f"    {json.dumps(kind, ensure_ascii=False)}: [\n")
+        for start in range(0, len(records), RECORDS_PER_WRITE):
+            pieces = [_indented(json.dumps(record(), indent=2, ensure_ascii=False), "      ")
+                      for record in records[start:start + RECORDS_PER_WRITE]]
+            write((",\n" if start else "") + ",\n".join(pieces))
+        write("\n    ]")
+    write(("\n  }" if groups else "") + tail)
+
+
+def _indented(text: str, prefix: str) -> str:
+    return prefix + text.replace("\n", "\n" + prefix)
 
 
 def _emit(lines: list[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
@@ -20,6 +21,9 @@ from ..run.pool import Engine, EngineError
 
 if TYPE_CHECKING:
     from ..reconcile.weights import WeightSource
+    from ..run.fold import Folded
+
+C = TypeVar("C")
 
 EXIT_OK, EXIT_DISCREPANCY, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_CODES_HELP = "Exit codes: 0 ok, 1 unexplained discrepancies (check) or a mismatch (verify), 2 bad input."
@@ -215,6 +219,39 @@ def load_with_weights(paths: list[str], quiet: bool, k8s_version: str | None, co
     result, weights = _run(paths, quiet, run)
     require_log_lines(result, paths)
     return with_pod_requests(with_year(result)), weights
+
+
+def fold_with_weights(paths: list[str], quiet: bool, k8s_version: str | None, config: str | None,
+                      make: Callable[[str | None], C]) -> Folded[C]:
+    """Analyze and reconcile, feeding the attempts to a consumer made by ``make(version)`` (flat memory); or exit 2.
+
+    A log with cache dumps is collected (their replays need every attempt after a dump), as is stdin.
+    """
+    from ..reconcile.version import VersionError
+    from ..run.fold import collected_fold, fold_reconciled
+    from ..scoring.config import ConfigError
+
+    require_config(config)
+
+    def run(progress):
+        try:
+            return fold_reconciled(paths, make, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler,
+                                   progress=progress, k8s_version=k8s_version, config=config)
+        except (VersionError, ConfigError) as exc:
+            fail(str(exc))
+
+    folded = _run(paths, quiet, run)
+    cache = folded.header.cache
+    if folded.collected is None and cache is not None and cache.dumps:
+        folded = collected_fold(*load_with_weights(paths, quiet, k8s_version, config), make)
+        folded.times.year = folded.header.year
+        return folded
+    require_log_lines(folded.header, paths)
+    folded.header = with_pod_requests(with_year(folded.header))
+    if folded.collected is not None:
+        folded.collected = with_pod_requests(with_year(folded.collected))
+    folded.times.year = folded.header.year
+    return folded
 
 
 def _run(paths: list[str], quiet: bool, work):

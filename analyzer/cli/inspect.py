@@ -6,13 +6,13 @@ from typing import Annotated
 
 import typer
 
-from ..pipeline import attempts_for
 from ..report.cachetext import replay_lines, replays_by_attempt
 from ..report.explain import explain_attempt, explanation_to_dict
 from ..report.explain_text import ExplainView, render_explain
 from ..report.jsonout import attempt_to_dict, result_to_dict
 from ..report.text import render_attempts, render_summary, render_unrecognized
 from ..report.timeline import longest_pending_data
+from ..run.picks import HINT_NAMES, PodAttempts
 from ..times import FullTimes
 from .common import (
     ConfigOpt,
@@ -23,6 +23,7 @@ from .common import (
     QuietOpt,
     VersionOpt,
     fail,
+    fold_with_weights,
     load,
     print_data,
     stdout,
@@ -76,16 +77,17 @@ def explain(logs: LogsArg,
             output: OutputOpt = OutputFormat.table, quiet: QuietOpt = False,
             k8s_version: VersionOpt = None, config: ConfigOpt = None) -> None:
     """Why the winner won: nodes ranked by total with each plugin's part, the rest as counts and ranges."""
-    result = load(logs, quiet, reconcile=True, k8s_version=k8s_version, config=config)
-    chosen = attempts_for(result, pod, attempt)
+    folded = fold_with_weights(logs, quiet, k8s_version, config, lambda _version: PodAttempts(pod, attempt))
+    chosen = folded.consumer.chosen
     if not chosen:
-        known = sorted({a.pod for a in result.attempts})
-        hint = f" (pods in the log: {', '.join(known[:8])}{'...' if len(known) > 8 else ''})" if known else ""
+        known = folded.consumer.first_names()
+        shown = ", ".join(known[:HINT_NAMES]) + ("..." if len(known) > HINT_NAMES else "")
+        hint = f" (pods in the log: {shown})" if known else ""
         fail(f"no attempt for pod {pod}" + (f" number {attempt}" if attempt else "") + hint)
-    replays = replays_by_attempt(result)  # attempts after a SIGUSR2 cache dump (issue 14)
+    replays = replays_by_attempt(folded.result)  # attempts after a SIGUSR2 cache dump (issue 14)
     if output.is_data:
         data = []
-        times = FullTimes.for_result(result)
+        times = folded.times
         for a in chosen:
             item = attempt_to_dict(a, times)
             item["explanation"] = explanation_to_dict(explain_attempt(a))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -10,7 +9,7 @@ import typer
 from ..regress.compare import check_ignored, compare, parse_tolerances
 from ..regress.logdiff import diff_snapshots, render_changes, render_diff
 from ..regress.patterns import summarize
-from ..regress.snapshot import SnapshotError, load_snapshot, snapshot, snapshot_text
+from ..regress.snapshot import SnapshotAttempts, SnapshotError, load_snapshot, snapshot
 from .common import (
     EXIT_DISCREPANCY,
     EXIT_OK,
@@ -21,6 +20,7 @@ from .common import (
     QuietOpt,
     VersionOpt,
     fail,
+    fold_with_weights,
     load,
     output_format_option,
     print_data,
@@ -64,12 +64,15 @@ def snapshot_cmd(logs: LogsArg,
                  k8s_version: VersionOpt = None, config: ConfigOpt = None, quiet: QuietOpt = False) -> None:
     """Write a stable summary of every decision (outcome, winner, totals, plugin scores, discrepancies)."""
     out = resolve_out(out, output, SNAPSHOT_FORMATS, "--out")
-    text = snapshot_text(log_snapshot(logs, quiet, k8s_version, config))
+    folded = fold_with_weights(logs, quiet, k8s_version, config, lambda _version: SnapshotAttempts())
+    pieces = folded.consumer.pieces(folded.header)
     if out is None or out == "-":
-        write(text)
+        for piece in pieces:
+            write(piece)
         return
     try:
-        Path(out).write_text(text, encoding="utf-8")
+        with open(out, "w", encoding="utf-8") as file:
+            file.writelines(pieces)
     except OSError as exc:
         fail(f"{out}: {exc.strerror or exc}")
 

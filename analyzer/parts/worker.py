@@ -14,7 +14,7 @@ from ..pipeline import LineTally, PartialResult, iter_events
 from ..read.sources import Repairs
 from ..read.wrappers import LogicalLine
 from ..reconcile import reconcile_attempt
-from ..reconstruct.assembler import CONFIG_KINDS, Assembler, freeze
+from ..reconstruct.assembler import CONFIG_KINDS, Assembler, freeze_handed
 from .plan import CYCLE_MARKERS, NODE_MARKERS, Chunk
 from .reading import part_events
 
@@ -123,8 +123,7 @@ def _feed(assembler: Assembler, event: Event, result: ChunkResult, owned: int | 
 
 def _keep(assembler: Assembler, draft, result: ChunkResult, owned: int | None) -> None:
     if owned is None or draft.seq <= owned:
-        result.attempts.append((draft.seq, draft.started, freeze(draft, assembler.cluster_nodes(draft.stream),
-                                                                        assembler.shared)))
+        result.attempts.append((draft.seq, draft.started, freeze_handed(draft, assembler)))
 
 
 def _overrun(parser: LineParser, assembler: Assembler, first, lines, result: ChunkResult) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from ..model import AnalysisResult, Attempt
 from .discrepancy import HIDDEN, INCOMPLETE, KINDS, Discrepancy
@@ -57,7 +58,7 @@ class FindingGroup:
     attribution: str | None
     plugin: str | None
     pattern: object
-    items: list[tuple[int, Attempt, Discrepancy]] = field(default_factory=list)  # (attempt index, attempt, record)
+    items: list[tuple[int, AttemptRef, Discrepancy]] = field(default_factory=list)  # (attempt index, attempt, record)
     scored: list[int] = field(default_factory=list)  # per item: nodes with a logged total in its attempt
     exceptions: list[Outlier] = field(default_factory=list)
 
@@ -100,48 +101,93 @@ def _scored_nodes(attempt: Attempt) -> tuple[str, ...]:
     return tuple(n.node for n in attempt.nodes if n.total_logged is not None)
 
 
+class AttemptRef(NamedTuple):
+    """The attempt a finding is in, as check prints it (the attempt itself is not kept)."""
+
+    pod: str
+    attempt: int
+
+
 def group_findings(result: AnalysisResult) -> list[FindingGroup]:
     """The attempts' discrepancies grouped, in KINDS order, unexplained groups first, larger groups first;
     each hidden-part group knows its exceptions (scored nodes its records leave out, and why)."""
-    groups: dict[tuple, FindingGroup] = {}
-    for index, attempt in enumerate(result.attempts):
-        scored = None
+    grouper = FindingGrouper()
+    for attempt in result.attempts:
+        grouper.add(attempt)
+    return grouper.groups()
+
+
+class FindingGrouper:
+    """``group_findings`` one attempt at a time: ``add`` each attempt in log order, then ``groups()``.
+
+    Keeps the findings (node names shared across attempts) and, for attempts with an explained hidden
+    part, the names of their scored nodes; never the attempts."""
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple, FindingGroup] = {}
+        self._hidden: list[tuple[list[tuple[FindingGroup, Discrepancy]], tuple[str, ...]]] = []
+        self._names: dict[str, str] = {}
+        self._index = 0
+
+    def add(self, attempt: Attempt) -> list[tuple[AttemptRef, Discrepancy]]:
+        """Group the attempt's findings; returns them (compact, with the attempt's reference), in order."""
+        index, self._index = self._index, self._index + 1
+        if not attempt.discrepancies:
+            return []
+        ref = AttemptRef(attempt.pod, attempt.attempt)
+        scored = tuple(self._name(n) for n in _scored_nodes(attempt))
+        added, hidden = [], []
         for d in attempt.discrepancies:
+            d = self._compact(d)
             pattern = PATTERNS.get(d.kind, lambda _d: None)(d)
             key = (d.kind, d.explained, d.attribution, d.plugin, pattern)
-            group = groups.get(key)
+            group = self._groups.get(key)
             if group is None:
-                group = groups[key] = FindingGroup(d.kind, d.explained, d.attribution, d.plugin, pattern)
-            if scored is None:
-                scored = _scored_nodes(attempt)
-            group.items.append((index, attempt, d))
+                group = self._groups[key] = FindingGroup(d.kind, d.explained, d.attribution, d.plugin, pattern)
+            group.items.append((index, ref, d))
             group.scored.append(len(scored))
-    ordered = sorted(groups.values(), key=lambda g: (
-        KINDS.index(g.kind) if g.kind in KINDS else len(KINDS), g.explained, -len(g.items)))
-    _find_exceptions(ordered)
-    return ordered
+            added.append((ref, d))
+            if d.kind == HIDDEN:
+                hidden.append((group, d))
+        if any(g.explained and g.pattern != AVOIDED for g, _ in hidden):
+            self._hidden.append((hidden, scored))
+        return added
+
+    def groups(self) -> list[FindingGroup]:
+        ordered = sorted(self._groups.values(), key=lambda g: (
+            KINDS.index(g.kind) if g.kind in KINDS else len(KINDS), g.explained, -len(g.items)))
+        _find_exceptions(ordered, self._hidden)
+        return ordered
+
+    def _name(self, name: str) -> str:
+        return self._names.setdefault(name, name)
+
+    def _compact(self, d: Discrepancy) -> Discrepancy:
+        """The record with its node names shared with earlier attempts' (each attempt parses its own)."""
+        if not d.nodes and not d.per_node and d.node is None:
+            return d
+        name = self._name
+        return replace(d, node=None if d.node is None else name(d.node), nodes=tuple(map(name, d.nodes)),
+                       per_node=tuple((name(n), logged, recomputed) for n, logged, recomputed in d.per_node))
 
 
-def _find_exceptions(groups: Sequence[FindingGroup]) -> None:
+def _find_exceptions(groups: Sequence[FindingGroup],
+                     hidden: list[tuple[list[tuple[FindingGroup, Discrepancy]], tuple[str, ...]]]) -> None:
     """For each explained hidden part: the scored nodes of its attempts that do not carry it, named with the
     group that explains them instead (or 'nothing hidden'). One attempt at a time, so memory stays flat."""
-    by_attempt: dict[int, list[tuple[FindingGroup, Attempt, Discrepancy]]] = {}
-    for g in groups:
-        if g.kind == HIDDEN:
-            for index, attempt, d in g.items:
-                by_attempt.setdefault(index, []).append((g, attempt, d))
+    rank = {g: i for i, g in enumerate(groups)}
     missing: dict[FindingGroup, Counter] = {}
-    for records in by_attempt.values():
-        parts = [(g, a, d) for g, a, d in records if g.explained and g.pattern != AVOIDED]
-        if not parts:
-            continue
+    for records, scored in hidden:
+        records = sorted(records, key=lambda r: rank[r[0]])  # a node covered twice: the first group, in order
         covering: dict[str, FindingGroup] = {}
-        for g, _, d in records:
+        for g, d in records:
             for node in d.nodes:
                 covering.setdefault(node, g)
-        for g, attempt, d in parts:
+        for g, d in records:
+            if not g.explained or g.pattern == AVOIDED:
+                continue
             carried = set(d.nodes)
-            for node in _scored_nodes(attempt):
+            for node in scored:
                 if node not in carried:
                     other = covering.get(node)
                     reason = other.short_label if other is not None and other is not g else NOTHING_HIDDEN

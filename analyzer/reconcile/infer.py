@@ -76,69 +76,130 @@ def _feature(score: Score, scale: int) -> int | None:
 
 def infer_weights(result: AnalysisResult) -> Inference:
     """Weights and hidden constant for a reconciled result (uses the version it was reconciled as)."""
-    version = result.format.k8s_version
-    if version is None:
-        return Inference(notes=("version unknown: nothing to infer",))
-    profile = profile_for(version)
-    if profile.plugin_lines_weighted:
-        return _framework(result, profile.max_score)
-    return _legacy(result, profile.extender_scale)
+    evidence = WeightEvidence(result.format.k8s_version)
+    for attempt in result.attempts:
+        evidence.add(attempt)
+    return evidence.solve()
 
 
-def _legacy(result: AnalysisResult, scale: int) -> Inference:
-    rows: list[dict[str, int]] = []
-    totals: list[int] = []
-    applied: dict[str, int | None] = {}
-    for a in result.attempts:
-        for n in _visible(a):
+class WeightEvidence:
+    """What inferring the weights needs from the attempts, as running sums (``add`` one attempt at a time,
+    then ``solve``): each distinct legacy equation with how often it occurs, or per framework plugin the
+    gcd and the largest of its weighted scores; memory grows with distinct values, not with the log."""
+
+    def __init__(self, version: str | None) -> None:
+        self.version = version
+        profile = profile_for(version) if version is not None else None
+        self.weighted = profile is not None and profile.plugin_lines_weighted
+        self.max_score = profile.max_score if profile is not None else 0
+        self.scale = profile.extender_scale if profile is not None else 1
+        self.applied: dict[str, int | None] = {}
+        self.equations: Counter = Counter()  # legacy: ((plugin, feature), ...), total) -> nodes, first seen first
+        self.divisors: dict[str, list[int]] = {}  # framework: plugin -> [gcd, largest] of its weighted scores
+        self.ratios: dict[str, set[int]] = {}
+        self.remainders: Counter = Counter()  # framework: logged total - weighted sum -> nodes
+        self.rows = 0
+
+    def add(self, attempt: Attempt) -> None:
+        if self.version is None:
+            return
+        if self.weighted:
+            self._add_framework(attempt)
+        else:
+            self._add_legacy(attempt)
+
+    def solve(self) -> Inference:
+        if self.version is None:
+            return Inference(notes=("version unknown: nothing to infer",))
+        if self.weighted:
+            return _framework(self)
+        return _legacy(self)
+
+    def _add_legacy(self, attempt: Attempt) -> None:
+        applied = self.applied
+        for n in _visible(attempt):
             feats = {}
             for s in n.scores:
                 if s.hidden:
                     continue
-                v = _feature(s, scale)
+                v = _feature(s, self.scale)
                 if v is None:
                     break
                 feats[s.plugin] = v
                 applied.setdefault(s.plugin, 1 if s.plugin.startswith(EXTENDER_PREFIX) else s.weight)
             else:
-                rows.append(feats)
-                totals.append(n.total_logged)
-    if not rows:
+                self.equations[(tuple(feats.items()), n.total_logged)] += 1
+
+    def _add_framework(self, attempt: Attempt) -> None:
+        for n in attempt.nodes:
+            shown = [s for s in n.scores if not s.hidden]
+            for s in shown:
+                if s.weighted is None:
+                    continue
+                found = self.divisors.get(s.plugin)
+                if found is None:
+                    self.divisors[s.plugin] = [abs(s.weighted), s.weighted]
+                else:
+                    found[0], found[1] = gcd(found[0], abs(s.weighted)), max(found[1], s.weighted)
+                self.applied.setdefault(s.plugin, s.weight)
+                if s.raw:
+                    self.ratios.setdefault(s.plugin, set()).add(s.weighted // s.raw if s.weighted % s.raw == 0 else -1)
+            if n.total_logged is not None and shown and all(s.weighted is not None for s in shown):
+                self.rows += 1
+                self.remainders[n.total_logged - sum(s.weighted for s in shown)] += 1
+
+
+def _weighted_counts(values: np.ndarray, counts: np.ndarray) -> Counter:
+    """Counter of each value repeated its count, keys in order of first appearance (as over every row)."""
+    out: Counter = Counter()
+    for value, n in zip(values.tolist(), counts.tolist(), strict=True):
+        out[value] += n
+    return out
+
+
+def _legacy(evidence: WeightEvidence) -> Inference:
+    if not evidence.equations:
         return Inference(notes=("no node with a logged total and printed scores",))
-    plugins = sorted({p for r in rows for p in r})
-    x = np.array([[r.get(p, 0) for p in plugins] for r in rows], dtype=float)
-    y = np.array(totals, dtype=float)
+    applied = evidence.applied
+    equations = list(evidence.equations.items())  # first seen first
+    plugins = sorted({p for (feats, _), _ in equations for p, _ in feats})
+    x = np.array([[dict(feats).get(p, 0) for p in plugins] for (feats, _), _ in equations], dtype=float)
+    y = np.array([total for (_, total), _ in equations], dtype=float)
+    counts = np.array([n for _, n in equations], dtype=np.int64)
+    root = np.sqrt(counts.astype(float))  # each distinct equation weighs as its repeats would
     seed_w = np.array([applied.get(p) or 1 for p in plugins], dtype=float)
-    inliers = _inliers(y - x @ seed_w)
-    chosen, notes = _independent_columns(x[inliers], plugins)
+    inliers = _inliers(y - x @ seed_w, counts)
+    chosen, notes = _independent_columns(x[inliers], plugins, root[inliers])
     weights: dict[str, int | None] = dict.fromkeys(plugins)
-    if int(inliers.sum()) <= len(chosen) + 1:
-        notes.append(f"too few nodes ({int(inliers.sum())}) for {len(chosen) + 1} unknowns: "
+    used = int(counts[inliers].sum())
+    if used <= len(chosen) + 1:
+        notes.append(f"too few nodes ({used}) for {len(chosen) + 1} unknowns: "
                      "the applied weights are kept")
         chosen = []
-    design = np.column_stack([x[inliers][:, chosen], np.ones(int(inliers.sum()))])
-    coef, *_ = np.linalg.lstsq(design, y[inliers], rcond=None)
+    design = np.column_stack([x[inliers][:, chosen], np.ones(int(inliers.sum()))]) * root[inliers, None]
+    coef, *_ = np.linalg.lstsq(design, y[inliers] * root[inliers], rcond=None)
     for i, c in zip(chosen, coef[:-1], strict=True):
         weights[plugins[i]] = max(0, int(round(c)))
         if abs(c - round(c)) > 0.25:
             notes.append(f"{plugins[i]}: best fit {c:.2f} is not close to an integer weight")
     fitted_w = np.array([weights[p] if weights[p] is not None else (applied.get(p) or 0) for p in plugins])
     rest = np.rint(y - x @ fitted_w).astype(int)
-    constant = int(Counter(rest[inliers].tolist()).most_common(1)[0][0])
-    residuals = Counter((rest - constant).tolist())
+    constant = int(_weighted_counts(rest[inliers], counts[inliers]).most_common(1)[0][0])
+    residuals = _weighted_counts(rest - constant, counts)
     out = tuple(InferredWeight(p, weights[p], "least-squares" if weights[p] is not None else "not identifiable",
                                applied.get(p)) for p in plugins)
-    return Inference(out, constant, len(rows), tuple(residuals.most_common()), tuple(notes))
+    return Inference(out, constant, int(counts.sum()), tuple(residuals.most_common()), tuple(notes))
 
 
-def _inliers(remainder: np.ndarray) -> np.ndarray:
+def _inliers(remainder: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Rows whose remainder under the applied weights is near the most common one (drops avoided nodes)."""
-    mode = Counter(np.rint(remainder).astype(int).tolist()).most_common(1)[0][0]
+    mode = _weighted_counts(np.rint(remainder).astype(int), counts).most_common(1)[0][0]
     return np.abs(remainder - mode) <= max(10.0, 0.001 * abs(mode))
 
 
-def _independent_columns(x: np.ndarray, plugins: list[str]) -> tuple[list[int], list[str]]:
-    """Columns that vary and are not linear combinations of earlier ones (others are not identifiable)."""
+def _independent_columns(x: np.ndarray, plugins: list[str], root: np.ndarray) -> tuple[list[int], list[str]]:
+    """Columns that vary and are not linear combinations of earlier ones (others are not identifiable);
+    ``root``: each row's weight (the square root of how often it occurs), as in the fit."""
     chosen: list[int] = []
     notes: list[str] = []
     base = np.ones((x.shape[0], 1))
@@ -147,7 +208,7 @@ def _independent_columns(x: np.ndarray, plugins: list[str]) -> tuple[list[int], 
         if np.ptp(col) == 0:
             notes.append(f"{p}: {int(col[0, 0])} on every node, folded into the constant")
             continue
-        trial = np.hstack([base, x[:, chosen], col])
+        trial = np.hstack([base, x[:, chosen], col]) * root[:, None]
         if np.linalg.matrix_rank(trial) < trial.shape[1]:
             notes.append(f"{p}: moves together with other scores, its weight cannot be separated")
             continue
@@ -155,46 +216,28 @@ def _independent_columns(x: np.ndarray, plugins: list[str]) -> tuple[list[int], 
     return chosen, notes
 
 
-def _framework(result: AnalysisResult, max_score: int) -> Inference:
-    values: dict[str, list[int]] = {}
-    ratios: dict[str, set[int]] = {}
-    applied: dict[str, int | None] = {}
-    remainders: list[int] = []
-    rows = 0
-    for a in result.attempts:
-        for n in a.nodes:
-            shown = [s for s in n.scores if not s.hidden]
-            for s in shown:
-                if s.weighted is None:
-                    continue
-                values.setdefault(s.plugin, []).append(s.weighted)
-                applied.setdefault(s.plugin, s.weight)
-                if s.raw:
-                    ratios.setdefault(s.plugin, set()).add(s.weighted // s.raw if s.weighted % s.raw == 0 else -1)
-            if n.total_logged is not None and shown and all(s.weighted is not None for s in shown):
-                rows += 1
-                remainders.append(n.total_logged - sum(s.weighted for s in shown))
+def _framework(evidence: WeightEvidence) -> Inference:
     out = []
-    for p, vals in sorted(values.items()):
+    for p, (divisor, top) in sorted(evidence.divisors.items()):
+        ratios = evidence.ratios
         if p in ratios and len(ratios[p]) == 1 and -1 not in ratios[p]:
-            out.append(InferredWeight(p, next(iter(ratios[p])), "raw/weighted ratio", applied.get(p)))
+            out.append(InferredWeight(p, next(iter(ratios[p])), "raw/weighted ratio", evidence.applied.get(p)))
             continue
-        cands = _divisor_candidates(vals, max_score)
+        cands = _divisor_candidates(divisor, top, evidence.max_score)
         w = cands[0] if len(cands) == 1 else None
-        out.append(InferredWeight(p, w, "divisibility", applied.get(p), tuple(cands)))
-    if not remainders:
+        out.append(InferredWeight(p, w, "divisibility", evidence.applied.get(p), tuple(cands)))
+    if not evidence.remainders:
         return Inference(tuple(out), None, 0, (), ("no node with a logged total",))
-    constant = Counter(remainders).most_common(1)[0][0]
-    residuals = Counter(r - constant for r in remainders)
-    return Inference(tuple(out), constant, rows, tuple(residuals.most_common()))
+    constant = evidence.remainders.most_common(1)[0][0]
+    residuals: Counter = Counter()
+    for r, n in evidence.remainders.items():
+        residuals[r - constant] += n
+    return Inference(tuple(out), constant, evidence.rows, tuple(residuals.most_common()))
 
 
-def _divisor_candidates(values: list[int], max_score: int, limit: int = 100) -> list[int]:
-    """Weights w that divide every value with value / w within 0..max_score (all of 1..limit when all 0)."""
-    g = 0
-    for v in values:
-        g = gcd(g, abs(v))
-    top = max(values)
+def _divisor_candidates(g: int, top: int, max_score: int, limit: int = 100) -> list[int]:
+    """Weights w that divide every value (their gcd ``g``, the largest ``top``) with value / w within
+    0..max_score (none when every value is 0)."""
     if g == 0:
         return []
     return [w for w in range(1, min(g, limit * max_score) + 1) if g % w == 0 and top // w <= max_score][:limit]

@@ -745,6 +745,15 @@ def assemble(events: Iterable[Event], assembler: Assembler | None = None) -> Ite
     assembler = assembler or Assembler()
     for event in events:
         for draft in assembler.feed(event):
-            yield draft.seq, freeze(draft, assembler.cluster_nodes(draft.stream), assembler.shared)
+            yield draft.seq, freeze_handed(draft, assembler)
     for draft in assembler.finish():
-        yield draft.seq, freeze(draft, assembler.cluster_nodes(draft.stream), assembler.shared)
+        yield draft.seq, freeze_handed(draft, assembler)
+
+
+def freeze_handed(draft: _AttemptDraft, assembler: Assembler) -> Attempt:
+    """Freeze an attempt handed on, and drop its draft's nodes: the assembler keeps its last few thousand
+    drafts for late recorded events, which need only the outcome (with every node, 4,096 drafts of a
+    1,000-node log held most of a run's memory)."""
+    attempt = freeze(draft, assembler.cluster_nodes(draft.stream), assembler.shared)
+    draft.nodes = {}
+    return attempt

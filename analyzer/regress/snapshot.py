@@ -12,6 +12,8 @@ the log. Discrepancies are the one exception: they are reconcile's verdict and b
 from __future__ import annotations
 
 import json
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,23 +87,52 @@ def attempt_snapshot(attempt: Attempt) -> dict[str, Any]:
 
 def snapshot(result: AnalysisResult) -> dict[str, Any]:
     """The snapshot of one analysis; equal logs of the same workload give equal snapshots."""
+    attempts = sorted(result.attempts, key=lambda a: (a.pod, a.attempt))
+    return {**_head(result), "attempts": [attempt_snapshot(a) for a in attempts]}
+
+
+def _head(result: AnalysisResult) -> dict[str, Any]:
+    """Everything of the snapshot but its attempts (read from the result's header only)."""
     weights = {}
     if result.config.weights_provenance is not None and result.config.weights_provenance.value in LOGGED:
         weights = dict(sorted(result.config.weights.items()))
     logged_version = result.format.k8s_version if result.format.version_source == "logged" else None
-    attempts = sorted(result.attempts, key=lambda a: (a.pod, a.attempt))
     return {
         "schema": SCHEMA,
         "log": {"k8s_version": logged_version, "era": result.format.era,
                 "encoding": result.format.encoding},
         "weights": weights,
-        "attempts": [attempt_snapshot(a) for a in attempts],
     }
 
 
 def snapshot_text(data: dict[str, Any]) -> str:
     """The snapshot as it is written to disk: indented JSON, UTF-8, one trailing newline."""
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+ATTEMPT_INDENT = " " * 4  # an attempt's lines inside the snapshot's "attempts" list
+
+
+class SnapshotAttempts:
+    """A consumer of the attempt stream that keeps each attempt's snapshot as compressed text, so that
+    ``pieces`` can write the snapshot ``snapshot_text`` gives without holding the attempts."""
+
+    def __init__(self) -> None:
+        self._kept: list[tuple[str, int, int, bytes]] = []  # (pod, attempt, log order, compressed JSON)
+
+    def add(self, attempt: Attempt) -> None:
+        text = json.dumps(attempt_snapshot(attempt), indent=2, ensure_ascii=False)
+        self._kept.append((attempt.pod, attempt.attempt, len(self._kept), zlib.compress(text.encode(), 1)))
+
+    def pieces(self, header: AnalysisResult) -> Iterator[str]:
+        """The snapshot text of ``header`` (its attempts are the ones added), piece by piece."""
+        empty = json.dumps({**_head(header), "attempts": []}, indent=2, ensure_ascii=False)
+        yield empty.removesuffix("[]\n}")
+        self._kept.sort(key=lambda kept: kept[:3])
+        for i, (*_, blob) in enumerate(self._kept):
+            text = zlib.decompress(blob).decode()
+            yield ("[\n" if i == 0 else ",\n") + ATTEMPT_INDENT + text.replace("\n", "\n" + ATTEMPT_INDENT)
+        yield ("\n  ]" if self._kept else "[]") + "\n}\n"
 
 
 def load_snapshot(path: str | Path) -> dict[str, Any]:

@@ -1,0 +1,41 @@
+"""What ``check`` prints, gathered one attempt at a time: the findings (grouped and in log order), how many
+nothing explains, and the evidence for inferring the weights; never the attempts themselves."""
+
+from __future__ import annotations
+
+from ..model import AnalysisResult, Attempt
+from .discrepancy import Discrepancy
+from .grouping import AttemptRef, FindingGroup, FindingGrouper
+from .infer import Inference, WeightEvidence
+
+
+class CheckFindings:
+    """A consumer of reconciled attempts (``add`` each, in log order) for a log reconciled as ``version``."""
+
+    def __init__(self, version: str | None) -> None:
+        self.grouper = FindingGrouper()
+        self.evidence = WeightEvidence(version)
+        self.records: list[tuple[AttemptRef, Discrepancy]] = []  # every finding, in log order
+        self.unexplained = 0
+
+    @classmethod
+    def of(cls, result: AnalysisResult) -> CheckFindings:
+        """The findings of a collected, reconciled result."""
+        findings = cls(result.format.k8s_version)
+        for attempt in result.attempts:
+            findings.add(attempt)
+        return findings
+
+    def add(self, attempt: Attempt) -> None:
+        self.evidence.add(attempt)
+        added = self.grouper.add(attempt)
+        self.records += added
+        self.unexplained += sum(not d.explained for _, d in added)
+
+    def groups(self) -> list[FindingGroup]:
+        """The findings grouped by pattern (``grouping.group_findings``)."""
+        return self.grouper.groups()
+
+    def inference(self) -> Inference:
+        """The weights and hidden constant the logged totals imply (``infer.infer_weights``)."""
+        return self.evidence.solve()

@@ -319,6 +319,7 @@ class JsonShape:
     selector: str
     regex: str
     roles: tuple[Any, ...]
+    source: str  # the regex in Python syntax, before the RE2 translation (tests compare the two)
 
 
 def _json_head(roles: list[Any], wanted: frozenset[str]) -> str:
@@ -357,11 +358,12 @@ def json_shapes() -> tuple[JsonShape, ...]:
         regex += "".join(_json_pair(key, "KOBJ", roles, wanted, optional=True) for key in JSON_CONTEXT_KEYS)
         regex += f'v":{JSON_INT}'
         regex += "".join(_json_pair(key, form, roles, wanted) for key, form in keys if key not in JSON_HEADER_KEYS)
-        out.append(JsonShape(message, f'"msg":{quoted},', to_re2(regex + r"\}\n\Z"), tuple(roles)))
+        regex += r"\}\n\Z"
+        out.append(JsonShape(message, f'"msg":{quoted},', to_re2(regex), tuple(roles), regex))
     # 1.19-1.21 printf lines through JSON: klog.Infof's text with its newline, then "v"; the message text
     # is then matched by the printf shapes (columnar._printf_events), as parse_printf would read it
     roles = []
     regex = _json_head(roles, frozenset()) + rf'"(?P<v{len(roles)}>[^"\\]*)\\n",' + f'"v":{JSON_INT}' + r"\}\n\Z"
     roles.append("msg")
-    out.append(JsonShape(None, '\\n","v":', to_re2(regex), tuple(roles)))
+    out.append(JsonShape(None, '\\n","v":', to_re2(regex), tuple(roles), regex))
     return tuple(out)

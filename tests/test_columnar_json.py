@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import random
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from conftest import LAB, PUBLIC, REPO
-from test_columnar import _assert_same
+from test_columnar import CRI_TIME, _assert_same, assert_cli_json_alike, fuzzed
 
 from analyzer.parse import columnar, hotshapes
-from analyzer.parse.lines import _dup_tolerant
+from analyzer.parse.lines import _dup_tolerant, _json_ts
 from analyzer.parse.structured import structured_event
 from analyzer.read import blocks
 from analyzer.synth import write_log
@@ -82,7 +79,6 @@ def test_generated_json_reads_alike(tmp_path, era, nodes, pods):
 
 
 # -- a mangled JSON log --------------------------------------------------------------------------------------
-CRI_TIME = "2026-11-28T16:00:00.{:09d}Z"
 COMPACT = (",", ":")
 
 
@@ -155,44 +151,27 @@ def _compact(pairs: list) -> str:
 
 
 def _fuzzed_json_lines(seed: int) -> list[bytes]:
+    """Generated 1.30 and 1.21 JSON records, then edited (_edit) and mangled the ways real files are."""
     text = _generated("1.30", 6, 25, seed) + _generated("1.21", 6, 25, seed)
-    rng = random.Random(seed)
-    out: list[bytes] = [line.encode() for line in text[:300]]  # a clean head: no prefix is learned
-    for i, line in enumerate(text[300:]):
-        roll = rng.random()
-        if roll < 0.5:
-            out.append(line.encode())
-            continue
-        if roll < 0.8:
-            edited = _edit(line, rng)
-            out += [e.encode() for e in ([edited] if isinstance(edited, str) else edited)]
-            continue
-        op = rng.randrange(10)
-        if op == 0:
-            out.append(line[: rng.randrange(len(line) + 1)].encode())  # cut
-        elif op == 1 and len(out) > 50:
-            out += [line.encode(), out[-rng.randrange(2, 50)]]  # a record repeated from further back
-        elif op == 2:
-            out.append(line.encode() + b"\r")
-        elif op == 3:
-            j = rng.randrange(len(line) + 1)
-            out.append(line[:j].encode() + rng.choice([b"\xff", b"\x00", b"\t", b"\xc3"]) + line[j:].encode())
-        elif op == 4:
-            half = len(line) // 2
-            out += [f"{CRI_TIME.format(i)} stderr P {line[:half]}".encode(),
-                    f"{CRI_TIME.format(i)} stderr F {line[half:]}".encode()]
-        elif op == 5:
-            out.append(f"{CRI_TIME.format(i)} stderr F {line}".encode())
-        elif op == 6:
-            out += [line.encode() + b"  ", b"", b"   "]
-        elif op == 7:
-            out.append(json.dumps({"log": line + "\n", "stream": "stderr", "time": CRI_TIME.format(i)}).encode())
-        elif op == 8:
-            out.append(b"I1128 16:00:00.000001   12407 schedule_one.go:1] \"Plugin scored node for pod\" "
-                       b"pod=\"a/b\" plugin=\"X\" node=\"n\" score=1")  # a text record among JSON ones
-        else:
-            out.append(b"goroutine 1 [running]:")
-    return out
+    return fuzzed(text, seed, head=300, keep=0.5, ways=26, own=_own_mangle)
+
+
+def _own_mangle(op: int, line: str, i: int, rng: random.Random, out: list[bytes]) -> None:
+    """The JSON fuzzer's own ways: 6-10 around the record, 11-25 inside it (_edit)."""
+    if op == 6:
+        out.append(f"{CRI_TIME.format(i)} stderr F {line}".encode())
+    elif op == 7:
+        out += [line.encode() + b"  ", b"", b"   "]
+    elif op == 8:
+        out.append(json.dumps({"log": line + "\n", "stream": "stderr", "time": CRI_TIME.format(i)}).encode())
+    elif op == 9:
+        out.append(b"I1128 16:00:00.000001   12407 schedule_one.go:1] \"Plugin scored node for pod\" "
+                   b"pod=\"a/b\" plugin=\"X\" node=\"n\" score=1")  # a text record among JSON ones
+    elif op == 10:
+        out.append(b"goroutine 1 [running]:")
+    else:
+        edited = _edit(line, rng)
+        out += [e.encode() for e in ([edited] if isinstance(edited, str) else edited)]
 
 
 @pytest.mark.parametrize("block_bytes", [None, 4096])
@@ -255,12 +234,18 @@ def test_json_events_are_json_loads_events(json_lines):
 def test_cli_json_is_byte_identical_on_json_logs(tmp_path, command, era):
     path = tmp_path / "x.log"
     path.write_text("\n".join(_generated(era, 20, 30, seed=4)) + "\n", encoding="utf-8")
-    outputs = []
-    for value in ("line", ""):
-        env = dict(os.environ, SCHEDLOG_PARSER=value, PYTHONPATH=str(REPO))
-        run = subprocess.run([sys.executable, "-m", "analyzer", command, str(path), "-o", "json"], env=env,
-                             capture_output=True, cwd=REPO)
-        assert run.returncode in (0, 1), run.stderr
-        outputs.append(run.stdout)
-    assert outputs[0] == outputs[1]
-    assert len(outputs[0]) > 1000
+    assert_cli_json_alike(path, command)
+
+
+def test_json_stamps_are_json_ts():
+    """The bulk "ts" stamps equal _json_ts's on every form (whole ms, fractions, halves of a microsecond, a
+    carry into the next second, floats' own digits) and fall back to it outside years 1000-9999."""
+    rng = random.Random(5)
+    ts = []
+    for _ in range(20000):
+        ms = rng.randrange(10**12, 2 * 10**12)
+        ts += [str(ms), f"{ms}.{rng.randrange(10**6):06d}", f"{ms}.{rng.randrange(1000)}5", f"{ms}.9999995",
+               repr(rng.uniform(0, 4e12)), f"{ms}.{rng.randrange(10)}"]
+    assert columnar.json_stamps(ts) == [_json_ts(t) for t in ts]
+    odd = ["-1.5", "0", "1" + "0" * 18, "253402300799999.9999"]
+    assert columnar.json_stamps(odd) == [_json_ts(t) for t in odd]

@@ -148,6 +148,11 @@ def _extract(column: pa.Array, regex: str) -> tuple[np.ndarray, dict[str, pa.Arr
         return ok, {}
     if len(ok) < len(column):
         column = column.take(_arrow(ok))
+    return ok, _groups(column, regex)
+
+
+def _groups(column: pa.Array, regex: str) -> dict[str, pa.Array]:
+    """Each named group's text on rows that all match ``regex``, a few groups per pass (see _extract)."""
     names = _GROUP.findall(regex)
     found: dict[str, pa.Array] = {}
     for start in range(0, len(names), MAX_ONE_PASS_GROUPS):
@@ -155,7 +160,7 @@ def _extract(column: pa.Array, regex: str) -> tuple[np.ndarray, dict[str, pa.Arr
         part = _GROUP.sub(lambda m, keep=chunk: m.group(0) if m.group(1) in keep else "(?:", regex)
         result = pc.extract_regex(column, part)
         found.update((name, result.field(name)) for name in chunk)
-    return ok, found
+    return found
 
 
 def _arrow(positions: np.ndarray) -> pa.Array:
@@ -271,14 +276,14 @@ def _json_hot_rows(block: LineBlock) -> HotRows:
         return empty
     rows = block.rows if len(index) == len(block) else block.rows.take(_arrow(index))
     picked: list[tuple[np.ndarray, list[Event], list[str], list[str]]] = []  # (rows, events, ts, caller)
-    for shape in json_shapes():
-        where = _nonzero(pc.match_substring(rows, shape.selector))
-        if not len(where):
+    rest = np.arange(len(rows))  # the rows no shape has taken yet (the shapes' rows are disjoint)
+    for shape in json_shapes():  # the most frequent first: each regex runs on what the ones before leave
+        pool = rows if len(rest) == len(rows) else rows.take(_arrow(rest))
+        hit = _nonzero(pc.match_substring_regex(pool, shape.regex))  # anchored: a row fails at its "msg"
+        if not len(hit):
             continue
-        ok, found = _extract(rows.take(_arrow(where)), shape.regex)
-        if not len(ok):
-            continue
-        where = where[ok]
+        where, rest = rest[hit], np.delete(rest, hit)
+        found = _groups(pool.take(_arrow(hit)), shape.regex)
         ts, callers = _strings(found["v0"]), _strings(found[f"v{shape.roles.index(('caller', 'STRING'))}"])
         if shape.message is None:  # printf text: the printf shapes say which rows are hot
             for at, events, _structured in _printf_events(found[f"v{shape.roles.index('msg')}"]):
@@ -292,7 +297,7 @@ def _json_hot_rows(block: LineBlock) -> HotRows:
     events = [e for _, evs, _, _ in picked for e in evs]
     ts = [t for _, _, times, _ in picked for t in times]
     callers = [c for _, _, _, cs in picked for c in cs]
-    stamps = [_json_ts(ts[i]) for i in order]
+    stamps = json_stamps([ts[i] for i in order])
     keep = [k for k, stamp in enumerate(stamps) if stamp is not None]  # a ts datetime cannot hold: per-line
     order = [order[k] for k in keep]
     block_rows = index[where[order]]
@@ -302,6 +307,25 @@ def _json_hot_rows(block: LineBlock) -> HotRows:
     return HotRows(block_rows.tolist(), [events[i] for i in order], [False] * n, texts, [None] * n,
                    [(float(ts[i]),) for i in order], [files(callers[i]) for i in order], [stamps[k] for k in keep],
                    block.lengths()[block_rows].tolist())
+
+
+_YEARS_1000_TO_9999 = (-30610224000, 253402300800)  # epoch seconds: the years isoformat and strftime agree on
+
+
+def json_stamps(ts: list[str]) -> list[str | None]:
+    """``lines._json_ts`` of each JSON "ts" text (epoch ms), in bulk: the seconds and microseconds split and
+    rounded as ``datetime.fromtimestamp`` does (half to even), the date and time by numpy; a ts outside
+    years 1000-9999 (or negative) goes through ``_json_ts`` itself."""
+    seconds = np.array([float(t) for t in ts], dtype=np.float64) / 1000.0
+    whole = np.trunc(seconds)
+    micro = np.rint((seconds - whole) * 1e6)
+    carry = micro >= 1e6
+    whole, micro = whole + carry, micro - carry * 1e6
+    plain = (seconds >= 0) & (whole >= _YEARS_1000_TO_9999[0]) & (whole < _YEARS_1000_TO_9999[1])
+    if not plain.all():
+        return [_json_ts(t) for t in ts]
+    clock = np.datetime_as_string(whole.astype(np.int64).astype("datetime64[s]"), unit="s").tolist()
+    return [f"{c}.{m:06d}Z" for c, m in zip(clock, micro.astype(np.int64).tolist(), strict=True)]
 
 
 def _json_events(shape: JsonShape, found: dict[str, pa.Array]) -> list[Event]:

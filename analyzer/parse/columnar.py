@@ -1,4 +1,4 @@
-"""The columnar parse stage for plain text klog files: the hot lines in bulk, every other line per line.
+"""The columnar parse stage for plain klog files (text or JSON): the hot lines in bulk, every other line per line.
 
 Most lines of a ``--v=10`` log have a few fixed shapes (1.30: "Plugin scored node for pod" 56%, the
 resource lines 28%, "Calculated node's final score for pod" 14%; 1.14: per-priority score lines 87%).
@@ -9,6 +9,11 @@ become the Events the per-line path gives, built by the same code (``structured_
 Transformer's methods); all others go, in order, through the per-line reader, unwrapper and
 ``LineParser.classify``, which stay the exact reference. ``LineParser.take_hot`` keeps the parser's
 state and counters as ``classify`` would for a hot row, and refuses a repeated record.
+
+JSON logs (``--logging-format=json``, 1.21+) go the same way: a row that starts with '{' is matched whole
+by one anchored RE2 regex per hot "msg" (hotshapes.json_shapes: the keys in the order klog writes them),
+and 1.19-1.21 printf text in "msg" by the printf shapes; the Event is ``structured_event`` of the values
+json.loads would give (or the printf one), and ``take_hot`` keeps the counters as ``_json_record`` does.
 
 ``SCHEDLOG_PARSER=line`` (or ``set_enabled(False)``) keeps the per-line fast path without columns;
 ``SCHEDLOG_PARSER=lark`` turns the regex fast paths off altogether, and with them this module.

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from conftest import LAB, PUBLIC, REPO
-from test_columnar import CRI_TIME, _assert_same, assert_cli_json_alike, fuzzed
+from test_columnar import CRI_TIME, _assert_same, assert_cli_json_alike, assert_fuzzed_alike, fuzzed
 
 from analyzer.parse import columnar, hotshapes
 from analyzer.parse.lines import _dup_tolerant, _json_ts
@@ -178,12 +178,8 @@ def _own_mangle(op: int, line: str, i: int, rng: random.Random, out: list[bytes]
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::SyntaxWarning")
 def test_fuzzed_json_log_reads_alike(tmp_path, monkeypatch, block_bytes, seed):
-    path = tmp_path / "fuzzed.log"
-    path.write_bytes(b"\n".join(_fuzzed_json_lines(seed)) + b'\n{"ts":1,"msg":"no line end","v":0}')
-    if block_bytes:
-        monkeypatch.setattr(blocks, "BLOCK_BYTES", block_bytes)
-    assert _assert_same(str(path)) > 1000
-    assert _hot_count(str(path)) > 1000  # the fuzzed log does exercise the columns
+    lines = [*_fuzzed_json_lines(seed), b'{"ts":1,"msg":"no line end","v":0}']
+    assert_fuzzed_alike(tmp_path / "fuzzed.log", lines, monkeypatch, block_bytes, 1000)
 
 
 # -- Python re against RE2, and the values against json.loads ------------------------------------------------

@@ -93,6 +93,30 @@ def test_generated_130_takes_the_columns(synth_dir):
 CRI_TIME = "2026-11-28T16:00:00.{:09d}Z"
 
 
+def mangle(op: int, line: str, i: int, rng: random.Random, out: list[bytes]) -> bool:
+    """Add ``line`` to ``out`` mangled by way ``op`` (0-5: cut, repeated right away or from further back, CR,
+    a bad byte, CRI halves); False, with nothing added, for any other way (the caller's own)."""
+    if op == 0:
+        out.append(line[: rng.randrange(len(line) + 1)].encode())  # cut
+    elif op == 1:
+        out += [line.encode(), line.encode()]  # repeated right away
+    elif op == 2 and len(out) > 50:
+        out += [line.encode(), out[-rng.randrange(2, 50)]]  # a record repeated from further back
+    elif op == 3:
+        out.append(line.encode() + b"\r")
+    elif op == 4:
+        j = rng.randrange(len(line) + 1)
+        out.append(line[:j].encode() + rng.choice([b"\xff", b"\x00", b"\t", "\u00e9".encode(), b"\xc3"])
+                   + line[j:].encode())
+    elif op == 5:
+        half = len(line) // 2
+        out += [f"{CRI_TIME.format(i)} stderr P {line[:half]}".encode(),
+                f"{CRI_TIME.format(i)} stderr F {line[half:]}".encode()]
+    else:
+        return False
+    return True
+
+
 def _fuzzed_lines(seed: int) -> list[bytes]:
     """Generated 1.30, 1.21 and 1.14 lines, then mangled the ways real files are."""
     text = []
@@ -100,56 +124,51 @@ def _fuzzed_lines(seed: int) -> list[bytes]:
         buf = __import__("io").StringIO()
         write_log(buf, era, nodes=5, pods=30, seed=seed)
         text += buf.getvalue().splitlines()
+    return fuzzed(text, seed, head=420, keep=0.55, ways=19, own=_own_mangle)
+
+
+def _own_mangle(op: int, line: str, i: int, rng: random.Random, out: list[bytes]) -> None:
+    """The text fuzzer's own ways (6-18)."""
+    if op == 6:
+        out.append(f"{CRI_TIME.format(i)} stderr P {line}".encode())  # a fragment whose F never comes
+    elif op == 7:
+        out += [b"", b"   "]
+    elif op == 8:
+        out.append(line.encode() + b"  ")
+    elif op == 9 and line[:1] in "IW":
+        out.append(rng.choice("EF").encode() + line[1:].encode())
+    elif op == 10:
+        out.append(line.replace('pod="', 'pod="a\\"', 1).encode())
+    elif op == 11 and KLOG_HEADER.match(line):
+        out.append(line.replace(":", ":0", 1).replace("16:", "15:", 1).encode())  # time going backwards
+    elif op == 12:
+        out.append(re.sub(r"^(\S+ \S+\s+)\d+", r"\g<1>999", line).encode())  # a second process
+    elif op == 13:
+        out += [line.encode() + b' Plugins=<', b"\tScore:", b"\t  Enabled: []", b" >"]
+    elif op == 14:
+        out += [line.encode() + b' Plugins=<', b"\tScore:"]  # never closed
+    elif op == 15:
+        out += [m.encode() for m in _mutations(line, rng, 2)]
+    elif op == 16:
+        out.append(line.replace('node="', 'node="' + "n" * 5000, 1).encode())  # long
+    elif op == 17:
+        out.append(b"goroutine 1 [running]:")  # a headerless continuation
+    else:
+        out.append(f"[pod/kube-scheduler-0/kube-scheduler] {line}".encode())
+
+
+def fuzzed(text: list[str], seed: int, head: int, keep: float, ways: int, own) -> list[bytes]:
+    """``text`` as bytes lines, the first ``head`` clean (no prefix is learned), then each kept with chance
+    ``keep`` or mangled one of ``ways`` ways: mangle's (0-5), else ``own(op, line, i, rng, out)``."""
     rng = random.Random(seed)
-    out: list[bytes] = [line.encode() for line in text[:420]]  # a clean head: no prefix is learned
-    for i, line in enumerate(text[420:]):
-        roll = rng.random()
-        if roll < 0.55:
+    out: list[bytes] = [line.encode() for line in text[:head]]
+    for i, line in enumerate(text[head:]):
+        if rng.random() < keep:
             out.append(line.encode())
             continue
-        op = rng.randrange(19)
-        if op == 0:
-            out.append(line[: rng.randrange(len(line) + 1)].encode())  # cut
-        elif op == 1:
-            out += [line.encode(), line.encode()]  # repeated right away
-        elif op == 2 and len(out) > 50:
-            out += [line.encode(), out[-rng.randrange(2, 50)]]  # a record repeated from further back
-        elif op == 3:
-            out.append(line.encode() + b"\r")
-        elif op == 4:
-            j = rng.randrange(len(line) + 1)
-            out.append(line[:j].encode() + rng.choice([b"\xff", b"\x00", b"\t", "\u00e9".encode(), b"\xc3"])
-                       + line[j:].encode())
-        elif op == 5:
-            half = len(line) // 2
-            out += [f"{CRI_TIME.format(i)} stderr P {line[:half]}".encode(),
-                    f"{CRI_TIME.format(i)} stderr F {line[half:]}".encode()]
-        elif op == 6:
-            out.append(f"{CRI_TIME.format(i)} stderr P {line}".encode())  # a fragment whose F never comes
-        elif op == 7:
-            out += [b"", b"   "]
-        elif op == 8:
-            out.append(line.encode() + b"  ")
-        elif op == 9 and line[:1] in "IW":
-            out.append(rng.choice("EF").encode() + line[1:].encode())
-        elif op == 10:
-            out.append(line.replace('pod="', 'pod="a\\"', 1).encode())
-        elif op == 11 and KLOG_HEADER.match(line):
-            out.append(line.replace(":", ":0", 1).replace("16:", "15:", 1).encode())  # time going backwards
-        elif op == 12:
-            out.append(re.sub(r"^(\S+ \S+\s+)\d+", r"\g<1>999", line).encode())  # a second process
-        elif op == 13:
-            out += [line.encode() + b' Plugins=<', b"\tScore:", b"\t  Enabled: []", b" >"]
-        elif op == 14:
-            out += [line.encode() + b' Plugins=<', b"\tScore:"]  # never closed
-        elif op == 15:
-            out += [m.encode() for m in _mutations(line, rng, 2)]
-        elif op == 16:
-            out.append(line.replace('node="', 'node="' + "n" * 5000, 1).encode())  # long
-        elif op == 17:
-            out.append(b"goroutine 1 [running]:")  # a headerless continuation
-        else:
-            out.append(f"[pod/kube-scheduler-0/kube-scheduler] {line}".encode())
+        op = rng.randrange(ways)
+        if not mangle(op, line, i, rng, out):
+            own(op, line, i, rng, out)
     return out
 
 
@@ -157,13 +176,19 @@ def _fuzzed_lines(seed: int) -> list[bytes]:
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::SyntaxWarning")  # _unquote on junk
 def test_fuzzed_log_reads_alike(tmp_path, monkeypatch, block_bytes, seed):
-    path = tmp_path / "fuzzed.log"
-    path.write_bytes(b"\n".join(_fuzzed_lines(seed)) + b"\nI1128 16:09:00.000001   12407 x.go:1] no line end")
+    lines = [*_fuzzed_lines(seed), b"I1128 16:09:00.000001   12407 x.go:1] no line end"]
+    assert_fuzzed_alike(tmp_path / "fuzzed.log", lines, monkeypatch, block_bytes, 500)
+
+
+def assert_fuzzed_alike(path: Path, lines: list[bytes], monkeypatch, block_bytes: int | None, least: int) -> None:
+    """The fuzzed ``lines`` (the last without LF) read alike, read in blocks of ``block_bytes``; more than
+    ``least`` events, and more than ``least`` hot rows (the log does exercise the columns)."""
+    path.write_bytes(b"\n".join(lines))
     if block_bytes:
         monkeypatch.setattr(blocks, "BLOCK_BYTES", block_bytes)
-    assert _assert_same(str(path)) > 500
+    assert _assert_same(str(path)) > least
     hot = sum(len(columnar.hot_rows(b).rows) for b in blocks.iter_blocks(str(path)))
-    assert hot > 500  # the fuzzed log does exercise the columns
+    assert hot > least
 
 
 def test_prefixed_and_odd_files_read_alike(tmp_path):
@@ -355,6 +380,11 @@ def test_cli_json_is_byte_identical(tmp_path, command, era):
     path = tmp_path / "x.log"
     with open(path, "w", encoding="utf-8") as fh:
         write_log(fh, era, nodes=20, pods=30, seed=4)
+    assert_cli_json_alike(path, command)
+
+
+def assert_cli_json_alike(path: Path, command: str) -> None:
+    """``command -o json`` on ``path`` prints the same bytes per line (SCHEDLOG_PARSER=line) and by columns."""
     outputs = []
     for value in ("line", ""):
         env = dict(os.environ, SCHEDLOG_PARSER=value, PYTHONPATH=str(REPO))

@@ -1,4 +1,4 @@
-"""The columnar parse stage for plain text klog files: the hot lines in bulk, every other line per line.
+"""The columnar parse stage for plain klog files (text or JSON): the hot lines in bulk, every other line per line.
 
 Most lines of a ``--v=10`` log have a few fixed shapes (1.30: "Plugin scored node for pod" 56%, the
 resource lines 28%, "Calculated node's final score for pod" 14%; 1.14: per-priority score lines 87%).
@@ -10,17 +10,24 @@ Transformer's methods); all others go, in order, through the per-line reader, un
 ``LineParser.classify``, which stay the exact reference. ``LineParser.take_hot`` keeps the parser's
 state and counters as ``classify`` would for a hot row, and refuses a repeated record.
 
+JSON logs (``--logging-format=json``, 1.21+) go the same way: a row that starts with '{' is matched whole
+by one anchored RE2 regex per hot "msg" (hotshapes.json_shapes: the keys in the order klog writes them),
+and 1.19-1.21 printf text in "msg" by the printf shapes; the Event is ``structured_event`` of the values
+json.loads would give (or the printf one), and ``take_hot`` keeps the counters as ``_json_record`` does.
+
 ``SCHEDLOG_PARSER=line`` (or ``set_enabled(False)``) keeps the per-line fast path without columns;
 ``SCHEDLOG_PARSER=lark`` turns the regex fast paths off altogether, and with them this module.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -36,12 +43,15 @@ from .hotshapes import (
     HOT_PRINTF_RULES,
     HOT_STRUCTURED,
     STRUCTURED_START,
+    JsonShape,
     dispatched,
     header_re2,
     hot_shapes,
+    json_shapes,
     printf_shapes,
     selector,
 )
+from .lines import _dup_tolerant, _json_ts
 from .structured import _bare, _number, structured_event
 
 _state = {"enabled": os.environ.get(fastpath.ENV_VAR, "").strip().lower() not in ("lark", "line")}
@@ -69,8 +79,9 @@ class HotRows:
     pids: list[str]
     moments: list[tuple[str, str, str]]
     files: list[str]
-    stamps: list[str]
+    stamps: list[str | None]
     chars: list[int]
+    json: list[bool] = field(default_factory=list)  # a JSON record (klog's --logging-format=json), else klog text
 
 
 def _strings(array: pa.Array) -> list:
@@ -143,6 +154,11 @@ def _extract(column: pa.Array, regex: str) -> tuple[np.ndarray, dict[str, pa.Arr
         return ok, {}
     if len(ok) < len(column):
         column = column.take(_arrow(ok))
+    return ok, _groups(column, regex)
+
+
+def _groups(column: pa.Array, regex: str) -> dict[str, pa.Array]:
+    """Each named group's text on rows that all match ``regex``, a few groups per pass (see _extract)."""
     names = _GROUP.findall(regex)
     found: dict[str, pa.Array] = {}
     for start in range(0, len(names), MAX_ONE_PASS_GROUPS):
@@ -150,7 +166,7 @@ def _extract(column: pa.Array, regex: str) -> tuple[np.ndarray, dict[str, pa.Arr
         part = _GROUP.sub(lambda m, keep=chunk: m.group(0) if m.group(1) in keep else "(?:", regex)
         result = pc.extract_regex(column, part)
         found.update((name, result.field(name)) for name in chunk)
-    return ok, found
+    return found
 
 
 def _arrow(positions: np.ndarray) -> pa.Array:
@@ -168,7 +184,27 @@ def _nonzero(mask: pa.Array) -> np.ndarray:
 
 
 def hot_rows(block: LineBlock) -> HotRows:
-    """Find and build the hot rows of one block (clean rows whose header and message match exactly).
+    """Find and build the hot rows of one block: klog text rows, then JSON rows, merged in row order."""
+    text, records = _klog_hot_rows(block), _json_hot_rows(block)
+    if not records.rows:
+        text.json = [False] * len(text.rows)
+        return text
+    if not text.rows:
+        records.json = [True] * len(records.rows)
+        return records
+    order = np.argsort(np.array(text.rows + records.rows), kind="stable").tolist()
+    columns = [getattr(text, name) + getattr(records, name) for name in _HOT_FIELDS]
+    merged = HotRows(*([column[i] for i in order] for column in columns))
+    flags = [False] * len(text.rows) + [True] * len(records.rows)
+    merged.json = [flags[i] for i in order]
+    return merged
+
+
+_HOT_FIELDS = ("rows", "events", "structured", "texts", "pids", "moments", "files", "stamps", "chars")
+
+
+def _klog_hot_rows(block: LineBlock) -> HotRows:
+    """Find and build the hot klog text rows of one block (clean rows whose header and message match exactly).
 
     The header regex only says yes or no (RE2's fast path); a row it accepts has the klog layout, so its
     fields are cut at fixed places and at the first ']' (nothing before the message may hold one).
@@ -228,6 +264,135 @@ def hot_rows(block: LineBlock) -> HotRows:
     return HotRows(block_rows.tolist(), [all_events[i] for i in order], [all_structured[i] for i in order], texts,
                    _strings(pids), list(zip(month, day, time, strict=True)), files, stamps,
                    block.lengths()[block_rows].tolist())
+
+
+def _json_hot_rows(block: LineBlock) -> HotRows:
+    """Find and build the hot JSON rows of one block (hotshapes.json_shapes): the Events and what take_hot
+    needs, as ``LineParser._json_record`` gives them from ``json.loads`` of the row."""
+    empty = HotRows([], [], [], [], [], [], [], [], [])
+    if not len(block):
+        return empty
+    raw = np.frombuffer(block.data, dtype=np.uint8)
+    candidate = (block.clean & (raw[block.starts[:-1]] == ord("{"))
+                 & (raw[np.maximum(block.starts[1:] - 2, 0)] == ord("}")))
+    if not block.ended:
+        candidate[-1] = False
+    index = np.flatnonzero(candidate)
+    if not len(index):
+        return empty
+    rows = block.rows if len(index) == len(block) else block.rows.take(_arrow(index))
+    picked: list[tuple[np.ndarray, list[Event], list[str], list[str]]] = []  # (rows, events, ts, caller)
+    rest = np.arange(len(rows))  # the rows no shape has taken yet (the shapes' rows are disjoint)
+    for shape in json_shapes():  # the most frequent first: each regex runs on what the ones before leave
+        pool = rows if len(rest) == len(rows) else rows.take(_arrow(rest))
+        hit = _nonzero(pc.match_substring_regex(pool, shape.regex))  # anchored: a row fails at its "msg"
+        if not len(hit):
+            continue
+        where, rest = rest[hit], np.delete(rest, hit)
+        found = _groups(pool.take(_arrow(hit)), shape.regex)
+        ts, callers = _strings(found["v0"]), _strings(found[f"v{shape.roles.index(('caller', 'STRING'))}"])
+        if shape.message is None:  # printf text: the printf shapes say which rows are hot
+            for at, events, _structured in _printf_events(found[f"v{shape.roles.index('msg')}"]):
+                picked.append((where[at], events, [ts[i] for i in at], [callers[i] for i in at]))
+            continue
+        picked.append((where, _json_events(shape, found), ts, callers))
+    if not picked:
+        return empty
+    where = np.concatenate([w for w, _, _, _ in picked])
+    order = np.argsort(where, kind="stable").tolist()
+    events = [e for _, evs, _, _ in picked for e in evs]
+    ts = [t for _, _, times, _ in picked for t in times]
+    callers = [c for _, _, _, cs in picked for c in cs]
+    stamps = json_stamps([ts[i] for i in order])
+    keep = [k for k, stamp in enumerate(stamps) if stamp is not None]  # a ts datetime cannot hold: per-line
+    order = [order[k] for k in keep]
+    block_rows = index[where[order]]
+    texts = _strings(pc.utf8_slice_codeunits(block.rows.take(_arrow(block_rows)), 0, -1))
+    files = _caller_files()
+    n = len(order)
+    return HotRows(block_rows.tolist(), [events[i] for i in order], [False] * n, texts, [None] * n,
+                   [(float(ts[i]),) for i in order], [files(callers[i]) for i in order], [stamps[k] for k in keep],
+                   block.lengths()[block_rows].tolist())
+
+
+_YEARS_1000_TO_9999 = (-30610224000, 253402300800)  # epoch seconds: the years isoformat and strftime agree on
+
+
+def json_stamps(ts: list[str]) -> list[str | None]:
+    """``lines._json_ts`` of each JSON "ts" text (epoch ms), in bulk: the seconds and microseconds split and
+    rounded as ``datetime.fromtimestamp`` does (half to even), the date and time by numpy; a ts outside
+    years 1000-9999 (or negative) goes through ``_json_ts`` itself."""
+    seconds = np.array([float(t) for t in ts], dtype=np.float64) / 1000.0
+    whole = np.trunc(seconds)
+    micro = np.rint((seconds - whole) * 1e6)
+    carry = micro >= 1e6
+    whole, micro = whole + carry, micro - carry * 1e6
+    plain = (seconds >= 0) & (whole >= _YEARS_1000_TO_9999[0]) & (whole < _YEARS_1000_TO_9999[1])
+    if not plain.all():
+        return [_json_ts(t) for t in ts]
+    clock = np.datetime_as_string(whole.astype(np.int64).astype("datetime64[s]"), unit="s").tolist()
+    return [f"{c}.{m:06d}Z" for c, m in zip(clock, micro.astype(np.int64).tolist(), strict=True)]
+
+
+def _json_events(shape: JsonShape, found: dict[str, pa.Array]) -> list[Event]:
+    """The Events of the rows one structured JSON shape matched: each row's values as json.loads reads them
+    (a key given twice keeps its first value, as ``lines._dup_tolerant`` does), through ``structured_event``."""
+    columns, keys = [], []
+    objects: dict[str, Any] = {}
+
+    def kobj(text: str) -> Any:
+        value = objects.get(text)
+        if value is None:
+            value = objects[text] = text[1:-1] if text[:1] == '"' else json.loads(text, object_pairs_hook=_dup_tolerant)
+        return value
+
+    by_key: dict[str, list[list]] = {}  # key -> its columns, in row text order
+    for i, role in enumerate(shape.roles):
+        if not isinstance(role, tuple):
+            continue
+        key, form = role
+        texts = found[f"v{i}"]
+        if form in ("INT", "ARRAY"):
+            column = _values(texts, form)
+        elif form == "GOMAP":
+            column = [json.loads(text, object_pairs_hook=_dup_tolerant) for text in _strings(texts)]
+        elif form == "KOBJ":
+            column = [kobj(text) if text else _ABSENT for text in _strings(texts)]
+        else:  # STRING; an optional key that is not there reads as ""
+            column = [text[1:-1] if text else _ABSENT for text in _strings(texts)]
+        by_key.setdefault(key, []).append(column)
+    mixed = False
+    for key, given in by_key.items():
+        first = given[0]
+        for later in given[1:]:
+            first = [value if value is not _ABSENT else other for value, other in zip(first, later, strict=True)]
+        absent = sum(1 for value in first if value is _ABSENT)
+        if absent < len(first):  # a key no row has (1.21: no logger) is left out
+            columns.append(first)
+            keys.append(key)
+            mixed = mixed or absent > 0
+    message = shape.message
+    if mixed:  # an optional key some rows have
+        return [structured_event(message, {k: v for k, v in zip(keys, values, strict=True) if v is not _ABSENT})
+                for values in zip(*columns, strict=True)]
+    return [structured_event(message, dict(zip(keys, values, strict=True))) for values in zip(*columns, strict=True)]
+
+
+_ABSENT = object()
+
+
+def _caller_files():
+    """caller ('pkg/file.go:NN') -> the file name ``_json_record`` counts, or None (no caller), cached."""
+    names: dict[str, str | None] = {}
+
+    def name(caller: str) -> str | None:
+        found = names.get(caller, _ABSENT)
+        if found is _ABSENT:
+            file = caller[1:-1].rsplit(":", 1)[0] if caller else ""
+            found = names[caller] = file.rsplit("/", 1)[-1] if file else None
+        return found
+
+    return name
 
 
 def _halves(column: pa.Array, separator: str) -> tuple[pa.Array, pa.Array]:
@@ -298,16 +463,16 @@ def columnar_events(path: str, index: int, parser, tally, progress=None, part: B
         first, n, row = block.first_number, len(block), 0
         ready = not unwrapper.pending and parser.hot_ready()  # only per-line rows change it
         take = parser.take_hot
-        for hot_row, event, structured, text, pid, moment, file, stamp, chars in zip(
+        for hot_row, event, structured, text, pid, moment, file, stamp, chars, record in zip(
                 hot.rows, hot.events, hot.structured, hot.texts, hot.pids, hot.moments, hot.files, hot.stamps,
-                hot.chars, strict=True):
+                hot.chars, hot.json, strict=True):
             number = first + hot_row
             if row < hot_row:
                 for r in range(row, hot_row):
                     yield from per_line(decode_line(block.raw(r), True, False, index, first + r, repairs))
                 ready = not unwrapper.pending and parser.hot_ready()
             row = hot_row + 1
-            if ready and take(event, structured, text, index, number, pid, moment, file, stamp):
+            if ready and take(event, structured, text, index, number, pid, moment, file, stamp, record):
                 tally.total += 1
                 tally.chars += chars
                 buckets[PARSED] += 1

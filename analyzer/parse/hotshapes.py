@@ -288,3 +288,82 @@ def _route_test(msg: pa.Array, route) -> pa.Array:
         found = pc.ends_with(msg, route.endswith)
         test = found if test is None else pc.and_(test, found)
     return test
+
+
+# -- JSON logging (--logging-format=json, 1.21+) ---------------------------------------------------
+# klog's JSON encoder writes one object per line: "ts", then "logger" and "caller" when set, "msg", the
+# logger's WithValues pairs (1.30: the pod, and for the resource lines the node), "v", then the call's
+# pairs in call order (the keys of HOT_STRUCTURED, whose "logger" JSON puts in front). A hot JSON shape
+# is one anchored RE2 regex over the whole row (LF kept); the groups are named v0, v1, ... (as
+# columnar._extract reads them) and JsonShape.roles says what each one holds. Strings are read without
+# escapes and numbers only in the plain forms json.loads reads as int (or float, for "ts"): any other
+# row (other key order, escapes, extra keys, spaces, non-ASCII) goes per-line.
+JSON_STRING = r'"[^"\\]*"'
+JSON_INT = r"-?(?:0|[1-9][0-9]*)"
+JSON_TS = rf"{JSON_INT}(?:\.[0-9]+)?"
+JSON_KOBJ = rf'(?:{JSON_STRING}|\{{"name":{JSON_STRING}(?:,"namespace":{JSON_STRING})?\}})'  # klog.KObj
+JSON_FORMS = {"STRING": JSON_STRING, "INT": JSON_INT, "ARRAY": rf"\[(?:{JSON_INT}(?:,{JSON_INT})*)?\]",
+              "GOMAP": rf"\{{(?:{JSON_STRING}:{JSON_INT}(?:,{JSON_STRING}:{JSON_INT})*)?\}}", "KOBJ": JSON_KOBJ}
+JSON_HEADER_KEYS = ("logger", "caller")  # optional, before "msg"
+JSON_CONTEXT_KEYS = ("pod", "node")  # optional WithValues pairs, between "msg" and "v"
+JSON_OBJECT_KEYS = frozenset({"pod", "node"})  # keys whose value is a klog.KObj: a string or an object
+
+
+@dataclass(frozen=True)
+class JsonShape:
+    """One hot JSON shape: the row text that selects candidates, the RE2 regex and each group's role.
+
+    A role is "ts", "msg" (the printf text), or (key, form) for a value that goes into the record."""
+
+    message: str | None  # the structured message, None for the printf shape
+    selector: str
+    regex: str
+    roles: tuple[Any, ...]
+    source: str  # the regex in Python syntax, before the RE2 translation (tests compare the two)
+
+
+def _json_head(roles: list[Any], wanted: frozenset[str]) -> str:
+    """'{"ts":..,["logger":..,]["caller":..,]"msg":' with groups for the ts, the caller and the wanted keys.
+
+    Each optional pair is written after the '"' that every next key starts with, so the next byte picks the
+    way (RE2 reads such a regex in one pass)."""
+    roles.append("ts")
+    parts = [rf'^\{{"ts":(?P<v0>{JSON_TS}),"']
+    parts += [_json_pair(key, "STRING", roles, wanted | {"caller"}, optional=True) for key in JSON_HEADER_KEYS]
+    return "".join(parts) + 'msg":'
+
+
+def _json_pair(key: str, form: str, roles: list[Any], wanted: frozenset[str], optional: bool = False) -> str:
+    """One '"key":value' pair, a group when the key is wanted (the '"' of an optional pair's key stays before
+    it, as in _json_head)."""
+    form = "KOBJ" if key in JSON_OBJECT_KEYS else form
+    value = JSON_FORMS[form]
+    if key in wanted:  # RE2 reads groups in one pass only a few at a time: only the values the Event reads
+        roles.append((key, form))
+        value = f"(?P<v{len(roles) - 1}>{value})"
+    return f'(?:{key}":{value},")?' if optional else f',"{key}":{value}'
+
+
+@cache
+def json_shapes() -> tuple[JsonShape, ...]:
+    """The hot structured shapes as JSON rows (HOT_STRUCTURED's keys and order), then the printf shape."""
+    hot_shapes()  # the same checks of the messages against the grammar
+    out = []
+    for message, keys in HOT_STRUCTURED:
+        statement = STATEMENTS[message]
+        wanted = frozenset({statement.pod, statement.node, statement.name, statement.value, *statement.extra})
+        roles: list[Any] = []
+        quoted = f'"{message}"'
+        regex = _json_head(roles, wanted) + re.escape(quoted) + ',"'
+        regex += "".join(_json_pair(key, "KOBJ", roles, wanted, optional=True) for key in JSON_CONTEXT_KEYS)
+        regex += f'v":{JSON_INT}'
+        regex += "".join(_json_pair(key, form, roles, wanted) for key, form in keys if key not in JSON_HEADER_KEYS)
+        regex += r"\}\n\Z"
+        out.append(JsonShape(message, f'"msg":{quoted},', to_re2(regex), tuple(roles), regex))
+    # 1.19-1.21 printf lines through JSON: klog.Infof's text with its newline, then "v"; the message text
+    # is then matched by the printf shapes (columnar._printf_events), as parse_printf would read it
+    roles = []
+    regex = _json_head(roles, frozenset()) + rf'"(?P<v{len(roles)}>[^"\\]*)\\n",' + f'"v":{JSON_INT}' + r"\}\n\Z"
+    roles.append("msg")
+    out.append(JsonShape(None, '\\n","v":', to_re2(regex), tuple(roles), regex))
+    return tuple(out)

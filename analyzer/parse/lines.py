@@ -139,6 +139,8 @@ def _json_ts(value: Any) -> str | None:
         moment = datetime.fromtimestamp(float(value) / 1000.0, tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
+    if moment.year >= 1000:  # isoformat is 3x faster than strftime; strftime's %Y does not pad years < 1000
+        return moment.isoformat(timespec="microseconds")[:-len("+00:00")] + "Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
 
 
@@ -272,13 +274,15 @@ class LineParser:
         multi-line value is open and no component-config record is collecting lines."""
         return not self._in_block and self._config is None
 
-    def take_hot(self, event: Event, structured: bool, text: str, input_index: int, number: int, pid: str,
-                 moment: tuple[str, str, str], file: str, ts: str) -> bool:
+    def take_hot(self, event: Event, structured: bool, text: str, input_index: int, number: int, pid: str | None,
+                 moment: tuple, file: str | None, ts: str, json_record: bool = False) -> bool:
         """Account one unwrapped, unprefixed klog line whose message (structured, or printf) became ``event``
         (the one ``_message`` builds) exactly as ``classify`` would, and stamp the event; False, with
         nothing changed, when the line repeats a recent record (``classify`` must then take it).
 
         ``text`` is the whole line (clean ASCII, nothing to strip), ``moment`` its (month, day, time).
+        ``json_record``: the line is a JSON record (``_json_record``'s way): ``moment`` is (epoch ms,), ``pid``
+        None, ``file`` the caller's file name or None, and ``structured`` is not used.
         Only kinds without extra handling in ``_stamp`` come here (columnar._NOT_HOT_KINDS)."""
         key = (None, None, text)
         recent = self._recent
@@ -289,13 +293,14 @@ class LineParser:
             recent.popitem(last=False)
         f = self.features
         f.wrappers["none"] += 1
-        f.encodings["text"] += 1
+        f.encodings["json" if json_record else "text"] += 1
         self._input = input_index
-        self._clock.see(pid, moment, number)
-        f.files[file] += 1
-        if structured:
+        self._clock.see("json" if json_record else pid, moment, number)
+        if file is not None:
+            f.files[file] += 1
+        if structured and not json_record:
             f.styles["structured"] += 1
-        self._printf_open = not structured
+        self._printf_open = not (structured or json_record)
         self._crashing = self._duplicate = False
         self._fit_error = self._record_component = None
         stream = self._stream_names.get((input_index, None, pid))

@@ -16,6 +16,7 @@ from conftest import LAB, PUBLIC, legacy_log, needs_shared
 from typer.testing import CliRunner
 
 from analyzer.cli import app
+from analyzer.read import blocks
 from analyzer.reconcile import memo
 from analyzer.reconcile.findings import CheckFindings
 from analyzer.reconcile.grouping import group_findings
@@ -124,9 +125,11 @@ def test_check_memory_does_not_grow_with_the_log(tmp_path: Path, monkeypatch):
     """A generated 50-node v1.30 log of 1.5 MB and one of 6 MB (80 attempts, a finding on none): the peak
     may not grow with the attempts (it did while the assembler kept every handed-on attempt's nodes).
     The score memo and the shared inputs are bounded tables that fill as distinct scores come; here they
-    are bounded low, so both logs fill them and what is left to compare is what grows without bound."""
+    are bounded low, so both logs fill them and what is left to compare is what grows without bound; and the
+    columnar reader's blocks are made small, so both logs hold a whole block's hot rows at some point."""
     monkeypatch.setattr(memo, "_LIMIT", 256)
     monkeypatch.setattr(shared, "_LIMIT", 256)
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 256 * 1024)
     sizes = {}
     for mb in (1.5, 6):
         path = tmp_path / f"{mb}.log"

@@ -26,6 +26,11 @@ import sys
 import time
 from pathlib import Path
 
+# Measure this checkout's analyzer, not a copy installed in site-packages (the children run this file, so
+# their sys.path starts at benchmarks/); PYTHONPATH, when set, picks the checkout to measure instead.
+if not os.environ.get("PYTHONPATH"):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 MB = 1_000_000
 ERAS = ("1.14", "1.19", "1.21", "1.30")
 

@@ -6,30 +6,10 @@ line by line: the reference the tests compare the memos with (``tests/test_memo.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from .switch import Switch
 
 ENV_VAR = "SCHEDLOG_MEMO"
-_state = {"enabled": os.environ.get(ENV_VAR, "").strip().lower() != "off"}
-
-
-def enabled() -> bool:
-    """Whether equal scores are shared and completed once."""
-    return _state["enabled"]
-
-
-def set_enabled(flag: bool) -> None:
-    """Turn the memos on or off for this process (objects made before keep their setting)."""
-    _state["enabled"] = flag
-
-
-@contextmanager
-def memo_off() -> Iterator[None]:
-    """Every score built and completed afresh inside the block; the previous setting after it."""
-    before = enabled()
-    set_enabled(False)
-    try:
-        yield
-    finally:
-        set_enabled(before)
+_switch = Switch(ENV_VAR, ("off",))
+enabled = _switch.enabled  # whether equal scores are shared and completed once
+set_enabled = _switch.set_enabled  # objects made before keep their setting
+memo_off = _switch.off  # every score built and completed afresh inside the block

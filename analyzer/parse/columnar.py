@@ -37,6 +37,7 @@ from ..read.blocks import LineBlock, RestPerLine, block_readable, iter_blocks
 from ..read.prefixes import SAMPLE_LINES, passes_through
 from ..read.sources import Repairs, decode_line, iter_lines_from
 from ..read.wrappers import Unwrapper
+from ..switch import Switch
 from . import fastpath
 from .events import Event
 from .hotshapes import (
@@ -54,17 +55,13 @@ from .hotshapes import (
 from .lines import _dup_tolerant, _json_ts
 from .structured import _bare, _number, structured_event
 
-_state = {"enabled": os.environ.get(fastpath.ENV_VAR, "").strip().lower() not in ("lark", "line")}
+_switch = Switch(fastpath.ENV_VAR, ("lark", "line"))
+set_enabled = _switch.set_enabled  # tests and benchmarks compare the columnar and the per-line parser
 
 
 def enabled() -> bool:
     """Whether whole plain inputs are read by the columnar parser (it also needs the regex fast path)."""
-    return _state["enabled"] and fastpath.enabled()
-
-
-def set_enabled(flag: bool) -> None:
-    """Turn the columnar parser on or off for this process (tests and benchmarks compare both)."""
-    _state["enabled"] = flag
+    return _switch.on and fastpath.enabled()
 
 
 # -- one block -------------------------------------------------------------------------------------

@@ -10,41 +10,22 @@ never different. ``SCHEDLOG_PARSER=lark`` (or ``set_enabled(False)``) forces the
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from types import MethodType, SimpleNamespace
 from typing import Any
 
+from ..switch import Switch
 from .events import Event
 from .regular import FlatRule, first_terminals, flat_rule
 
 ENV_VAR = "SCHEDLOG_PARSER"
-_state = {"enabled": os.environ.get(ENV_VAR, "").strip().lower() != "lark"}
-
-
-def enabled() -> bool:
-    """Whether the parsers try the fast path before lark."""
-    return _state["enabled"]
-
-
-def set_enabled(flag: bool) -> None:
-    """Turn the fast path on or off for this process (tests and benchmarks compare both)."""
-    _state["enabled"] = flag
-
-
-@contextmanager
-def lark_only() -> Iterator[None]:
-    """Within the block every line goes through lark."""
-    before = _state["enabled"]
-    _state["enabled"] = False
-    try:
-        yield
-    finally:
-        _state["enabled"] = before
+_switch = Switch(ENV_VAR, ("lark",))
+enabled = _switch.enabled  # whether the parsers try the fast path before lark
+set_enabled = _switch.set_enabled  # tests and benchmarks compare both paths
+lark_only = _switch.off  # within the block every line goes through lark
 
 
 # -- printf shapes -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ nothing explains, and the evidence for inferring the weights; never the attempts
 
 from __future__ import annotations
 
-from ..model import AnalysisResult, Attempt
+from ..model import Attempt
 from .discrepancy import Discrepancy
 from .grouping import AttemptRef, FindingGroup, FindingGrouper
 from .infer import Inference, WeightEvidence
@@ -17,14 +17,6 @@ class CheckFindings:
         self.evidence = WeightEvidence(version)
         self.records: list[tuple[AttemptRef, Discrepancy]] = []  # every finding, in log order
         self.unexplained = 0
-
-    @classmethod
-    def of(cls, result: AnalysisResult) -> CheckFindings:
-        """The findings of a collected, reconciled result."""
-        findings = cls(result.format.k8s_version)
-        for attempt in result.attempts:
-            findings.add(attempt)
-        return findings
 
     def add(self, attempt: Attempt) -> None:
         self.evidence.add(attempt)

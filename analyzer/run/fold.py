@@ -72,9 +72,10 @@ def fold_reconciled(paths: Sequence[str], make: Callable[[str | None], C], jobs:
     consumer, count, times = _feed(stream, make, lambda: _version(stream.context))
     ahead = stream.context
     stream.reconcile = False  # the header as read, for the whole log's plan
-    final = plan(stream.header(), k8s_version, config)
-    if ahead is None and final.context is None or ahead is not None and final.context == ahead:
-        return Folded(apply_plan(stream.header(), final), final.weights, consumer, count, times)
+    head = stream.header()
+    final = plan(head, k8s_version, config)
+    if final.context == ahead:  # the same plan, or no version either way
+        return Folded(apply_plan(head, final), final.weights, consumer, count, times)
     log.info("reconciled again: the whole log states another version or weights than its start")
     again = AttemptStream(paths, False, progress=progress, jobs=jobs, engine=engine, scheduler=scheduler)
     context = final.context

@@ -204,21 +204,25 @@ def with_pod_requests(result: AnalysisResult) -> AnalysisResult:
 def load_with_weights(paths: list[str], quiet: bool, k8s_version: str | None, config: str | None
                       ) -> tuple[AnalysisResult, WeightSource]:
     """Analyze and reconcile (the workers reconcile too), with the weights applied; or exit 2."""
+    require_config(config)
+    result, weights = _run(paths, quiet, _reconciling(lambda progress: analyze_reconciled(
+        paths, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler, progress=progress,
+        k8s_version=k8s_version, config=config)))
+    require_log_lines(result, paths)
+    return with_pod_requests(with_year(result)), weights
+
+
+def _reconciling(work):
+    """``work(progress)`` with a --k8s-version or --config that cannot be used made a one-line exit 2."""
     from ..reconcile.version import VersionError
     from ..scoring.config import ConfigError
 
-    require_config(config)
-
     def run(progress):
         try:
-            return analyze_reconciled(paths, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler,
-                                      progress=progress, k8s_version=k8s_version, config=config)
+            return work(progress)
         except (VersionError, ConfigError) as exc:
             fail(str(exc))
-
-    result, weights = _run(paths, quiet, run)
-    require_log_lines(result, paths)
-    return with_pod_requests(with_year(result)), weights
+    return run
 
 
 def fold_with_weights(paths: list[str], quiet: bool, k8s_version: str | None, config: str | None,
@@ -227,29 +231,22 @@ def fold_with_weights(paths: list[str], quiet: bool, k8s_version: str | None, co
 
     A log with cache dumps is collected (their replays need every attempt after a dump), as is stdin.
     """
-    from ..reconcile.version import VersionError
     from ..run.fold import collected_fold, fold_reconciled
-    from ..scoring.config import ConfigError
 
     require_config(config)
-
-    def run(progress):
-        try:
-            return fold_reconciled(paths, make, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler,
-                                   progress=progress, k8s_version=k8s_version, config=config)
-        except (VersionError, ConfigError) as exc:
-            fail(str(exc))
-
-    folded = _run(paths, quiet, run)
+    folded = _run(paths, quiet, _reconciling(lambda progress: fold_reconciled(
+        paths, make, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler, progress=progress,
+        k8s_version=k8s_version, config=config)))
     cache = folded.header.cache
     if folded.collected is None and cache is not None and cache.dumps:
         folded = collected_fold(*load_with_weights(paths, quiet, k8s_version, config), make)
-        folded.times.year = folded.header.year
-        return folded
-    require_log_lines(folded.header, paths)
-    folded.header = with_pod_requests(with_year(folded.header))
-    if folded.collected is not None:
-        folded.collected = with_pod_requests(with_year(folded.collected))
+    else:
+        require_log_lines(folded.header, paths)
+        if folded.collected is None:
+            folded.header = with_pod_requests(with_year(folded.header))
+        else:  # --pods read once: the header is the collected result without its attempts
+            folded.collected = with_pod_requests(with_year(folded.collected))
+            folded.header = evolve(folded.collected, attempts=())
     folded.times.year = folded.header.year
     return folded
 

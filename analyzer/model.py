@@ -73,6 +73,11 @@ def frozen_map(data: Mapping | None = None) -> Mapping:
     return shared
 
 
+def names_pod(name: str, asked: str) -> bool:
+    """Whether a logged pod name (usually 'ns/name') is the pod a user asked for ('ns/name' or a bare name)."""
+    return name == asked or name.rsplit("/", 1)[-1] == asked
+
+
 def evolve(obj, **changes):
     """``dataclasses.replace`` for this module's frozen dataclasses, without its per-call introspection.
 

@@ -286,6 +286,15 @@ def scheduler_line_count(result: AnalysisResult) -> int:
     return lines.parsed + sum(n for reason, n in lines.ignored_by_reason.items() if shows_a_scheduler(reason))
 
 
+def pods_hint(known: list[str]) -> str:
+    """' (pods in the log: a, b, ...)' for a 'no such pod' error: the first HINT_NAMES of the sorted names."""
+    from ..run.picks import HINT_NAMES
+
+    if not known:
+        return ""
+    return f" (pods in the log: {', '.join(known[:HINT_NAMES])}{'...' if len(known) > HINT_NAMES else ''})"
+
+
 def require_log_lines(result: AnalysisResult, paths: list[str]) -> None:
     """Exit 2 when the inputs held no line, or are not a scheduler log: no line a kube-scheduler
     writes and no scheduling cycle (a log of startup lines only is still a scheduler log)."""

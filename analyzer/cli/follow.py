@@ -14,6 +14,7 @@ from ..follow import Final, Follower, LiveLines, Pending
 from ..follow.metrics import FollowMetrics
 from ..follow.render import json_line, summary, text_line
 from ..follow.watch import WatchState, watch_view
+from ..model import names_pod
 from ..read.sources import InputError
 from ..reconcile.version import VersionError
 from ..scoring.config import ConfigError
@@ -53,7 +54,7 @@ def follow(
 
     def wanted(name: str) -> bool:
         ns = name.split("/", 1)[0] if "/" in name else None
-        return (pod is None or name == pod or name.rsplit("/", 1)[-1] == pod) and (namespace is None or ns == namespace)
+        return (pod is None or names_pod(name, pod)) and (namespace is None or ns == namespace)
 
     def sink(item) -> None:
         if metrics is not None:

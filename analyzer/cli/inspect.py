@@ -12,7 +12,7 @@ from ..report.explain_text import ExplainView, render_explain
 from ..report.jsonout import attempt_to_dict, result_to_dict
 from ..report.text import render_attempts, render_summary, render_unrecognized
 from ..report.timeline import longest_pending_data
-from ..run.picks import HINT_NAMES, PodAttempts
+from ..run.picks import PodAttempts
 from ..times import FullTimes
 from .common import (
     ConfigOpt,
@@ -25,6 +25,7 @@ from .common import (
     fail,
     fold_with_weights,
     load,
+    pods_hint,
     print_data,
     stdout,
     write,
@@ -80,9 +81,7 @@ def explain(logs: LogsArg,
     folded = fold_with_weights(logs, quiet, k8s_version, config, lambda _version: PodAttempts(pod, attempt))
     chosen = folded.consumer.chosen
     if not chosen:
-        known = folded.consumer.first_names()
-        shown = ", ".join(known[:HINT_NAMES]) + ("..." if len(known) > HINT_NAMES else "")
-        hint = f" (pods in the log: {shown})" if known else ""
+        hint = pods_hint(folded.consumer.first_names())
         fail(f"no attempt for pod {pod}" + (f" number {attempt}" if attempt else "") + hint)
     replays = replays_by_attempt(folded.result)  # attempts after a SIGUSR2 cache dump (issue 14)
     if output.is_data:

@@ -6,11 +6,24 @@ from typing import Annotated
 
 import typer
 
+from ..model import names_pod
 from ..report.tables import render_table
 from ..report.timeline import DEFAULT_TOP, pods_table, stories_to_dict, story_table
 from ..timeline import build_stories
 from ..times import FullTimes
-from .common import LogsArg, NoHeadersOpt, OutputFormat, OutputOpt, QuietOpt, fail, load, print_data, stdout, write
+from .common import (
+    LogsArg,
+    NoHeadersOpt,
+    OutputFormat,
+    OutputOpt,
+    QuietOpt,
+    fail,
+    load,
+    pods_hint,
+    print_data,
+    stdout,
+    write,
+)
 
 
 def timeline(logs: LogsArg,
@@ -26,11 +39,10 @@ def timeline(logs: LogsArg,
     stories = build_stories(result)
     times = FullTimes.for_result(result)
     if pod is not None:
-        stories = [s for s in stories if s.pod == pod or s.pod.rsplit("/", 1)[-1] == pod]
+        every = stories
+        stories = [s for s in every if names_pod(s.pod, pod)]
         if not stories:
-            known = sorted(s.pod for s in build_stories(result))
-            hint = f" (pods in the log: {', '.join(known[:8])}{'...' if len(known) > 8 else ''})" if known else ""
-            fail(f"no line about pod {pod}{hint}")
+            fail(f"no line about pod {pod}{pods_hint(sorted(s.pod for s in every))}")
     if output.is_data:
         print_data(stories_to_dict(stories, times, result.inputs), output)
         return

@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from ..model import AnalysisResult
+from ..model import AnalysisResult, names_pod
 from ..timeline import PodStory, build_stories
 from ..timeline.build import parse_time
 from ..times import FullTimes
@@ -77,7 +77,7 @@ def timeline_view(result: AnalysisResult, pod: str | None, times: FullTimes, lim
     """What the template's timeline part needs (None when the log names no pod)."""
     stories = build_stories(result)
     if pod is not None:
-        stories = [s for s in stories if s.pod == pod or s.pod.rsplit("/", 1)[-1] == pod]
+        stories = [s for s in stories if names_pod(s.pod, pod)]
     if not stories:
         return None
     shown = ranked(stories)[:limit]

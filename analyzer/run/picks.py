@@ -3,14 +3,14 @@ in sorted order (for a hint when the pod asked for is not in the log)."""
 
 from __future__ import annotations
 
-from ..model import Attempt
+from ..model import Attempt, names_pod
 
 HINT_NAMES = 8  # pod names a "no attempt for pod" hint lists
 
 
 def is_pod(attempt: Attempt, pod: str) -> bool:
     """Whether the attempt is of ``pod`` ('ns/name' or a bare name)."""
-    return attempt.pod == pod or attempt.pod.rsplit("/", 1)[-1] == pod
+    return names_pod(attempt.pod, pod)
 
 
 class PodAttempts:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, fields, replace
 
 from .gctuning import fewer_collections
 from .model import AnalysisResult, Attempt, FormatInfo, LineCounts, frozen_map
-from .parse import columnar
 from .parse.eras import detect_encoding, detect_era, detect_wrapper
 from .parse.events import Event
 from .parse.lines import IGNORED, PARSED, UNRECOGNIZED, FormatFeatures, LineParser
@@ -80,6 +79,8 @@ ProgressFn = Callable[[Progress], None]
 def iter_events(paths: Sequence[str], tally: LineTally, features: FormatFeatures,
                 progress: ProgressFn | None = None, first_index: int = 0) -> Iterator[Event]:
     """Every scheduler event of every input, in input order, while keeping the line accounting."""
+    from .parse import columnar  # numpy and pyarrow: imported when logs are read, not when the CLI starts
+
     for index, path in enumerate(paths, start=first_index):
         parser = LineParser(features)
         if columnar.usable(path):  # a plain file: its hot lines in bulk, the same events and accounting

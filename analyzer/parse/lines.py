@@ -283,7 +283,7 @@ class LineParser:
         ``text`` is the whole line (clean ASCII, nothing to strip), ``moment`` its (month, day, time).
         ``json_record``: the line is a JSON record (``_json_record``'s way): ``moment`` is (epoch ms,), ``pid``
         None, ``file`` the caller's file name or None, and ``structured`` is not used.
-        Only kinds without extra handling in ``_stamp`` come here (columnar._NOT_HOT_KINDS)."""
+        Only kinds without extra handling in ``_stamp`` come here (hotshapes._NOT_HOT_KINDS)."""
         key = (None, None, text)
         recent = self._recent
         if key in recent:

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import chain
+from typing import TYPE_CHECKING
 
-from ..parse import columnar
 from ..parse.events import Event
 from ..parse.lines import LineParser
 from ..pipeline import LineTally, classified_events
 from ..read.sources import Repairs, iter_lines_from
 from ..read.wrappers import LogicalLine, Unwrapper, unwrap_lines
+
+if TYPE_CHECKING:
+    from ..parse.columnar import ByteRange
 
 
 def part_events(path: str, index: int, parser: LineParser, tally: LineTally, repairs: Repairs, offset: int,
@@ -25,6 +28,8 @@ def part_events(path: str, index: int, parser: LineParser, tally: LineTally, rep
                 ) -> tuple[Iterator[Event], Iterator[LogicalLine]]:
     """(the events of lines ``first_line`` up to ``end_line`` (None: the file's end), counted in ``tally``
     and ``repairs``; the logical lines after them, the first of which goes to ``past_end``)."""
+    from ..parse import columnar  # numpy and pyarrow: imported when logs are read, not when the CLI starts
+
     by_blocks = (columnar.usable(path) and (end_line is None or end_offset is not None)
                  and columnar.head_passes_through(path, index, offset, first_line))
     if not by_blocks:
@@ -36,7 +41,7 @@ def part_events(path: str, index: int, parser: LineParser, tally: LineTally, rep
     return chain(hot, classified_events(lines, parser, tally, end_line=end_line, past_end=past_end)), lines
 
 
-def _lines_after(path: str, index: int, part: columnar.ByteRange, end_line: int | None) -> Iterator[LogicalLine]:
+def _lines_after(path: str, index: int, part: ByteRange, end_line: int | None) -> Iterator[LogicalLine]:
     """The logical lines from where the columnar read of ``part`` stopped (asked for only after it did)."""
     if part.resume is not None:
         offset, number = part.resume

@@ -77,8 +77,11 @@ def test_check_findings_streamed_equal_the_collected_ones(paths: list[Path]):
     found = fold_reconciled(logs, CheckFindings).consumer
     assert [g.to_dict() for g in found.groups()] == [g.to_dict() for g in group_findings(collected)]
     assert found.inference() == infer_weights(collected)
-    records = [(a.pod, a.attempt, d.to_dict()) for a in collected.attempts for d in a.discrepancies]
-    assert [(ref.pod, ref.attempt, d.to_dict()) for ref, d in found.records] == records
+    records: dict[str, list] = {}
+    for a in collected.attempts:
+        for d in a.discrepancies:
+            records.setdefault(d.kind, []).append((a.pod, a.attempt, d.to_dict()))
+    assert {k: [(ref.pod, ref.attempt, d.to_dict()) for ref, d in v] for k, v in found.records().items()} == records
     assert found.unexplained == sum(not d.explained for a in collected.attempts for d in a.discrepancies)
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Annotated, Any
 
 import typer
 
 from ..model import AnalysisResult
-from ..reconcile import KINDS, Discrepancy, WeightSource
+from ..reconcile import Discrepancy, WeightSource
 from ..reconcile.findings import CheckFindings
 from ..reconcile.grouping import AttemptRef
 from ..reconcile.infer import Inference
@@ -60,24 +59,16 @@ def _header(result: AnalysisResult, weights: WeightSource) -> str:
             f"{'; ' + newer if newer else ''}); weights from {weights.origin} ({weights.provenance.value})")
 
 
-def _grouped(records: list[tuple[AttemptRef, Discrepancy]]) -> dict[str, list[tuple[AttemptRef, Discrepancy]]]:
-    """The findings by kind (in KINDS order), each kind's in log order."""
-    groups: dict[str, list] = {k: [] for k in KINDS}
-    for a, d in records:
-        groups.setdefault(d.kind, []).append((a, d))
-    return {k: v for k, v in groups.items() if v}
-
-
 def _record(a: AttemptRef, d: Discrepancy) -> dict[str, Any]:
     """One record of check -o json's "discrepancies" (built only when it is written)."""
     return {"pod": a.pod, "attempt": a.attempt, **d.to_dict()}
 
 
-def _record_lines(groups: dict[str, list[tuple[Any, Any]]]) -> list[str]:
+def _record_lines(found: CheckFindings) -> list[str]:
     """Every record on a line of its own, kind by kind (check -v)."""
     lines: list[str] = []
-    for kind, items in groups.items():
-        n_open = sum(not d.explained for _, d in items)
+    for kind, items in found.records().items():
+        n_open = found.unexplained_of[kind]
         lines += ["", f"{kind}: {len(items)} ({len(items) - n_open} explained, {n_open} unexplained)"]
         for a, d in items:
             mark = "explained" if d.explained else "UNEXPLAINED"
@@ -115,7 +106,7 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
     """
     folded = fold_with_weights(logs, quiet, k8s_version, config, CheckFindings)
     result, weights, found = folded.header, folded.weights, folded.consumer
-    groups = _grouped(found.records)
+    groups = found.records()
     open_items = found.unexplained
     inference = found.inference()
     findings = found.groups()
@@ -126,9 +117,9 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
             "k8s_version": result.format.k8s_version, "version_source": result.format.version_source,
             "weights": {"origin": weights.origin, "provenance": weights.provenance.value,
                         "by_profile": {p: dict(w) for p, w in weights.by_profile.items()}},
-            "summary": {k: {"total": len(v), "explained": sum(d.explained for _, d in v),
-                            "unexplained": sum(not d.explained for _, d in v)} for k, v in groups.items()},
-            "discrepancies": {k: [partial(_record, a, d) for a, d in v] for k, v in groups.items()},
+            "summary": {k: {"total": len(v), "explained": len(v) - found.unexplained_of[k],
+                            "unexplained": found.unexplained_of[k]} for k, v in groups.items()},
+            "discrepancies": groups,
             "inferred_config": inference.to_dict(),
             "unexplained": open_items, "exit_code": code,
             "groups": [g.to_dict() for g in findings],
@@ -136,7 +127,7 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
         }, output)
         raise typer.Exit(code)
     lines = [_header(result, weights)] + ([] if groups else ["", "no discrepancies"])
-    lines += _record_lines(groups) if verbose else finding_lines(findings)
+    lines += _record_lines(found) if verbose else finding_lines(findings)
     lines += cache_finding_lines(folded.result)
     lines += ["", *_inference_lines(inference), ""]
     if open_items:
@@ -185,12 +176,13 @@ RECORDS_PER_WRITE = 1000
 
 def _print_json_streamed(data: dict[str, Any], output: OutputFormat) -> None:
     """check -o json as ``print_json`` writes it, with the records under "discrepancies" (one per node of
-    every attempt on a legacy log) dumped one at a time instead of as one document in memory."""
+    every attempt on a legacy log; by kind, each kind's (attempt, record) pairs in log order) dumped a few at
+    a time instead of as one document in memory."""
     from ..report.jsonout import dumps
 
     groups = data["discrepancies"]
     if output is OutputFormat.yaml:
-        print_data({**data, "discrepancies": {k: [record() for record in v] for k, v in groups.items()}}, output)
+        print_data({**data, "discrepancies": {k: [_record(a, d) for a, d in v] for k, v in groups.items()}}, output)
         return
     head, tail = dumps({**data, "discrepancies": RECORDS_PLACEHOLDER}).split(json.dumps(RECORDS_PLACEHOLDER), 1)
     write(head)
@@ -198,9 +190,8 @@ def _print_json_streamed(data: dict[str, Any], output: OutputFormat) -> None:
         write("{}")
     for i, (kind, records) in enumerate(groups.items()):
         write(("{\n" if i == 0 else ",\n") + f"    {json.dumps(kind, ensure_ascii=False)}: [\n")
-        for start in range(0, len(records), RECORDS_PER_WRITE):
-            pieces = [_indented(json.dumps(record(), indent=2, ensure_ascii=False), "      ")
-                      for record in records[start:start + RECORDS_PER_WRITE]]
+        for start, chunk in enumerate(records.batches(RECORDS_PER_WRITE)):
+            pieces = [_indented(json.dumps(_record(a, d), indent=2, ensure_ascii=False), "      ") for a, d in chunk]
             write((",\n" if start else "") + ",\n".join(pieces))
         write("\n    ]")
     write(("\n  }" if groups else "") + tail)

@@ -49,31 +49,83 @@ class Outlier:
         return {"node": self.node, "attempts": self.attempts, "reason": self.reason}
 
 
+class Range:
+    """The lowest and highest of the values seen so far (what ``brief.span`` shows), none kept."""
+
+    __slots__ = ("low", "high")
+
+    def __init__(self) -> None:
+        self.low: int | None = None
+        self.high: int | None = None
+
+    def see(self, value: int) -> None:
+        if self.low is None or value < self.low:
+            self.low = value
+        if self.high is None or value > self.high:
+            self.high = value
+
+    def values(self) -> list[int]:
+        """The range as values ``min``/``max``/``span`` read: [], [v] or [low, high]."""
+        if self.low is None:
+            return []
+        return [self.low] if self.low == self.high else [self.low, self.high]
+
+    def to_dict(self) -> dict | None:
+        return None if self.low is None else {"min": self.low, "max": self.high}
+
+
 @dataclass(eq=False)  # compared and hashed by identity: one object per group
 class FindingGroup:
-    """Every record of one (kind, explained, attribution, plugin, pattern), with the attempts they are in."""
+    """One (kind, explained, attribution, plugin, pattern) of records, summed up as they come: counts, ranges,
+    the first record and the nodes named; never the records themselves (check -v and -o json read those from
+    ``CheckFindings.records``)."""
 
     kind: str
     explained: bool
     attribution: str | None
     plugin: str | None
     pattern: object
-    items: list[tuple[int, AttemptRef, Discrepancy]] = field(default_factory=list)  # (attempt index, attempt, record)
-    scored: list[int] = field(default_factory=list)  # per item: nodes with a logged total in its attempt
+    records: int = 0
+    attempts: int = 0
+    node_hits: int = 0  # how many (attempt, node) pairs the group's records cover
+    first: tuple[AttemptRef, Discrepancy] | None = None
+    widest: tuple[AttemptRef, Discrepancy] | None = None  # the first record naming the most nodes
+    amounts: Range = field(default_factory=Range)
+    scored: Range = field(default_factory=Range)  # per record: nodes with a logged total in its attempt
+    scored_some: Range = field(default_factory=Range)  # the same, leaving out attempts with no such node
+    scored_total: int = 0
+    sizes: Range = field(default_factory=Range)  # how many nodes each record names in ``nodes``
+    node_counts: dict[str, int] = field(default_factory=dict)  # node -> records naming it
     exceptions: list[Outlier] = field(default_factory=list)
+    _confidences: set[str] = field(default_factory=set)
+    _last_attempt: int = -1
 
-    @property
-    def attempts(self) -> int:
-        return len({i for i, _, _ in self.items})
-
-    @property
-    def node_hits(self) -> int:
-        """How many (attempt, node) pairs the group's records cover."""
-        return sum(len(d.nodes) or (1 if d.node else 0) for _, _, d in self.items)
+    def add(self, index: int, ref: AttemptRef, d: Discrepancy, scored: int) -> None:
+        """One more record, from the attempt numbered ``index`` (attempts come in order)."""
+        self.records += 1
+        if index != self._last_attempt:
+            self.attempts, self._last_attempt = self.attempts + 1, index
+        named = d.nodes or ((d.node,) if d.node else ())
+        self.node_hits += len(named)
+        counts = self.node_counts
+        for node in named:
+            counts[node] = counts.get(node, 0) + 1
+        if self.first is None:
+            self.first = self.widest = (ref, d)
+        elif len(d.nodes) > len(self.widest[1].nodes):
+            self.widest = (ref, d)
+        self.sizes.see(len(d.nodes))
+        if d.amount is not None:
+            self.amounts.see(d.amount)
+        self.scored.see(scored)
+        if scored:
+            self.scored_some.see(scored)
+        self.scored_total += scored
+        self._confidences.add(d.confidence)
 
     @property
     def confidences(self) -> list[str]:
-        return sorted({d.confidence for _, _, d in self.items}, key=("low", "medium", "high").index)
+        return sorted(self._confidences, key=("low", "medium", "high").index)
 
     @property
     def short_label(self) -> str:
@@ -85,12 +137,10 @@ class FindingGroup:
         return f"{self.kind}{'' if self.explained else ' (unexplained)'}"
 
     def to_dict(self) -> dict:
-        amounts = [d.amount for _, _, d in self.items if d.amount is not None]
         return {
             "kind": self.kind, "explained": self.explained, "attribution": self.attribution, "plugin": self.plugin,
-            "records": len(self.items), "attempts": self.attempts, "node_hits": self.node_hits,
-            "amount": {"min": min(amounts), "max": max(amounts)} if amounts else None,
-            "scored_nodes": {"min": min(self.scored), "max": max(self.scored)} if self.scored else None,
+            "records": self.records, "attempts": self.attempts, "node_hits": self.node_hits,
+            "amount": self.amounts.to_dict(), "scored_nodes": self.scored.to_dict(),
             "confidence": self.confidences,
             "exceptions": [e.to_dict() for e in self.exceptions],
         }
@@ -120,12 +170,12 @@ def group_findings(result: AnalysisResult) -> list[FindingGroup]:
 class FindingGrouper:
     """``group_findings`` one attempt at a time: ``add`` each attempt in log order, then ``groups()``.
 
-    Keeps the findings (node names shared across attempts) and, for attempts with an explained hidden
-    part, the names of their scored nodes; never the attempts."""
+    Keeps each group's running sums and, for the nodes that break an explained hidden part's pattern, a
+    count per (group, node, groups covering the node); never the attempts nor their records."""
 
     def __init__(self) -> None:
         self._groups: dict[tuple, FindingGroup] = {}
-        self._hidden: list[tuple[list[tuple[FindingGroup, Discrepancy]], tuple[str, ...]]] = []
+        self._missing: dict[tuple[FindingGroup, str, tuple[FindingGroup, ...]], int] = {}
         self._names: dict[str, str] = {}
         self._index = 0
 
@@ -135,7 +185,7 @@ class FindingGrouper:
         if not attempt.discrepancies:
             return []
         ref = AttemptRef(attempt.pod, attempt.attempt)
-        scored = tuple(self._name(n) for n in _scored_nodes(attempt))
+        scored = _scored_nodes(attempt)
         added, hidden = [], []
         for d in attempt.discrepancies:
             d = self._compact(d)
@@ -144,19 +194,38 @@ class FindingGrouper:
             group = self._groups.get(key)
             if group is None:
                 group = self._groups[key] = FindingGroup(d.kind, d.explained, d.attribution, d.plugin, pattern)
-            group.items.append((index, ref, d))
-            group.scored.append(len(scored))
+            group.add(index, ref, d, len(scored))
             added.append((ref, d))
             if d.kind == HIDDEN:
                 hidden.append((group, d))
         if any(g.explained and g.pattern != AVOIDED for g, _ in hidden):
-            self._hidden.append((hidden, scored))
+            self._count_missing(hidden, scored)
         return added
+
+    def _count_missing(self, hidden: list[tuple[FindingGroup, Discrepancy]], scored: tuple[str, ...]) -> None:
+        """For each explained hidden part of one attempt: its scored nodes that do not carry it, each with the
+        groups that cover the node in this attempt (which of them explains it is decided once the groups'
+        order is known, in ``groups``)."""
+        covering: dict[str, list[FindingGroup]] = {}
+        for g, d in hidden:
+            for node in d.nodes:
+                covers = covering.setdefault(node, [])
+                if g not in covers:
+                    covers.append(g)
+        missing = self._missing
+        for g, d in hidden:
+            if not g.explained or g.pattern == AVOIDED:
+                continue
+            carried = set(d.nodes)
+            for node in scored:
+                if node not in carried:
+                    key = (g, self._name(node), tuple(covering.get(node, ())))
+                    missing[key] = missing.get(key, 0) + 1
 
     def groups(self) -> list[FindingGroup]:
         ordered = sorted(self._groups.values(), key=lambda g: (
-            KINDS.index(g.kind) if g.kind in KINDS else len(KINDS), g.explained, -len(g.items)))
-        _find_exceptions(ordered, self._hidden)
+            KINDS.index(g.kind) if g.kind in KINDS else len(KINDS), g.explained, -g.records))
+        _find_exceptions(ordered, self._missing)
         return ordered
 
     def _name(self, name: str) -> str:
@@ -172,26 +241,16 @@ class FindingGrouper:
 
 
 def _find_exceptions(groups: Sequence[FindingGroup],
-                     hidden: list[tuple[list[tuple[FindingGroup, Discrepancy]], tuple[str, ...]]]) -> None:
+                     missing: dict[tuple[FindingGroup, str, tuple[FindingGroup, ...]], int]) -> None:
     """For each explained hidden part: the scored nodes of its attempts that do not carry it, named with the
-    group that explains them instead (or 'nothing hidden'). One attempt at a time, so memory stays flat."""
+    group that explains them instead (the first, in the groups' order, of those covering the node in that
+    attempt), or 'nothing hidden'."""
     rank = {g: i for i, g in enumerate(groups)}
-    missing: dict[FindingGroup, Counter] = {}
-    for records, scored in hidden:
-        records = sorted(records, key=lambda r: rank[r[0]])  # a node covered twice: the first group, in order
-        covering: dict[str, FindingGroup] = {}
-        for g, d in records:
-            for node in d.nodes:
-                covering.setdefault(node, g)
-        for g, d in records:
-            if not g.explained or g.pattern == AVOIDED:
-                continue
-            carried = set(d.nodes)
-            for node in scored:
-                if node not in carried:
-                    other = covering.get(node)
-                    reason = other.short_label if other is not None and other is not g else NOTHING_HIDDEN
-                    missing.setdefault(g, Counter())[(node, reason)] += 1
-    for g, found in missing.items():
+    found: dict[FindingGroup, Counter] = {}
+    for (g, node, covering), n in missing.items():
+        other = min(covering, key=rank.__getitem__) if covering else None
+        reason = other.short_label if other is not None and other is not g else NOTHING_HIDDEN
+        found.setdefault(g, Counter())[(node, reason)] += n
+    for g, outliers in found.items():
         g.exceptions = [Outlier(node, n, reason) for (node, reason), n in
-                        sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))]
+                        sorted(outliers.items(), key=lambda kv: (-kv[1], kv[0]))]

@@ -28,24 +28,21 @@ def _mark(g: FindingGroup) -> str:
 
 
 def _head(g: FindingGroup, with_nodes: bool = True) -> str:
-    nodes = [n for n in g.scored if n]
+    nodes = g.scored_some.values()
     where = f" x {span(nodes)} {'node' if max(nodes) == 1 else 'nodes'}" if with_nodes and nodes else ""
     return count(g.attempts, "attempt") + where
 
 
 def _nodes_of(g: FindingGroup) -> list[str]:
     """The distinct nodes the group's records name, most frequent first."""
-    seen: dict[str, int] = {}
-    for _, _, d in g.items:
-        for node in d.nodes or ((d.node,) if d.node else ()):
-            seen[node] = seen.get(node, 0) + 1
+    seen = g.node_counts
     return sorted(seen, key=lambda n: (-seen[n], n))
 
 
 def _where(g: FindingGroup) -> str:
     """'on every node', 'on every node except 1 node' or 'on 40 of 1,000 node totals, e.g. a, b, c'."""
-    hits, total = g.node_hits, sum(g.scored)
-    if hits >= total > 1 or (hits == total == 1 and len(g.items) > 1):
+    hits, total = g.node_hits, g.scored_total
+    if hits >= total > 1 or (hits == total == 1 and g.records > 1):
         return "on every node"
     if g.exceptions and hits * 2 > total:
         names = sorted({e.node for e in g.exceptions})
@@ -58,7 +55,7 @@ def _where(g: FindingGroup) -> str:
 
 def _exception_lines(g: FindingGroup) -> list[str]:
     """One line per reason the pattern breaks: the nodes (named, or counted with examples) and why."""
-    if not g.exceptions or g.node_hits * 2 <= sum(g.scored):
+    if not g.exceptions or g.node_hits * 2 <= g.scored_total:
         return []
     ordered = sorted(g.exceptions, key=lambda e: e.reason)
     reasons = [(reason, list(outs)) for reason, outs in groupby(ordered, key=lambda e: e.reason)]
@@ -79,12 +76,11 @@ def _exception_lines(g: FindingGroup) -> list[str]:
 
 
 def _example(g: FindingGroup) -> tuple:
-    _, attempt, d = g.items[0]
-    return attempt, d
+    return g.first
 
 
 def _hidden(g: FindingGroup) -> list[str]:
-    amounts = [d.amount for _, _, d in g.items if d.amount is not None]
+    amounts = g.amounts.values()
     if g.explained and g.pattern == AVOIDED:
         _, d = _example(g)
         full = re.search(r"no \+(\d+)", d.explanation)
@@ -109,35 +105,35 @@ def _hidden(g: FindingGroup) -> list[str]:
 
 def _formula(g: FindingGroup) -> list[str]:
     attempt, d = _example(g)
-    deltas = [d.amount for _, _, d in g.items if d.amount is not None]
+    deltas = g.amounts.values()
     formula = (g.attribution or "reference formula").removeprefix(f"{g.plugin} ")
-    return [f"{_head(g, False)}: {g.plugin} on {count(len(g.items), 'node score')} differs from the {formula} by "
+    return [f"{_head(g, False)}: {g.plugin} on {count(g.records, 'node score')} differs from the {formula} by "
             f"{span(deltas, signed=True)} (e.g. {attempt.pod} #{attempt.attempt} on {d.node}: log {d.logged}, "
             f"formula {d.recomputed}){_mark(g)}"]
 
 
 def _weight(g: FindingGroup) -> list[str]:
     attempt, d = _example(g)
-    return [f"{_head(g, False)}: {g.plugin}: {count(len(g.items), 'logged weighted score')} do not fit the "
+    return [f"{_head(g, False)}: {g.plugin}: {count(g.records, 'logged weighted score')} do not fit the "
             f"{g.attribution} (e.g. {attempt.pod} #{attempt.attempt} on {d.node}: logged {d.logged}){_mark(g)}"]
 
 
 def _winner(g: FindingGroup) -> list[str]:
     attempt, d = _example(g)
-    gaps = [d.amount for _, _, d in g.items if d.amount is not None]
+    gaps = g.amounts.values()
     return [f"{_head(g, False)}: the chosen node scored {span(gaps)} below the top total (e.g. {attempt.pod} "
             f"#{attempt.attempt}: {d.node} with {d.logged}, top {d.recomputed}){_mark(g)}"]
 
 
 def _incomplete(g: FindingGroup) -> list[str]:
-    _, attempt, _ = g.items[0]
-    example = f"{'e.g. ' if len(g.items) > 1 else ''}{attempt.pod} #{attempt.attempt}"
+    attempt, _ = g.first
+    example = f"{'e.g. ' if g.records > 1 else ''}{attempt.pod} #{attempt.attempt}"
     return [f"{_head(g, False)}: {g.pattern}: only what the log shows is checked ({example}){_mark(g)}"]
 
 
 def _other(g: FindingGroup) -> list[str]:
     _, d = _example(g)
-    return [f"{_head(g, False)}: {len(g.items)} records like: {d.explanation}{_mark(g)}"]
+    return [f"{_head(g, False)}: {g.records} records like: {d.explanation}{_mark(g)}"]
 
 
 DESCRIBE: dict[str, Callable[[FindingGroup], list[str]]] = {
@@ -146,13 +142,13 @@ DESCRIBE: dict[str, Callable[[FindingGroup], list[str]]] = {
 
 def tie_line(groups: list[FindingGroup]) -> str:
     """Every tie in one neutral line: several nodes at the top total is normal, the scheduler picks at random."""
-    items = [(a, d) for g in groups for _, a, d in g.items]
-    attempt, d = max(items, key=lambda item: len(item[1].nodes))
-    sizes = [len(d.nodes) for _, d in items]
+    attempt, d = max((g.widest for g in groups), key=lambda item: len(item[1].nodes))  # the first widest
+    sizes = [size for g in groups for size in g.sizes.values()]
+    records = sum(g.records for g in groups)
 
     def line(tied: str) -> str:
-        example = f"{'e.g. ' if len(items) > 1 else ''}{attempt.pod} #{attempt.attempt}: {tied} at {d.logged}"
-        return (f"{TIE}: {count(len(items), 'attempt')} had {span(sizes)} nodes sharing the top total ({example}); "
+        example = f"{'e.g. ' if records > 1 else ''}{attempt.pod} #{attempt.attempt}: {tied} at {d.logged}"
+        return (f"{TIE}: {count(records, 'attempt')} had {span(sizes)} nodes sharing the top total ({example}); "
                 "the scheduler picks one at random, not an error")
 
     named = line(", ".join(d.nodes)) if len(d.nodes) <= SAMPLES else ""
@@ -168,8 +164,8 @@ def finding_lines(groups: list[FindingGroup]) -> list[str]:
         if kind == TIE:
             lines.append(tie_line(same_kind))
             continue
-        records = sum(len(g.items) for g in same_kind)
-        n_open = sum(len(g.items) for g in same_kind if not g.explained)
+        records = sum(g.records for g in same_kind)
+        n_open = sum(g.records for g in same_kind if not g.explained)
         lines.append(f"{kind}: {records} ({records - n_open} explained, {n_open} unexplained)"
                      f"{'' if len(same_kind) == 1 else ', ' + count(len(same_kind), 'pattern')}")
         for g in same_kind:

@@ -10,6 +10,7 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -19,8 +20,11 @@ from matplotlib import rc_context  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from ..model import Attempt, FilterVerdict, NodeResult  # noqa: E402
+from ..model import Attempt, NodeResult  # noqa: E402
 from .explain import Explanation, contribution, explain_attempt, node_total  # noqa: E402
+
+if TYPE_CHECKING:
+    from .ranking import HeatRow
 
 DPI = 100
 RC = {
@@ -52,7 +56,7 @@ def render_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def pod_label(attempt: Attempt) -> str:
+def pod_label(attempt: Attempt | HeatRow) -> str:
     return f"{attempt.pod} #{attempt.attempt}"
 
 
@@ -248,9 +252,16 @@ def _short(text: str, limit: int) -> str:
 
 
 def heatmap_figure(attempts: Sequence[Attempt]) -> Figure | None:
+    """The heat map of these attempts' first scored ones (see ``heatmap_chart``)."""
+    from .ranking import HeatRow, scored
+
+    return heatmap_chart([HeatRow.of(a) for a in [a for a in attempts if scored(a)][:MAX_HEATMAP_ROWS]])
+
+
+def heatmap_chart(rows: Sequence[HeatRow]) -> Figure | None:
     """Attempts x the nodes that ranked near the top, coloured by rank within the attempt (1 = winner),
     cells labelled with the total."""
-    rows = [a for a in attempts if any(node_total(n) is not None for n in a.nodes)][:MAX_HEATMAP_ROWS]
+    rows = rows[:MAX_HEATMAP_ROWS]
     if not rows:
         return None
     from .ranking import heat_columns
@@ -258,26 +269,20 @@ def heatmap_figure(attempts: Sequence[Attempt]) -> Figure | None:
     nodes = heat_columns(rows, MAX_HEATMAP_COLS)
     import numpy as np
 
-    from .ranking import ranks
-
     grid = np.full((len(rows), len(nodes)), np.nan)
     with rc_context(RC):
-        labels = [pod_label(a) for a in rows]
+        labels = [pod_label(row) for row in rows]
         left = _label_inches(labels)
         width = max(left + 1.0 * len(nodes) + 1.5, 7.0)
         fig = Figure(figsize=(width, 1.6 + 0.3 * len(rows)))
         ax = fig.add_subplot(1, 1, 1)
-        for i, a in enumerate(rows):
-            rank = ranks(a)
+        for i, row in enumerate(rows):
             for j, name in enumerate(nodes):
-                node = a.node(name)
-                if node is None:
-                    continue
-                if name in rank:
-                    grid[i, j] = rank[name]
-                    ax.text(j, i, f"{node_total(node):,}", ha="center", va="center", fontsize=7,
-                            fontweight="bold" if name == a.winner else "normal")
-                elif node.filter is FilterVerdict.FAILED:
+                if name in row.ranks:
+                    grid[i, j] = row.ranks[name]
+                    ax.text(j, i, f"{row.totals[name]:,}", ha="center", va="center", fontsize=7,
+                            fontweight="bold" if name == row.winner else "normal")
+                elif name in row.filtered:
                     ax.text(j, i, "filtered", ha="center", va="center", fontsize=6, color="#777777")
         worst = int(max(2, np.nanmax(grid)))
         image = ax.imshow(grid, cmap="RdYlGn_r", aspect="auto", vmin=1, vmax=worst, alpha=0.75)
@@ -311,11 +316,15 @@ def deciders(attempts: Iterable[Attempt], explanations: dict[int, Explanation] |
 
 
 def deciders_figure(attempts: Sequence[Attempt]) -> Figure | None:
-    """How often each plugin gave the winner its largest lead over the runner-up."""
-    counts = sorted(deciders(attempts).items(), key=lambda kv: (-kv[1], kv[0]))
+    """How often each plugin gave the winner its largest lead over the runner-up (see ``deciders_chart``)."""
+    return deciders_chart(deciders(attempts), colors_for(attempts))
+
+
+def deciders_chart(counted: Counter, colors: dict[str, str]) -> Figure | None:
+    """The bars of ``deciders``' counts, the most frequent first, each in its plugin's colour."""
+    counts = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
     if not counts:
         return None
-    colors = colors_for(attempts)
     with rc_context(RC):
         left = _label_inches(p for p, _ in counts)
         width = left + 5.5

@@ -151,7 +151,8 @@ def test_what_a_timeline_keeps_of_an_attempt_is_small(tmp_path: Path):
     attempt = collected.attempts[0]
     tracemalloc.start()
     try:
-        kept = [StoryAttempt(attempt, attempt.pod) for _ in range(1000)]
+        names: dict[str, str] = {}
+        kept = [StoryAttempt(attempt, names) for _ in range(1000)]
         size = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()

@@ -31,7 +31,7 @@ class Across:
         self.incomplete = 0
         self.kinds: Counter = Counter()  # discrepancies by kind
         self.hidden_nodes = 0  # nodes with a hidden component
-        self.deciders: Counter = Counter()  # as charts.deciders counts them
+        self.deciders: Counter = Counter()  # attempts by their deciding plugin (charts.deciding_plugin)
         self.plugins: set[str] = set()  # every plugin scored (charts.colors_for's input)
         self.scored = 0  # attempts with a scored node
         self.heat: list[tuple[int, HeatRow]] = []  # (number in the log, row) of the first scored attempts

@@ -309,19 +309,9 @@ def deciding_plugin(attempt: Attempt, exp: Explanation | None = None) -> str | N
     return loss.behind_on[0][0] if loss.behind_on else UNSEEN
 
 
-def deciders(attempts: Iterable[Attempt], explanations: dict[int, Explanation] | None = None) -> Counter:
-    """How many attempts each plugin decided; ``explanations`` by id(attempt) when already computed."""
-    known = explanations or {}
-    return Counter(p for p in (deciding_plugin(a, known.get(id(a))) for a in attempts) if p is not None)
-
-
-def deciders_figure(attempts: Sequence[Attempt]) -> Figure | None:
-    """How often each plugin gave the winner its largest lead over the runner-up (see ``deciders_chart``)."""
-    return deciders_chart(deciders(attempts), colors_for(attempts))
-
-
 def deciders_chart(counted: Counter, colors: dict[str, str]) -> Figure | None:
-    """The bars of ``deciders``' counts, the most frequent first, each in its plugin's colour."""
+    """How often each plugin gave the winner its largest lead over the runner-up (``deciding_plugin``, counted
+    over the attempts shown), the most frequent first, each in its plugin's colour."""
     counts = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
     if not counts:
         return None

@@ -283,7 +283,7 @@ class ReportPage:
     """A consumer of the attempt stream keeping what the report page shows, so no attempt is held: the
     overview's running counts (``Across``), the first ``max_rows`` table rows, the first ``max_sections`` detail
     sections and their nodes' data, the heat map's rows, and for the pods' timelines a ``StoryAttempt`` of
-    every attempt (about 0.5 kB: no nodes). Times and chart colours are finished by ``render``.
+    every attempt (about 0.7 kB with its pod name: no nodes). Times and chart colours are finished by ``render``.
     With ``pngs``, each attempt's PNG file is written as it comes.
     """
 
@@ -295,11 +295,11 @@ class ReportPage:
         self.rows: list[tuple[dict[str, Any], StoryAttempt]] = []
         self.sections: list[tuple[dict[str, Any], Gap | None, StoryAttempt]] = []
         self.node_data = NodeData()
-        self._pods: dict[str, str] = {}  # one copy of each pod name
+        self._names: dict[str, str] = {}  # one copy of each pod and node name
 
     def add(self, attempt: Attempt) -> None:
         seq = len(self.story)
-        when = StoryAttempt(attempt, self._pods.setdefault(attempt.pod, attempt.pod))
+        when = StoryAttempt(attempt, self._names)
         self.story.append(when)
         if self.pngs is not None:
             self.pngs.add(attempt)

@@ -87,7 +87,7 @@ class PngFiles:
         self._ready = False
 
     def add(self, attempt: Attempt) -> None:
-        plugins = {s.plugin for n in attempt.nodes for s in n.scores}
+        plugins = {s.plugin for n in attempt.nodes for s in n.scores} if self._plugins is not None else set()
         if self._plugins is not None and not plugins <= self._plugins:
             self._plugins |= plugins
             self.colors = charts.plugin_colors(self._plugins)

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from markupsafe import Markup, escape
 
-from ..model import AnalysisResult, Attempt, names_pod
+from ..model import AnalysisResult, Attempt, NodeResult, names_pod
 from ..timeline import PodStory
 from ..timeline.build import each_story, first_sight, parse_time
 from ..times import FullTimes
@@ -30,34 +30,49 @@ class MarginNode(NamedTuple):
     total_logged: int | None
 
 
+class Lines(NamedTuple):
+    """An attempt's ``SourceSpan`` in a third of the memory."""
+
+    input: int
+    first_line: int
+    last_line: int
+
+
 class StoryAttempt:
     """What a pod's timeline reads of an attempt (``timeline.story_of``, ``FullTimes.of``), without its nodes:
-    of those only the winner and the best other logged total are kept, which give the same margin."""
+    of those only the winner and the best other logged total are kept, which give the same margin.
+    ``names`` keeps one copy of each pod and node name (shared by the records of a log)."""
 
     __slots__ = ("pod", "attempt", "started_at", "outcome", "winner", "evaluated_nodes", "feasible_nodes",
                  "failure", "preemption", "complete", "incomplete_reason", "span", "nodes")
 
-    def __init__(self, attempt: Attempt, pod: str) -> None:
-        self.pod, self.attempt, self.started_at = pod, attempt.attempt, attempt.started_at
-        self.outcome, self.winner = attempt.outcome, attempt.winner
+    def __init__(self, attempt: Attempt, names: dict[str, str]) -> None:
+        self.pod, self.attempt, self.started_at = _one(names, attempt.pod), attempt.attempt, attempt.started_at
+        self.outcome, self.winner = attempt.outcome, _one(names, attempt.winner)
         self.evaluated_nodes, self.feasible_nodes = attempt.evaluated_nodes, attempt.feasible_nodes
-        self.failure, self.preemption, self.span = attempt.failure, attempt.preemption, attempt.span
+        self.failure, self.preemption = attempt.failure, attempt.preemption
         self.complete, self.incomplete_reason = attempt.complete, attempt.incomplete_reason
-        self.nodes = _margin_nodes(attempt)
+        span = attempt.span
+        self.span = Lines(span.input, span.first_line, span.last_line) if span is not None else None
+        self.nodes = tuple(MarginNode(_one(names, n.node), n.total_logged) for n in _margin_nodes(attempt))
 
     def node(self, name: str) -> MarginNode | None:
         return next((n for n in self.nodes if n.node == name), None)
 
 
-def _margin_nodes(attempt: Attempt) -> tuple[MarginNode, ...]:
+def _one(names: dict[str, str], name: str | None) -> str | None:
+    """The one copy of a name that ``names`` keeps."""
+    return None if name is None else names.setdefault(name, name)
+
+
+def _margin_nodes(attempt: Attempt) -> tuple[NodeResult, ...]:
     """The winner's node (the first of its name) and the best other node by (logged total, name)."""
     winner = attempt.node(attempt.winner) if attempt.winner else None
     if winner is None:
         return ()
     others = [n for n in attempt.nodes if n.node != winner.node and n.total_logged is not None]
     best = max(others, key=lambda n: (n.total_logged, n.node), default=None)
-    kept = (winner,) if best is None else (winner, best)
-    return tuple(MarginNode(n.node, n.total_logged) for n in kept)
+    return (winner,) if best is None else (winner, best)
 
 
 def _offset(at: str | None, start: Any, span: float, left: float) -> float | None:

@@ -12,18 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import rc_context  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from ..model import Attempt, NodeResult  # noqa: E402
-from .explain import Explanation, contribution, explain_attempt, node_total  # noqa: E402
+from ..model import Attempt, NodeResult
+from .explain import Explanation, contribution, explain_attempt, node_total
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from .ranking import HeatRow
 
 DPI = 100
@@ -50,6 +44,8 @@ def plugin_colors(plugins: Iterable[str]) -> dict[str, str]:
 
 def render_png(fig: Figure) -> bytes:
     """PNG bytes of a figure, without metadata that would change between runs."""
+    from .mpl import rc_context
+
     buf = io.BytesIO()
     with rc_context(RC):
         fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
@@ -109,6 +105,8 @@ def node_scale(parts: Sequence[Segment], widest_visible: int) -> Scale:
 
 def attempt_figure(attempt: Attempt, colors: dict[str, str] | None = None) -> Figure:
     """The attempt's chart: stacked contributions per node, else its failure reasons, else a note."""
+    from .mpl import rc_context
+
     with rc_context(RC):
         if any(n.scores for n in attempt.nodes):
             return _score_figure(attempt, colors or colors_for([attempt]))
@@ -118,6 +116,7 @@ def attempt_figure(attempt: Attempt, colors: dict[str, str] | None = None) -> Fi
 
 
 def _score_figure(attempt: Attempt, colors: dict[str, str]) -> Figure:
+    from .mpl import Figure, Patch
     from .ranking import TOP_NODES, ordered
 
     every = [n for n in ordered(attempt) if n.scores or n.total_logged is not None]
@@ -127,7 +126,7 @@ def _score_figure(attempt: Attempt, colors: dict[str, str]) -> Figure:
     widest = max((sum(p.value for p in parts if p.kind == "visible") for _, parts in bars), default=0)
     fig = Figure(figsize=(10, 1.6 + 0.45 * len(bars)))
     ax = fig.add_subplot(1, 1, 1)
-    legend: dict[str, Patch] = {}
+    legend: dict[str, object] = {}
     marks: dict[str, object] = {}
     compressed = False
     for row, (node, parts) in enumerate(bars):
@@ -211,6 +210,8 @@ def _node_label(node: NodeResult, winner: str | None) -> str:
 
 
 def _failure_figure(attempt: Attempt) -> Figure:
+    from .mpl import Figure
+
     reasons = sorted(attempt.failure.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
     labels = [_short(r, 70) for r, _ in reasons]
     width = _label_inches(labels) + 5
@@ -229,6 +230,8 @@ def _failure_figure(attempt: Attempt) -> Figure:
 
 
 def _note_figure(attempt: Attempt) -> Figure:
+    from .mpl import Figure
+
     fig = Figure(figsize=(9, 1.2))
     fig.text(0.02, 0.5, f"{pod_label(attempt)}: {attempt.outcome.value}"
              + (f" on {attempt.winner}" if attempt.winner else "")
@@ -264,10 +267,12 @@ def heatmap_chart(rows: Sequence[HeatRow]) -> Figure | None:
     rows = rows[:MAX_HEATMAP_ROWS]
     if not rows:
         return None
+    import numpy as np
+
+    from .mpl import Figure, rc_context
     from .ranking import heat_columns
 
     nodes = heat_columns(rows, MAX_HEATMAP_COLS)
-    import numpy as np
 
     grid = np.full((len(rows), len(nodes)), np.nan)
     with rc_context(RC):
@@ -315,6 +320,8 @@ def deciders_chart(counted: Counter, colors: dict[str, str]) -> Figure | None:
     counts = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
     if not counts:
         return None
+    from .mpl import Figure, rc_context
+
     with rc_context(RC):
         left = _label_inches(p for p, _ in counts)
         width = left + 5.5

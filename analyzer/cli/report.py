@@ -5,11 +5,10 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..model import AnalysisResult
 from .common import (
     ERASE_LINE,
     RUN,
@@ -17,13 +16,17 @@ from .common import (
     ProgressLine,
     QuietOpt,
     fail,
-    load,
+    fold_with_weights,
     output_format_option,
     progress_for,
     require_log_lines,
     resolve_out,
     stderr,
 )
+
+if TYPE_CHECKING:
+    from ..report.html import ReportPage
+    from ..run.fold import Folded
 
 
 class ExportFormat(StrEnum):
@@ -33,18 +36,6 @@ class ExportFormat(StrEnum):
 
 
 PodOpt = Annotated[str | None, typer.Option("--pod", "-p", help="Only this pod (NS/NAME or NAME).")]
-
-
-def analyzed(logs: list[str], quiet: bool) -> AnalysisResult:
-    """The logs analyzed as analyzer.analyze() does (pipeline + reconcile), or exit 2 with one line."""
-    return load(logs, quiet, reconcile=True)
-
-
-def _check_pod(result: AnalysisResult, pod: str | None) -> None:
-    from ..pipeline import attempts_for
-
-    if pod is not None and not attempts_for(result, pod):
-        fail(f"no attempt for pod {pod}")
 
 
 def _writable_dir(path: Path) -> Path:
@@ -99,33 +90,57 @@ def report(logs: LogsArg,
            = None,
            quiet: QuietOpt = False) -> None:
     """A self-contained HTML report: overview, attempts, per-attempt score breakdown charts and heat map."""
-    from ..report.html import write_html
-    from ..report.png import write_pngs
+    from ..report.html import ReportPage
+    from ..report.png import PngFiles
 
     out = Path(resolve_out(out, output, REPORT_FORMATS, "--out") or "report.html")
-    result = analyzed(logs, quiet)
-    _check_pod(result, pod)
+
+    def page(_version: str | None) -> ReportPage:  # the attempts' PNG files are written as they come
+        pngs = PngFiles(png_dir, pod, prepare=_writable_dir) if png_dir is not None else None
+        return ReportPage(pod, pngs=pngs)
+
+    folded = fold_with_weights(logs, quiet, None, None, page)
+    shown = folded.consumer
+    if pod is not None and not shown.across.count:
+        fail(f"no attempt for pod {pod}")
     if out.is_dir():
         fail(f"{out}: is a directory; give the HTML file name")
     progress = render_progress(quiet, "rendering the report")
     try:
-        write_html(result, out, pod=pod, progress=progress)
+        out.write_text(shown.render(folded.header, folded.times, progress), encoding="utf-8")
     except OSError as exc:
         fail(f"{out}: cannot write ({exc.strerror or exc})")
     finally:
         if progress is not None:
             progress(0, 0)
-    written = []
-    if png_dir is not None:
-        progress = render_progress(quiet, f"drawing PNG files in {png_dir}")
-        try:
-            written = write_pngs(result, _writable_dir(png_dir), pod=pod, progress=progress)
-        finally:
-            if progress is not None:
-                progress(0, 0)
+    written = 0
+    if shown.pngs is not None:
+        written = _finish_pngs(folded, logs, quiet)
     if not quiet:
-        stderr.print(f"wrote {out}" + (f" and {len(written)} PNG files in {png_dir}" if written else ""),
+        stderr.print(f"wrote {out}" + (f" and {written} PNG files in {png_dir}" if written else ""),
                      markup=False, highlight=False)
+
+
+def _finish_pngs(folded: Folded[ReportPage], logs: list[str], quiet: bool) -> int:
+    """Draw again the charts drawn before a plugin that changed their colours was first seen (rare: from the
+    collected attempts, else the log is read again), then the summary charts; returns the number of files."""
+    from ..report.png import PngFiles
+
+    page = folded.consumer
+    pngs = page.pngs
+    assert pngs is not None
+    stale = pngs.stale()
+    if stale:
+        def again(_version: str | None) -> PngFiles:
+            return PngFiles(pngs.directory, page.pod, colors=pngs.colors, only=stale, prepare=_writable_dir)
+
+        if folded.collected is not None:
+            redraw = again(None)
+            for attempt in folded.collected.attempts:
+                redraw.add(attempt)
+        else:
+            fold_with_weights(logs, quiet, None, None, again)
+    return pngs.count + len(pngs.finish(page.across))
 
 
 def export(logs: LogsArg,

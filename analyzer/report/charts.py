@@ -10,17 +10,15 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import matplotlib
+from ..model import Attempt, NodeResult
+from .explain import Explanation, contribution, explain_attempt, node_total
 
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-from matplotlib import rc_context  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from ..model import Attempt, FilterVerdict, NodeResult  # noqa: E402
-from .explain import Explanation, contribution, explain_attempt, node_total  # noqa: E402
+    from .ranking import HeatRow
 
 DPI = 100
 RC = {
@@ -46,13 +44,15 @@ def plugin_colors(plugins: Iterable[str]) -> dict[str, str]:
 
 def render_png(fig: Figure) -> bytes:
     """PNG bytes of a figure, without metadata that would change between runs."""
+    from .mpl import rc_context
+
     buf = io.BytesIO()
     with rc_context(RC):
         fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     return buf.getvalue()
 
 
-def pod_label(attempt: Attempt) -> str:
+def pod_label(attempt: Attempt | HeatRow) -> str:
     return f"{attempt.pod} #{attempt.attempt}"
 
 
@@ -105,6 +105,8 @@ def node_scale(parts: Sequence[Segment], widest_visible: int) -> Scale:
 
 def attempt_figure(attempt: Attempt, colors: dict[str, str] | None = None) -> Figure:
     """The attempt's chart: stacked contributions per node, else its failure reasons, else a note."""
+    from .mpl import rc_context
+
     with rc_context(RC):
         if any(n.scores for n in attempt.nodes):
             return _score_figure(attempt, colors or colors_for([attempt]))
@@ -114,6 +116,7 @@ def attempt_figure(attempt: Attempt, colors: dict[str, str] | None = None) -> Fi
 
 
 def _score_figure(attempt: Attempt, colors: dict[str, str]) -> Figure:
+    from .mpl import Figure, Patch
     from .ranking import TOP_NODES, ordered
 
     every = [n for n in ordered(attempt) if n.scores or n.total_logged is not None]
@@ -123,7 +126,7 @@ def _score_figure(attempt: Attempt, colors: dict[str, str]) -> Figure:
     widest = max((sum(p.value for p in parts if p.kind == "visible") for _, parts in bars), default=0)
     fig = Figure(figsize=(10, 1.6 + 0.45 * len(bars)))
     ax = fig.add_subplot(1, 1, 1)
-    legend: dict[str, Patch] = {}
+    legend: dict[str, object] = {}
     marks: dict[str, object] = {}
     compressed = False
     for row, (node, parts) in enumerate(bars):
@@ -207,6 +210,8 @@ def _node_label(node: NodeResult, winner: str | None) -> str:
 
 
 def _failure_figure(attempt: Attempt) -> Figure:
+    from .mpl import Figure
+
     reasons = sorted(attempt.failure.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
     labels = [_short(r, 70) for r, _ in reasons]
     width = _label_inches(labels) + 5
@@ -225,6 +230,8 @@ def _failure_figure(attempt: Attempt) -> Figure:
 
 
 def _note_figure(attempt: Attempt) -> Figure:
+    from .mpl import Figure
+
     fig = Figure(figsize=(9, 1.2))
     fig.text(0.02, 0.5, f"{pod_label(attempt)}: {attempt.outcome.value}"
              + (f" on {attempt.winner}" if attempt.winner else "")
@@ -248,36 +255,39 @@ def _short(text: str, limit: int) -> str:
 
 
 def heatmap_figure(attempts: Sequence[Attempt]) -> Figure | None:
+    """The heat map of these attempts' first scored ones (see ``heatmap_chart``)."""
+    from .ranking import HeatRow, scored
+
+    return heatmap_chart([HeatRow.of(a) for a in [a for a in attempts if scored(a)][:MAX_HEATMAP_ROWS]])
+
+
+def heatmap_chart(rows: Sequence[HeatRow]) -> Figure | None:
     """Attempts x the nodes that ranked near the top, coloured by rank within the attempt (1 = winner),
     cells labelled with the total."""
-    rows = [a for a in attempts if any(node_total(n) is not None for n in a.nodes)][:MAX_HEATMAP_ROWS]
+    rows = rows[:MAX_HEATMAP_ROWS]
     if not rows:
         return None
+    import numpy as np
+
+    from .mpl import Figure, rc_context
     from .ranking import heat_columns
 
     nodes = heat_columns(rows, MAX_HEATMAP_COLS)
-    import numpy as np
-
-    from .ranking import ranks
 
     grid = np.full((len(rows), len(nodes)), np.nan)
     with rc_context(RC):
-        labels = [pod_label(a) for a in rows]
+        labels = [pod_label(row) for row in rows]
         left = _label_inches(labels)
         width = max(left + 1.0 * len(nodes) + 1.5, 7.0)
         fig = Figure(figsize=(width, 1.6 + 0.3 * len(rows)))
         ax = fig.add_subplot(1, 1, 1)
-        for i, a in enumerate(rows):
-            rank = ranks(a)
+        for i, row in enumerate(rows):
             for j, name in enumerate(nodes):
-                node = a.node(name)
-                if node is None:
-                    continue
-                if name in rank:
-                    grid[i, j] = rank[name]
-                    ax.text(j, i, f"{node_total(node):,}", ha="center", va="center", fontsize=7,
-                            fontweight="bold" if name == a.winner else "normal")
-                elif node.filter is FilterVerdict.FAILED:
+                if name in row.ranks:
+                    grid[i, j] = row.ranks[name]
+                    ax.text(j, i, f"{row.totals[name]:,}", ha="center", va="center", fontsize=7,
+                            fontweight="bold" if name == row.winner else "normal")
+                elif name in row.filtered:
                     ax.text(j, i, "filtered", ha="center", va="center", fontsize=6, color="#777777")
         worst = int(max(2, np.nanmax(grid)))
         image = ax.imshow(grid, cmap="RdYlGn_r", aspect="auto", vmin=1, vmax=worst, alpha=0.75)
@@ -304,18 +314,14 @@ def deciding_plugin(attempt: Attempt, exp: Explanation | None = None) -> str | N
     return loss.behind_on[0][0] if loss.behind_on else UNSEEN
 
 
-def deciders(attempts: Iterable[Attempt], explanations: dict[int, Explanation] | None = None) -> Counter:
-    """How many attempts each plugin decided; ``explanations`` by id(attempt) when already computed."""
-    known = explanations or {}
-    return Counter(p for p in (deciding_plugin(a, known.get(id(a))) for a in attempts) if p is not None)
-
-
-def deciders_figure(attempts: Sequence[Attempt]) -> Figure | None:
-    """How often each plugin gave the winner its largest lead over the runner-up."""
-    counts = sorted(deciders(attempts).items(), key=lambda kv: (-kv[1], kv[0]))
+def deciders_chart(counted: Counter, colors: dict[str, str]) -> Figure | None:
+    """How often each plugin gave the winner its largest lead over the runner-up (``deciding_plugin``, counted
+    over the attempts shown), the most frequent first, each in its plugin's colour."""
+    counts = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
     if not counts:
         return None
-    colors = colors_for(attempts)
+    from .mpl import Figure, rc_context
+
     with rc_context(RC):
         left = _label_inches(p for p, _ in counts)
         width = left + 5.5

@@ -16,21 +16,24 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from ..model import AnalysisResult, Attempt, NodeResult, Score
+from ..run.picks import is_pod
 from ..times import FullTimes
 from . import charts
+from .across import Across, discrepancy_data
+from .charts import pod_label
 from .explain import Explanation, Loss, contribution, explain_attempt, node_total
-from .png import select
+from .png import PngFiles
 from .ranking import heat_columns, rank_nodes, ranks, rest_summary
-from .svg import gap_chart, gap_rows
-from .timeline_html import timeline_view
+from .svg import GapRow, gap_chart, gap_rows
+from .timeline_html import StoryAttempt, timeline_view
 
 TEMPLATES = Path(__file__).with_name("templates")
 SCRIPT = TEMPLATES / "report.js"
@@ -53,16 +56,18 @@ class Cell:
     recomputed: int | None
 
 
+class Gap(NamedTuple):
+    """A section's gap-to-the-winner chart before it is drawn (its colours are known at the end)."""
+
+    rows: list[GapRow]
+    hidden: frozenset[str]
+
+
 def _cell(score: Score | None) -> Cell | None:
     if score is None:
         return None
     prov = ", ".join(f"{k}: {v}" for k, v in sorted(score.provenance.items()))
     return Cell(contribution(score), score.hidden, prov, score.recomputed)
-
-
-def _discrepancy_to_dict(d: Any) -> dict[str, Any]:
-    """Whatever the reconcile stage put there, as plain data (rendered generically)."""
-    return d.to_dict() if hasattr(d, "to_dict") else dict(d)
 
 
 def plain(value: Any) -> str:
@@ -92,19 +97,24 @@ def _anchor(seq: int) -> str:
     return f"attempt-{seq}"
 
 
-def _row(seq: int, a: Attempt, exp: Explanation, times: FullTimes) -> dict[str, Any]:
-    full = times.of(a)
+def _row(seq: int, a: Attempt, exp: Explanation) -> dict[str, Any]:
+    """A row of the attempts table, but its start time (``_timed`` adds it once the year is known)."""
     return {"seq": seq, "anchor": _anchor(seq), "pod": a.pod, "attempt": a.attempt,
-            "started": full.text or a.started_at, "started_provenance": full.provenance,
             "outcome": a.outcome.value,
             "winner": a.winner, "total": exp.winner_total, "runner_up": exp.runner_up, "margin": exp.margin,
             "evaluated": a.evaluated_nodes, "feasible": a.feasible_nodes,
             "discrepancies": len(a.discrepancies), "unexplained": _unexplained(a), "complete": a.complete}
 
 
+def _timed(row: dict[str, Any], when: StoryAttempt, times: FullTimes) -> dict[str, Any]:
+    """The row (or section) with the attempt's start as a full timestamp when its year is known."""
+    full = times.of(when)  # type: ignore[arg-type]
+    return {**row, "started": full.text or when.started_at, "started_provenance": full.provenance}
+
+
 def _unexplained(a: Attempt) -> int:
     """Discrepancies nothing explains (a tie or a known hidden component is explained, not an error)."""
-    return sum(1 for d in a.discrepancies if not _discrepancy_to_dict(d).get("explained", False))
+    return sum(1 for d in a.discrepancies if not discrepancy_data(d).get("explained", False))
 
 
 def _node_view(node: NodeResult, plugins: Sequence[str], rank: dict[str, int], winner: str | None,
@@ -120,7 +130,9 @@ def _node_view(node: NodeResult, plugins: Sequence[str], rank: dict[str, int], w
             "cells": [_cell(node.score(p)) for p in plugins]}
 
 
-def _section(seq: int, a: Attempt, exp: Explanation, times: FullTimes, colors: dict[str, str]) -> dict[str, Any]:
+def _section(seq: int, a: Attempt, exp: Explanation) -> tuple[dict[str, Any], Gap | None]:
+    """An attempt's detail section, but its start time and gap chart (``_finished`` adds them at the end, when
+    the year and every plugin's colour are known), and the chart's rows."""
     plugins = list(dict.fromkeys(s.plugin for n in a.nodes for s in n.scores))
     hidden = sorted({s.plugin for n in a.nodes for s in n.scores if s.hidden})
     losses = {loss.node: loss for loss in exp.losses}
@@ -128,17 +140,17 @@ def _section(seq: int, a: Attempt, exp: Explanation, times: FullTimes, colors: d
     rank = ranks(a)
     ranking = rank_nodes(a)
     failure = a.failure
-    found = [_discrepancy_to_dict(d) for d in a.discrepancies]
+    found = [discrepancy_data(d) for d in a.discrepancies]
     behind = [n for n in ranking.top if n.node in losses and node_total(n) is not None]
+    gap = Gap(gap_rows([losses[n.node] for n in behind],
+                       [f"{rank.get(n.node, '?')}. {n.node} ({node_total(n):,})" for n in behind]),
+              frozenset(hidden)) if a.winner else None
     return {
-        **_row(seq, a, exp, times),
+        **_row(seq, a, exp),
         "started_at": a.started_at, "profile": a.profile, "stream": a.stream,
         "outcome_provenance": _value(a.outcome_provenance),
         "selected_node": a.selected_node, "bound_node": a.bound_node,
         "span": a.span, "incomplete_reason": a.incomplete_reason,
-        "gap_chart": gap_chart(gap_rows([losses[n.node] for n in behind],
-                                        [f"{rank.get(n.node, '?')}. {n.node} ({node_total(n):,})" for n in behind]),
-                               colors, frozenset(hidden)) if a.winner else None,
         "plugins": plugins, "hidden": hidden,
         "nodes": [_node_view(n, plugins, rank, a.winner, losses) for n in ranking.top],
         "node_count": len(a.nodes), "rest": rest_summary(ranking), "more": ranking.rest,
@@ -150,20 +162,26 @@ def _section(seq: int, a: Attempt, exp: Explanation, times: FullTimes, colors: d
         "preemption": a.preemption,
         "discrepancies": found[:MAX_DISCREPANCY_ROWS], "discrepancy_count": len(found),
         "discrepancy_keys": list(dict.fromkeys(k for d in found for k in d if k != "per_node")),
-    }
+    }, gap
 
 
-def _overview(result: AnalysisResult, attempts: Sequence[Attempt]) -> dict[str, Any]:
-    kinds = Counter(str(_discrepancy_to_dict(d).get("kind")) for a in attempts for d in a.discrepancies)
+def _finished(section: dict[str, Any], gap: Gap | None, when: StoryAttempt, times: FullTimes,
+              colors: dict[str, str]) -> dict[str, Any]:
+    return {**_timed(section, when, times),
+            "gap_chart": gap_chart(gap.rows, colors, gap.hidden) if gap is not None else None}
+
+
+def _overview(result: AnalysisResult, across: Across) -> dict[str, Any]:
+    kinds = across.kinds
     return {
         "inputs": list(result.inputs), "format": result.format, "lines": result.lines,
         "ignored": sorted(result.lines.ignored_by_reason.items()),
-        "pods": len({a.pod for a in attempts}), "attempts": len(attempts),
-        "outcomes": sorted(Counter(a.outcome.value for a in attempts).items()),
-        "incomplete": sum(1 for a in attempts if not a.complete),
+        "pods": len(across.pods), "attempts": across.count,
+        "outcomes": sorted(across.outcomes.items()),
+        "incomplete": across.incomplete,
         "discrepancy_kinds": sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])),
         "discrepancies": sum(kinds.values()),
-        "hidden_nodes": sum(1 for a in attempts for n in a.nodes if any(s.hidden for s in n.scores)),
+        "hidden_nodes": across.hidden_nodes,
         "weights": sorted(result.config.weights.items()),
         "weights_provenance": _value(result.config.weights_provenance),
         "notes": list(result.notes),
@@ -177,43 +195,42 @@ def _gap_band(gap: int | None) -> str:
     return next((name for limit, name in GAP_BANDS if gap <= limit), "g5")
 
 
-def _heatmap(numbered: Sequence[tuple[int, Attempt]], limit: int = MAX_HEATMAP_ROWS) -> dict[str, Any] | None:
+def _heatmap(across: Across) -> dict[str, Any] | None:
     """Attempts x the nodes that ranked near the top: each cell the node's total, shaded by its gap."""
-    scored = [(seq, a) for seq, a in numbered if any(node_total(n) is not None for n in a.nodes)]
-    if not scored:
+    if not across.scored:
         return None
-    shown = scored[:limit]
-    columns = heat_columns([a for _, a in shown])
+    shown = across.heat[:MAX_HEATMAP_ROWS]
+    columns = heat_columns([row for _, row in shown])
     rows = []
-    for seq, a in shown:
-        rank, winner = ranks(a), a.node(a.winner) if a.winner else None
-        best = node_total(winner) if winner else None
+    for seq, row in shown:
+        best = row.totals.get(row.winner) if row.winner else None
         cells = []
         for name in columns:
-            node, total = a.node(name), None
-            if node is not None:
-                total = node_total(node)
+            total = row.totals.get(name)
             gap = best - total if best is not None and total is not None else None
-            cells.append({"total": total, "rank": rank.get(name), "gap": gap, "band": _gap_band(gap),
-                          "winner": name == a.winner,
-                          "filtered": node is not None and total is None and node.filter.value == "failed"})
-        rows.append({"seq": seq, "anchor": _anchor(seq), "label": f"{a.pod} #{a.attempt}", "cells": cells,
-                     "nodes": sum(1 for n in a.nodes if node_total(n) is not None)})
-    return {"columns": columns, "rows": rows, "total": len(scored), "bands": GAP_BANDS}
+            cells.append({"total": total, "rank": row.ranks.get(name), "gap": gap, "band": _gap_band(gap),
+                          "winner": name == row.winner, "filtered": name in row.filtered})
+        rows.append({"seq": seq, "anchor": _anchor(seq), "label": pod_label(row), "cells": cells,
+                     "nodes": row.scored})
+    return {"columns": columns, "rows": rows, "total": across.scored, "bands": GAP_BANDS}
 
 
-def _node_data(numbered: Sequence[tuple[int, Attempt]]) -> dict[str, Any]:
-    """Every node of every detailed attempt, compactly: node names once, then per attempt column arrays.
+class NodeData:
+    """Every node of every detailed attempt, compactly, for the page's full node tables: node names once, then
+    per attempt column arrays, kept as JSON text (a 5,000-node attempt is a few hundred kB of it).
 
     A column that is all null is null; "node" is null when the attempt lists the names in their order.
     Ranks and gaps are not stored: the page's script derives them from the totals as ranks() does.
     """
-    names: dict[str, int] = {}
-    attempts = {}
-    for seq, a in numbered:
+
+    def __init__(self) -> None:
+        self.names: dict[str, int] = {}
+        self.attempts: list[str] = []  # '"attempt-N":{...}'
+
+    def add(self, seq: int, a: Attempt) -> None:
         plugins = list(dict.fromkeys(s.plugin for n in a.nodes for s in n.scores))
-        index = [names.setdefault(n.node, len(names)) for n in a.nodes]
-        attempts[_anchor(seq)] = {
+        index = [self.names.setdefault(n.node, len(self.names)) for n in a.nodes]
+        columns = {
             "plugins": plugins,
             "hidden": sorted({s.plugin for n in a.nodes for s in n.scores if s.hidden}),
             "winner": a.winner,
@@ -223,7 +240,11 @@ def _node_data(numbered: Sequence[tuple[int, Attempt]]) -> dict[str, Any]:
             "recomputed": _column([n.total_recomputed for n in a.nodes]),
             "values": [_column([_contribution_of(n, p) for n in a.nodes]) for p in plugins],
         }
-    return {"names": list(names), "attempts": attempts}
+        self.attempts.append(f"{_json(_anchor(seq))}:{_json(columns)}")
+
+    def script_json(self) -> str:
+        """The data block's text: ``{"names": [...], "attempts": {...}}`` as compact JSON, safe in a script tag."""
+        return _script_safe(f'{{"names":{_json(list(self.names))},"attempts":{{{",".join(self.attempts)}}}}}')
 
 
 def _column(values: list[int | None]) -> list[int | None] | None:
@@ -235,9 +256,12 @@ def _contribution_of(node: NodeResult, plugin: str) -> int | None:
     return contribution(score) if score is not None else None
 
 
-def script_json(data: Any) -> str:
+def _json(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def _script_safe(text: str) -> str:
     """JSON safe inside a <script type="application/json"> block: no '<', '>' or '&' can end or open a tag."""
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -248,12 +272,78 @@ def page_script() -> tuple[str, str]:
     return code, f"'sha256-{digest}'"
 
 
-def _deciders(attempts: Sequence[Attempt], explained: dict[int, Explanation], colors: dict[str, str]
-              ) -> list[dict[str, Any]]:
-    counts = sorted(charts.deciders(attempts, explained).items(), key=lambda kv: (-kv[1], kv[0]))
-    most = max((c for _, c in counts), default=1)
+def _deciders(counts: Counter, colors: dict[str, str]) -> list[dict[str, Any]]:
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    most = max((c for _, c in ordered), default=1)
     return [{"plugin": p, "count": c, "width": round(300 * c / most), "color": colors.get(p, charts.HIDDEN_COLOR)}
-            for p, c in counts]
+            for p, c in ordered]
+
+
+class ReportPage:
+    """A consumer of the attempt stream keeping what the report page shows, so no attempt is held: the
+    overview's running counts (``Across``), the first ``max_rows`` table rows, the first ``max_sections`` detail
+    sections and their nodes' data, the heat map's rows, and for the pods' timelines a ``StoryAttempt`` of
+    every attempt (about 0.7 kB with its pod name: no nodes). Times and chart colours are finished by ``render``.
+    With ``pngs``, each attempt's PNG file is written as it comes.
+    """
+
+    def __init__(self, pod: str | None = None, max_sections: int = MAX_SECTIONS, max_rows: int = MAX_TABLE_ROWS,
+                 pngs: PngFiles | None = None) -> None:
+        self.pod, self.max_sections, self.max_rows, self.pngs = pod, max_sections, max_rows, pngs
+        self.across = Across(MAX_HEATMAP_ROWS)
+        self.story: list[StoryAttempt] = []  # every attempt of the log, for the timelines
+        self.rows: list[tuple[dict[str, Any], StoryAttempt]] = []
+        self.sections: list[tuple[dict[str, Any], Gap | None, StoryAttempt]] = []
+        self.node_data = NodeData()
+        self._names: dict[str, str] = {}  # one copy of each pod and node name
+
+    def add(self, attempt: Attempt) -> None:
+        seq = len(self.story)
+        when = StoryAttempt(attempt, self._names)
+        self.story.append(when)
+        if self.pngs is not None:
+            self.pngs.add(attempt)
+        if self.pod is not None and not is_pod(attempt, self.pod):
+            return
+        exp = explain_attempt(attempt)
+        shown = self.across.count
+        self.across.add(seq, attempt, exp)
+        if shown < self.max_rows:
+            self.rows.append((_row(seq, attempt, exp), when))
+        if shown < self.max_sections:
+            self.sections.append((*_section(seq, attempt, exp), when))
+            self.node_data.add(seq, attempt)
+
+    def render(self, result: AnalysisResult, times: FullTimes, progress: Progress | None = None) -> str:
+        """The page, with ``result``'s header (inputs, format, lines, config, notes, story lines).
+
+        ``progress(done, total)`` is called as the attempt sections are finished.
+        """
+        colors = charts.plugin_colors(self.across.plugins)
+        sections = []
+        for done, (section, gap, when) in enumerate(self.sections, start=1):
+            sections.append(_finished(section, gap, when, times, colors))
+            if progress is not None:
+                progress(done, len(self.sections))
+        env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                          trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        env.filters["plain"] = plain
+        env.filters["breakable"] = breakable
+        script, script_source = page_script()
+        pod = self.pod
+        return env.get_template("report.html.j2").render(
+            title=pod or ", ".join(Path(p).name for p in result.inputs),
+            pod=pod,
+            overview=_overview(result, self.across),
+            rows=[_timed(row, when, times) for row, when in self.rows],
+            sections=sections,
+            total=self.across.count, max_rows=self.max_rows, max_sections=self.max_sections,
+            heatmap=_heatmap(self.across),
+            deciders=_deciders(self.across.deciders, colors),
+            hidden_label=charts.HIDDEN_LABEL, node_total=node_total, colors=colors,
+            script=script, script_source=script_source, data=self.node_data.script_json(),
+            timeline=timeline_view(replace(result, attempts=tuple(self.story)), pod, times),
+        )
 
 
 def render_html(result: AnalysisResult, pod: str | None = None, max_sections: int = MAX_SECTIONS,
@@ -262,36 +352,10 @@ def render_html(result: AnalysisResult, pod: str | None = None, max_sections: in
 
     ``progress(done, total)`` is called as the attempt sections are built (the slow part).
     """
-    attempts = select(result, pod)
-    colors = charts.colors_for(attempts)
-    seqs = {id(a): i for i, a in enumerate(result.attempts)}
-    numbered = [(seqs[id(a)], a) for a in attempts]
-    detailed = numbered[:max_sections]
-    explained = {id(a): explain_attempt(a) for a in attempts}
-    times = FullTimes.for_result(result)
-    sections = []
-    for done, (seq, a) in enumerate(detailed, start=1):
-        sections.append(_section(seq, a, explained[id(a)], times, colors))
-        if progress is not None:
-            progress(done, len(detailed))
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["plain"] = plain
-    env.filters["breakable"] = breakable
-    script, script_source = page_script()
-    return env.get_template("report.html.j2").render(
-        title=pod or ", ".join(Path(p).name for p in result.inputs),
-        pod=pod,
-        overview=_overview(result, attempts),
-        rows=[_row(seq, a, explained[id(a)], times) for seq, a in numbered[:max_rows]],
-        sections=sections,
-        total=len(numbered), max_rows=max_rows, max_sections=max_sections,
-        heatmap=_heatmap(numbered),
-        deciders=_deciders(attempts, explained, colors),
-        hidden_label=charts.HIDDEN_LABEL, node_total=node_total, colors=colors,
-        script=script, script_source=script_source, data=script_json(_node_data(detailed)),
-        timeline=timeline_view(result, pod, times),
-    )
+    page = ReportPage(pod, max_sections, max_rows)
+    for attempt in result.attempts:
+        page.add(attempt)
+    return page.render(result, FullTimes.for_result(result), progress)
 
 
 def write_html(result: AnalysisResult, path: Path, pod: str | None = None, progress: Progress | None = None

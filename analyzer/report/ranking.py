@@ -75,13 +75,44 @@ def rest_summary(ranking: Ranking) -> list[str]:
     return lines
 
 
-def heat_columns(attempts: Sequence[Attempt], limit: int = HEAT_COLUMNS) -> list[str]:
+@dataclass(frozen=True)
+class HeatRow:
+    """What the heat maps keep of one attempt: its label, its winner, every node's total and rank, and the
+    nodes the filter rejected; not the scores, so a row of a 5,000-node attempt stays small."""
+
+    pod: str
+    attempt: int
+    winner: str | None
+    totals: dict[str, int | None]  # node name -> its total (the first node of that name, as Attempt.node finds)
+    ranks: dict[str, int]  # as ranks() gives them
+    filtered: frozenset[str]  # nodes without a total that the filter rejected
+    scored: int  # how many nodes have a total
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> HeatRow:
+        totals: dict[str, int | None] = {}
+        filtered = set()
+        for node in attempt.nodes:
+            if node.node not in totals:
+                totals[node.node] = total = node_total(node)
+                if total is None and node.filter is FilterVerdict.FAILED:
+                    filtered.add(node.node)
+        return cls(attempt.pod, attempt.attempt, attempt.winner, totals, ranks(attempt), frozenset(filtered),
+                   sum(1 for n in attempt.nodes if node_total(n) is not None))
+
+
+def scored(attempt: Attempt) -> bool:
+    """Whether some node of the attempt has a total (the heat maps show only such attempts)."""
+    return any(node_total(n) is not None for n in attempt.nodes)
+
+
+def heat_columns(rows: Sequence[HeatRow], limit: int = HEAT_COLUMNS) -> list[str]:
     """The nodes worth a heat-map column: most often among the top ranks, then best total rank, then name."""
     near_top: Counter = Counter()
     best: dict[str, int] = {}
-    for attempt in attempts:
-        for node, rank in ranks(attempt).items():
-            if rank <= HEAT_TOP_RANK or node == attempt.winner:
+    for row in rows:
+        for node, rank in row.ranks.items():
+            if rank <= HEAT_TOP_RANK or node == row.winner:
                 near_top[node] += 1
             best[node] = min(best.get(node, rank), rank)
     chosen = sorted(near_top, key=lambda n: (-near_top[n], best[n], n))

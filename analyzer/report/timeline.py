@@ -63,7 +63,12 @@ def waited_text(seconds: float | None) -> str:
 
 def ranked(stories: list[PodStory]) -> list[PodStory]:
     """Pods that waited longest first (unknown waits last), then by first sight."""
-    return sorted(stories, key=lambda s: (s.waited_seconds is None, -(s.waited_seconds or 0.0)))
+    return sorted(stories, key=waiting_order)
+
+
+def waiting_order(story: PodStory) -> tuple[bool, float]:
+    """The sort key of ``ranked``: the longest wait first, unknown waits last."""
+    return story.waited_seconds is None, -(story.waited_seconds or 0.0)
 
 
 def pods_table(stories: list[PodStory], times: FullTimes, top: int = DEFAULT_TOP) -> tuple[TableData, int]:

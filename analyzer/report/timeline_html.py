@@ -3,15 +3,17 @@ collapsed section per pod with its timeline. Plain SVG and HTML, no script (the 
 
 from __future__ import annotations
 
-from typing import Any
+import heapq
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 
 from markupsafe import Markup, escape
 
-from ..model import AnalysisResult, names_pod
-from ..timeline import PodStory, build_stories
-from ..timeline.build import parse_time
+from ..model import AnalysisResult, Attempt, NodeResult, names_pod
+from ..timeline import PodStory
+from ..timeline.build import each_story, first_sight, parse_time
 from ..times import FullTimes
-from .timeline import full_time, ranked, waited_text
+from .timeline import full_time, waited_text, waiting_order
 
 MAX_LANES = 20
 MAX_ENTRIES_EACH_END = 20  # a pod's table in the page: its first and last 20 entries
@@ -19,6 +21,58 @@ LANE_HEIGHT, PLOT_WIDTH, CHAR_WIDTH, MAX_LABEL = 18, 620, 6.4, 420  # px; labels
 MARK_COLORS = {"attempt": "#555", "bound": "#2a7", "bind-failed": "#c33", "deleted": "#c33", "backoff": "#e90",
                "gated": "#96c", "queue": "#69c", "preemption": "#c60"}
 OUTCOME_COLORS = {"unschedulable": "#c33", "error": "#c33", "deleted": "#999"}
+
+
+class MarginNode(NamedTuple):
+    """A node as the timeline's margin reads it: its name and logged total."""
+
+    node: str
+    total_logged: int | None
+
+
+class Lines(NamedTuple):
+    """An attempt's ``SourceSpan`` in a third of the memory."""
+
+    input: int
+    first_line: int
+    last_line: int
+
+
+class StoryAttempt:
+    """What a pod's timeline reads of an attempt (``timeline.story_of``, ``FullTimes.of``), without its nodes:
+    of those only the winner and the best other logged total are kept, which give the same margin.
+    ``names`` keeps one copy of each pod and node name (shared by the records of a log)."""
+
+    __slots__ = ("pod", "attempt", "started_at", "outcome", "winner", "evaluated_nodes", "feasible_nodes",
+                 "failure", "preemption", "complete", "incomplete_reason", "span", "nodes")
+
+    def __init__(self, attempt: Attempt, names: dict[str, str]) -> None:
+        self.pod, self.attempt, self.started_at = _one(names, attempt.pod), attempt.attempt, attempt.started_at
+        self.outcome, self.winner = attempt.outcome, _one(names, attempt.winner)
+        self.evaluated_nodes, self.feasible_nodes = attempt.evaluated_nodes, attempt.feasible_nodes
+        self.failure, self.preemption = attempt.failure, attempt.preemption
+        self.complete, self.incomplete_reason = attempt.complete, attempt.incomplete_reason
+        span = attempt.span
+        self.span = Lines(span.input, span.first_line, span.last_line) if span is not None else None
+        self.nodes = tuple(MarginNode(_one(names, n.node), n.total_logged) for n in _margin_nodes(attempt))
+
+    def node(self, name: str) -> MarginNode | None:
+        return next((n for n in self.nodes if n.node == name), None)
+
+
+def _one(names: dict[str, str], name: str | None) -> str | None:
+    """The one copy of a name that ``names`` keeps."""
+    return None if name is None else names.setdefault(name, name)
+
+
+def _margin_nodes(attempt: Attempt) -> tuple[NodeResult, ...]:
+    """The winner's node (the first of its name) and the best other node by (logged total, name)."""
+    winner = attempt.node(attempt.winner) if attempt.winner else None
+    if winner is None:
+        return ()
+    others = [n for n in attempt.nodes if n.node != winner.node and n.total_logged is not None]
+    best = max(others, key=lambda n: (n.total_logged, n.node), default=None)
+    return (winner,) if best is None else (winner, best)
 
 
 def _offset(at: str | None, start: Any, span: float, left: float) -> float | None:
@@ -72,15 +126,28 @@ def lanes_svg(stories: list[PodStory]) -> Markup:
     return Markup("".join(parts))
 
 
+def longest_waiting(stories: Iterable[PodStory], limit: int) -> tuple[list[PodStory], int]:
+    """The first ``limit`` of the stories as ``ranked`` orders them once sorted by first sight (given in any
+    order, kept ``limit`` at a time), and how many stories there were."""
+    total = 0
+
+    def keyed() -> Iterator[tuple[tuple[Any, ...], PodStory]]:
+        nonlocal total
+        for index, story in enumerate(stories):
+            total += 1
+            yield (waiting_order(story), first_sight(story), index), story
+
+    shown = [story for _, story in heapq.nsmallest(limit, keyed(), key=lambda kept: kept[0])]
+    return shown, total
+
+
 def timeline_view(result: AnalysisResult, pod: str | None, times: FullTimes, limit: int = MAX_LANES
                   ) -> dict[str, Any] | None:
-    """What the template's timeline part needs (None when the log names no pod)."""
-    stories = build_stories(result)
-    if pod is not None:
-        stories = [s for s in stories if names_pod(s.pod, pod)]
-    if not stories:
+    """What the template's timeline part needs (None when the log names no pod). ``result.attempts`` may be
+    ``StoryAttempt`` records: the stories are built one at a time and only the ``limit`` shown are kept."""
+    shown, total = longest_waiting((s for s in each_story(result) if pod is None or names_pod(s.pod, pod)), limit)
+    if not total:
         return None
-    shown = ranked(stories)[:limit]
     pods = []
     for story in shown:
         kept = story.entries
@@ -92,4 +159,4 @@ def timeline_view(result: AnalysisResult, pod: str | None, times: FullTimes, lim
         pods.append({"pod": story.pod, "outcome": story.outcome, "node": story.node, "attempts": story.attempts,
                      "waited": waited_text(story.waited_seconds), "last_reason": story.last_reason,
                      "entries": entries, "left_out": left_out, "cut_after": MAX_ENTRIES_EACH_END})
-    return {"svg": lanes_svg(shown), "pods": pods, "total": len(stories), "rest": len(stories) - len(shown)}
+    return {"svg": lanes_svg(shown), "pods": pods, "total": total, "rest": total - len(shown)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -307,6 +307,17 @@ def _finish(pod: str, attempts: list[Attempt], entries: list[Entry], end_at: str
 
 def build_stories(result: AnalysisResult) -> list[PodStory]:
     """Every pod's story, in order of first sight in the log."""
+    return sorted(each_story(result), key=first_sight)
+
+
+def first_sight(story: PodStory) -> tuple[int, int]:
+    """Where the pod was first seen pending: (input, line)."""
+    return (story.first.input, story.first.line) if story.first else (0, 0)
+
+
+def each_story(result: AnalysisResult) -> Iterator[PodStory]:
+    """Every pod's story, one at a time (in order of the pod's first attempt, then of its first story line),
+    so that a caller can keep only the few it shows."""
     attempts: dict[str, list[Attempt]] = defaultdict(list)
     for attempt in result.attempts:
         attempts[attempt.pod].append(attempt)
@@ -318,7 +329,6 @@ def build_stories(result: AnalysisResult) -> list[PodStory]:
             events[pod].append(event)
     times = [e.ts for e in result.story if e.ts] + [a.started_at for a in result.attempts if a.started_at]
     end_at = max(times, key=lambda t: parse_time(t) or datetime.min, default=None)
-    stories = [story_of(pod, attempts.get(pod, []), events.get(pod, []), end_at)
-               for pod in dict.fromkeys([*attempts, *events]) if pod != "?"]
-    stories.sort(key=lambda s: (s.first.input, s.first.line) if s.first else (0, 0))
-    return stories
+    for pod in dict.fromkeys([*attempts, *events]):
+        if pod != "?":
+            yield story_of(pod, attempts.get(pod, []), events.get(pod, []), end_at)

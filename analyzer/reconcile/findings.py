@@ -25,9 +25,9 @@ class CheckFindings:
         self.unexplained += sum(not d.explained for _, d in added)
 
     def groups(self) -> list[FindingGroup]:
-        """The findings grouped by pattern (``grouping.group_findings``)."""
+        """The findings grouped by pattern (``grouping.FindingGrouper``)."""
         return self.grouper.groups()
 
     def inference(self) -> Inference:
-        """The weights and hidden constant the logged totals imply (``infer.infer_weights``)."""
+        """The weights and hidden constant the logged totals imply (``infer.WeightEvidence``)."""
         return self.evidence.solve()

@@ -53,10 +53,10 @@ class Split:
         return self.logged - self.visible
 
 
-def _visible(node: NodeResult) -> int | None:
+def _visible(scores: tuple[Score, ...]) -> int | None:
     """Σ weighted of the printed scores (extenders included); None when one of them is unknown."""
     total, shown = 0, False
-    for s in node.scores:
+    for s in scores:
         if s.hidden:
             continue
         if s.weighted is None:
@@ -66,16 +66,25 @@ def _visible(node: NodeResult) -> int | None:
     return total if shown else None
 
 
-def _shown_names(attempt: Attempt, version: str) -> set[str]:
-    logged = {name for n in attempt.nodes for s in n.scores for name in (s.plugin, s.logged_as) if name}
-    return logged | {canonical_plugin_name(name, version) for name in logged}
+def shown_names(per_node: list[tuple[Score, ...]], version: str) -> set[str]:
+    """Every plugin name the attempt's scores show (each node's scores), as logged and as registered."""
+    logged = set()
+    for scores in {id(t): t for t in per_node}.values():  # nodes often share one tuple (reconcile/memo.py)
+        for s in scores:
+            if s.plugin:
+                logged.add(s.plugin)
+            if s.logged_as:
+                logged.add(s.logged_as)
+    return logged | {_registered(name, version) for name in logged}
 
 
-def candidates(attempt: Attempt, ctx: ScoringContext) -> list[HiddenComponent]:
+_registered = lru_cache(maxsize=1024)(canonical_plugin_name)  # a handful of names, asked for on every attempt
+
+
+def candidates(profile: str | None, shown: set[str], ctx: ScoringContext) -> list[HiddenComponent]:
     """The hidden components of this version, with the weights in effect, plus an unprinted
-    NodePreferAvoidPods where the weights have one but the attempt shows no line for it."""
-    weights = ctx.weights.weights_for(attempt.profile)
-    shown = _shown_names(attempt, ctx.version)
+    NodePreferAvoidPods where the weights have one but the attempt (``shown``: its names) shows no line for it."""
+    weights = ctx.weights.weights_for(profile)
     out: list[HiddenComponent] = []
     for h in ctx.profile.hidden:
         if h.name in shown:
@@ -93,23 +102,27 @@ def candidates(attempt: Attempt, ctx: ScoringContext) -> list[HiddenComponent]:
     return out
 
 
-def unlogged(attempt: Attempt, ctx: ScoringContext, hidden: list[HiddenComponent]) -> list[tuple[str, int]]:
+def unlogged(profile: str | None, shown: set[str], ctx: ScoringContext, hidden: list[HiddenComponent]
+             ) -> list[tuple[str, int]]:
     """(plugin, largest possible contribution) for weighted plugins with no line in this attempt.
 
     From 1.33 BalancedAllocation skips best-effort pods (PR #130260): no line there means it added 0.
     """
-    shown = _shown_names(attempt, ctx.version) | {h.name for h in hidden}
+    shown = shown | {h.name for h in hidden}
     if ctx.profile.balanced_skip_best_effort:
         shown.add(BALANCED_PLUGIN)
-    return [(n, w * ctx.profile.max_score) for n, w in ctx.weights.weights_for(attempt.profile).items()
+    return [(n, w * ctx.profile.max_score) for n, w in ctx.weights.weights_for(profile).items()
             if n not in shown and w]
 
 
-def split_node(node: NodeResult, comps: list[HiddenComponent], binary_applies: bool, max_score: int
-               ) -> Split | None:
-    """Decompose one node's gap; None when the node has no logged total or an unknown visible score."""
-    visible = _visible(node)
-    if node.total_logged is None or visible is None:
+def split_node(node: NodeResult, scores: tuple[Score, ...], comps: list[HiddenComponent], binary_applies: bool,
+               max_score: int) -> Split | None:
+    """Decompose one node's gap (``scores``: its completed scores); None when the node has no logged total
+    or an unknown visible score."""
+    if node.total_logged is None:
+        return None
+    visible = _visible(scores)
+    if visible is None:
         return None
     rest = node.total_logged - visible
     parts: list[Part] = []
@@ -132,14 +145,19 @@ def split_node(node: NodeResult, comps: list[HiddenComponent], binary_applies: b
     return Split(node.node, node.total_logged, visible, tuple(parts), rest, avoided)
 
 
-def with_hidden_scores(node: NodeResult, split: Split | None) -> NodeResult:
-    """The node with one hidden Score per recognised part and total_recomputed = visible + parts."""
+def with_hidden_scores(node: NodeResult, scores: tuple[Score, ...], split: Split | None) -> NodeResult:
+    """The node with its completed ``scores``, one hidden Score per recognised part and total_recomputed =
+    visible + parts."""
     if split is None:
-        visible = _visible(node)
-        return node if visible is None else _replace_total(node, visible)
+        visible = _visible(scores)
+        if visible is None:
+            return node if scores is node.scores else evolve(node, scores=scores)
+        return evolve(node, scores=scores, total_recomputed=visible)
+    if not split.parts and split.avoided is None:
+        return evolve(node, scores=scores, total_recomputed=split.visible)
     extra = [_hidden_score(p.name, p.weight, p.normalized)
              for p in (*split.parts, *([split.avoided] if split.avoided else []))]
-    return evolve(node, scores=node.scores + tuple(extra),
+    return evolve(node, scores=scores + tuple(extra),
                   total_recomputed=split.visible + sum(p.amount for p in split.parts))
 
 
@@ -152,10 +170,6 @@ def _hidden_score(name: str, weight: int, normalized: int) -> Score:
                  hidden=True)
 
 
-def _replace_total(node: NodeResult, total: int) -> NodeResult:
-    return evolve(node, total_recomputed=total)
-
-
 def _values(splits: list[Split]) -> str:
     vis = "/".join(str(s.visible) for s in splits)
     logged = "/".join(str(s.logged) for s in splits)
@@ -166,11 +180,13 @@ def _where(group: list[Split], everyone: int) -> str:
     return "on every node" if len(group) == everyone and everyone > 1 else "on " + ", ".join(s.node for s in group)
 
 
-def hidden_discrepancies(attempt: Attempt, splits: list[Split], ctx: ScoringContext,
+def hidden_discrepancies(profile: str | None, shown: set[str], splits: list[Split], ctx: ScoringContext,
                          comps: list[HiddenComponent]) -> list[Discrepancy]:
     """One record per group of nodes with the same decomposition: explained parts, avoided components,
     and unexplained leftovers (with the unlogged plugins that could hold them)."""
     out: list[Discrepancy] = []
+    if not any(s.parts or s.avoided or s.leftover for s in splits):
+        return out  # every gap is zero: nothing to say (the common case)
     everyone = len(splits)
     story = _values(splits) if everyone > 1 else ""
     for key, group in _groups(splits, lambda s: s.parts).items():
@@ -189,7 +205,7 @@ def hidden_discrepancies(attempt: Attempt, splits: list[Split], ctx: ScoringCont
         text = (f"{_values(group)}: no +{full.amount} {_where(group, everyone)}, unlike the other nodes = "
                 f"{key.label}: the node's preferAvoidPods annotation names this pod's controller")
         out.append(_record(group, 0, key.label, text, True, ctx.confidence))
-    unlogged_plugins = unlogged(attempt, ctx, comps)
+    unlogged_plugins = unlogged(profile, shown, ctx, comps)
     for leftover, group in _groups(splits, lambda s: s.leftover).items():
         if leftover == 0:
             continue
@@ -237,15 +253,19 @@ def _groups(splits: list[Split], key) -> dict:
     return out
 
 
-def reconcile_hidden(attempt: Attempt, ctx: ScoringContext) -> tuple[Attempt, list[Discrepancy]]:
-    """Attempt with hidden scores and recomputed totals filled in, and its hidden-component records."""
-    comps = candidates(attempt, ctx)
-    raw = [split_node(n, comps, True, ctx.profile.max_score) for n in attempt.nodes]
+def reconcile_hidden(attempt: Attempt, per_node: list[tuple[Score, ...]], ctx: ScoringContext
+                     ) -> tuple[tuple[NodeResult, ...], list[Discrepancy]]:
+    """The attempt's nodes with their completed scores (``per_node``, in node order), hidden scores and
+    recomputed totals filled in, and the attempt's hidden-component records."""
+    shown = shown_names(per_node, ctx.version)
+    comps = candidates(attempt.profile, shown, ctx)
+    pairs = list(zip(attempt.nodes, per_node, strict=True))
+    raw = [split_node(n, s, comps, True, ctx.profile.max_score) for n, s in pairs]
     # A binary component counts only when some node carries it; otherwise the version guess is the
     # likelier thing to be wrong, and the nodes are decomposed without it (the same split when there is none).
     binary = any(AVOID_MARK in c.name for c in comps)
     if binary and not any(s and s.parts and AVOID_MARK in s.parts[0].name for s in raw):
-        raw = [split_node(n, comps, False, ctx.profile.max_score) for n in attempt.nodes]
-    nodes = tuple(with_hidden_scores(n, s) for n, s in zip(attempt.nodes, raw, strict=True))
+        raw = [split_node(n, s, comps, False, ctx.profile.max_score) for n, s in pairs]
+    nodes = tuple(with_hidden_scores(n, s, split) for (n, s), split in zip(pairs, raw, strict=True))
     splits = [s for s in raw if s is not None]
-    return evolve(attempt, nodes=nodes), hidden_discrepancies(attempt, splits, ctx, comps)
+    return nodes, hidden_discrepancies(attempt.profile, shown, splits, ctx, comps)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import NodeResult, Provenance, Score, evolve, frozen_map
+from ..model import Provenance, Score, evolve, frozen_map
 from ..scoring.calculator import recompute_line
 from ..scoring.versions import VersionProfile, newer_than_table
 from .discrepancy import FORMULA, WEIGHT, Discrepancy
@@ -163,14 +163,14 @@ def _formula_mismatch(score: Score, node: str, recomputed: int, ctx: ScoringCont
         ctx.confidence)
 
 
-def complete_node(node: NodeResult, profile_name: str | None, ctx: ScoringContext
-                  ) -> tuple[NodeResult, list[Discrepancy]]:
-    """Every score of one node completed; the discrepancies found on the way."""
-    scores: list[Score] = []
+def complete_scores(node: str, scores: tuple[Score, ...], profile_name: str | None, ctx: ScoringContext
+                    ) -> tuple[tuple[Score, ...], list[Discrepancy]]:
+    """Every score of one node (named ``node``) completed; the discrepancies found on the way."""
+    done: list[Score] = []
     found: list[Discrepancy] = []
     memo = memo_for(ctx)
-    for s in node.scores:
-        done, issues = complete_score(s, node.node, profile_name, ctx, memo)
-        scores.append(done)
+    for s in scores:
+        score, issues = complete_score(s, node, profile_name, ctx, memo)
+        done.append(score)
         found += issues
-    return evolve(node, scores=tuple(scores)), found
+    return tuple(done), found

@@ -30,6 +30,9 @@ def unreconciled_score(score: Score) -> Score:
 
 def unreconciled_node(node: NodeResult) -> NodeResult:
     """The node as parsed: no hidden scores, no recomputed total, each printed score as parsed."""
+    if node.total_recomputed is None and not any(
+            s.hidden or s.parsed_provenance is not None or s.parsed_plugin is not None for s in node.scores):
+        return node  # never reconciled (the common case): what the loop below finds, without a new tuple
     scores = tuple(unreconciled_score(s) for s in node.scores if not s.hidden)
     if node.total_recomputed is None and len(scores) == len(node.scores) and \
             all(a is b for a, b in zip(scores, node.scores, strict=True)):

@@ -30,7 +30,6 @@ from .registry import build_routes, unknown_kind
 from .resource_order import DEFAULT_ORDER, resource_orders
 from .shared import SharedParts
 
-OBS, DER, INF = Provenance.OBSERVED.value, Provenance.DERIVED.value, Provenance.INFERRED.value
 # enum members looked up once: attribute access on an Enum class is slow and these run per line
 _UNKNOWN, _FAILED, _PASSED, _OBSERVED = Outcome.UNKNOWN, FilterVerdict.FAILED, FilterVerdict.PASSED, Provenance.OBSERVED
 # Legacy MatchInterPodAffinity pass lines: the last predicate, so the node passed every predicate.
@@ -51,17 +50,13 @@ _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-af
 class _ScoreDraft:
     plugin: str
     logged_as: str | None = None
-    fields: dict[str, int] = field(default_factory=dict)
-    provenance: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, int] = field(default_factory=dict)  # every one printed in the log (observed)
     inputs: ResourceInputs | None = None
 
-    def put(self, name: str, value: int | None, source: str) -> None:
-        if value is None:
-            return
-        if name in self.fields and self.provenance.get(name) == OBS and source != OBS:
-            return  # never overwrite an observed number with a weaker one
-        self.fields[name] = value
-        self.provenance[name] = source
+    def observe(self, name: str, value: int | None) -> None:
+        """Set a number printed in the log (a later line of the same score wins)."""
+        if value is not None:
+            self.fields[name] = value
 
 
 @dataclass(slots=True)
@@ -108,22 +103,16 @@ class _AttemptDraft:
     from_event: bool = False  # the outcome was read from a recorded event (Scheduled / FailedScheduling)
     echoed: bool = False  # a recorded event already repeated this outcome
     cut_reason: str | None = None  # a panic or restart ended the process inside this cycle
+    name: str = ""  # the pod's bare name (set from ``pod``, which only ``Assembler._rename`` changes)
 
-    @property
-    def name(self) -> str:
-        return self.pod.rsplit("/", 1)[-1]
+    def __post_init__(self) -> None:
+        self.name = self.pod.rsplit("/", 1)[-1]
 
     def node(self, name: str) -> _NodeDraft:
         draft = self.nodes.get(name)
         if draft is None:
             draft = self.nodes[name] = _NodeDraft(name)
         return draft
-
-    def touch(self, event: Event) -> None:
-        if not self.first_line:
-            self.input, self.first_line = event.input, event.line
-        if event.line > self.last_line:
-            self.last_line = event.line
 
 
 @dataclass(slots=True)
@@ -164,8 +153,10 @@ class Assembler:
         self._qualified: dict[str, str] = {}  # bare name -> the one 'ns/name' seen with it ('' when several)
         self._cut: list[_AttemptDraft] = []  # attempts a panic or restart ended, to hand on now
         self._last_stream: dict[str, str] = {}  # input -> the stream of its last scheduler line
+        self._last_key: str | None = None  # the stream _last_stream was last set to
         self._resource_orders: dict[str, tuple[str, ...]] = {}  # plugin -> its configured resource order
         self.shared = SharedParts()  # one frozen object for equal resource inputs and scores
+        self._plugin_names: dict[tuple[Any, str], str] = {}  # (logger, logged scorer) -> the plugin it scores for
 
     # -- routing ---------------------------------------------------------------------------------
     def _stream(self, event: Event) -> _Stream:
@@ -221,7 +212,7 @@ class Assembler:
         self.renames += 1
         self._qualify(pod)
         self._attempt_numbers[old] -= 1
-        draft.pod = pod
+        draft.pod, draft.name = pod, pod.rsplit("/", 1)[-1]
         self._attempt_numbers[pod] = draft.number = self._attempt_numbers.get(pod, 0) + 1
 
     def _for_pod(self, stream: _Stream, event: Event, create: bool = True,
@@ -237,11 +228,24 @@ class Assembler:
             draft = self._start(stream, event, pod, started=False)  # the log began inside this cycle
         return draft
 
+    def _latest_for_pod(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        """``_for_pod`` with the common case written out: a line of the latest open attempt's own pod, named
+        'ns/name' or by its bare name (what ``_find`` tries first)."""
+        pod, opened = event.pod, stream.open
+        if pod is not None and opened:
+            if event.pod_form == "name_ns":
+                pod = _canonical_pod(event)
+            latest = opened[-1]
+            if latest.pod == pod or ("/" not in pod and latest.name == pod):
+                return latest
+        return self._for_pod(stream, event)
+
     # -- feeding ---------------------------------------------------------------------------------
-    def feed(self, event: Event) -> Iterator[_AttemptDraft]:
-        """Apply one event; yield the attempts that became final because of it.
+    def feed(self, event: Event) -> Sequence[_AttemptDraft]:
+        """Apply one event; return the attempts that became final because of it.
 
         A kind outside the event contract raises ContractError: a producer's bug, which no input can cause.
+        Runs once per parsed line, so the common steps are written out here rather than called.
         """
         kind = event.kind
         self.last_draft = None
@@ -249,26 +253,42 @@ class Assembler:
         if route is None:
             raise unknown_kind(kind)
         if route.aside:
-            self.config_events.append(event)
-            if kind == "component_config":
-                self._resource_orders = resource_orders(event.data.get("text"))
-            if event.data.get("restart"):
-                self._cut_process(event, f"the scheduler restarted at line {event.line}")
-                yield from self._take_cut()
-            return
+            return self._aside(event)
         if route.keep:  # kept for the timeline and reconstruct/cache.py
             self.config_events.append(event)
-        stream = self._stream(event)
-        if kind != "panic":
-            self._last_stream[event.stream.split(":", 1)[0]] = event.stream
+        key = event.stream
+        stream = self._streams.get(key)
+        if stream is None:
+            stream = self._streams[key] = _Stream()
+        if key != self._last_key and kind != "panic":
+            # the input's latest stream only changes when the stream does (panic lines never set it)
+            self._last_key = key
+            self._last_stream[key.split(":", 1)[0]] = key
         handler = route.handler
         if handler is None:
-            return
+            return ()
         draft = self.last_draft = handler(self, stream, event)
-        if draft is not None:
-            draft.touch(event)
-        yield from self._ready(stream)
-        yield from self._take_cut()
+        if draft is not None:  # the lines the attempt spans
+            line = event.line
+            if not draft.first_line:
+                draft.input, draft.first_line = event.input, line
+            if line > draft.last_line:
+                draft.last_line = line
+        opened = stream.open
+        ready = () if len(opened) == 1 and opened[0] is stream.current else self._ready(stream)
+        if self._cut:
+            return [*ready, *self._take_cut()]
+        return ready
+
+    def _aside(self, event: Event) -> Sequence[_AttemptDraft]:
+        """A configuration or story line: kept; a restart ends the process's open cycles."""
+        self.config_events.append(event)
+        if event.kind == "component_config":
+            self._resource_orders = resource_orders(event.data.get("text"))
+        if event.data.get("restart"):
+            self._cut_process(event, f"the scheduler restarted at line {event.line}")
+            return self._take_cut()
+        return ()
 
     def _ready(self, stream: _Stream) -> Sequence[_AttemptDraft]:
         """The stream's attempts that are final now (outcome known, no longer the running cycle)."""
@@ -367,7 +387,7 @@ class Assembler:
         return self._start(stream, event, pod, started=True)
 
     def _on_filter_pass(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
-        draft = self._for_pod(stream, event)
+        draft = self._latest_for_pod(stream, event)
         if draft is None or draft.failure_message is not None or not event.node:
             return draft  # after a FitError these lines come from preemption's re-run
         node = draft.node(event.node)
@@ -408,8 +428,11 @@ class Assembler:
         return node
 
     def _node_line(self, stream: _Stream, event: Event) -> tuple[_AttemptDraft | None, _NodeDraft | None]:
-        """The attempt and scored node a per-node score line belongs to (node None when it names none)."""
-        draft = self._for_pod(stream, event)
+        """The attempt and scored node a per-node score line belongs to (node None when it names none).
+
+        Most lines of a --v=10 log come here.
+        """
+        draft = self._latest_for_pod(stream, event)
         if draft is None or not event.node:
             return draft, None
         return draft, self._scored_node(draft, event.node)
@@ -419,34 +442,37 @@ class Assembler:
         if node is None:
             return draft
         logged = event.name or "?"
-        plugin = plugin_from_logger(event.data.get("logger")) or canonical_name(logged)
-        score = node.score(plugin, logged)
         data = event.data
+        logger = data.get("logger")
+        plugin = self._plugin_names.get((logger, logged))
+        if plugin is None:
+            plugin = self._plugin_names[(logger, logged)] = plugin_from_logger(logger) or canonical_name(logged)
+        score = node.score(plugin, logged)
         printed = event.value
         order = self._resource_orders.get(plugin, DEFAULT_ORDER)
         score.inputs = self.shared.resource_inputs(
             logged, printed, data.get("line_style", "?"), data.get("allocatableResource"),
             data.get("requestedResource"), order, _resource_amounts)
-        score.put("raw", printed, OBS)
+        score.observe("raw", printed)
         return draft
 
     def _on_priority_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
         if node is not None:
             logged = event.name or "?"
-            node.score(canonical_name(logged), logged).put("normalized", event.value, OBS)
+            node.score(canonical_name(logged), logged).observe("normalized", event.value)
         return draft
 
     def _on_extender_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
         if node is not None:
-            node.score(f"extender:{event.name}", event.name).put("raw", event.value, OBS)
+            node.score(f"extender:{event.name}", event.name).observe("raw", event.value)
         return draft
 
     def _on_plugin_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
         if node is not None:
-            node.score(event.name or "?", event.name).put("weighted", event.value, OBS)
+            node.score(event.name or "?", event.name).observe("weighted", event.value)
         return draft
 
     def _on_plugin_score_list(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
@@ -454,7 +480,7 @@ class Assembler:
         if draft is None:
             return draft
         for node, value in event.data.get("scores", []):
-            self._scored_node(draft, node).score(event.name or "?", event.name).put("weighted", value, OBS)
+            self._scored_node(draft, node).score(event.name or "?", event.name).observe("weighted", value)
         return draft
 
     def _on_host_total(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
@@ -701,8 +727,7 @@ def freeze(draft: _AttemptDraft, cluster: Iterable[str] = (), shared: SharedPart
     make_score = (shared or SharedParts()).score
     nodes = []
     for nd in draft.nodes.values():
-        scores = tuple(make_score(sd.plugin, sd.logged_as, sd.fields, sd.provenance, sd.inputs)
-                       for sd in nd.scores.values())
+        scores = tuple([make_score(sd.plugin, sd.logged_as, sd.fields, sd.inputs) for sd in nd.scores.values()])
         nodes.append(NodeResult(node=nd.node, filter=nd.filter, filter_provenance=nd.filter_provenance,
                                 total_logged=nd.total_logged, scores=scores, filter_reasons=nd.reasons))
     complete, reason = True, None

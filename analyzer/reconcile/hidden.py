@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..model import Attempt, NodeResult, Provenance, Score, evolve, frozen_map
 from ..scoring.versions import HiddenComponent, canonical_plugin_name
@@ -37,8 +38,7 @@ class Part:
         return f"{self.name.removesuffix('Priority')} (weight {self.weight} × score {self.normalized})"
 
 
-@dataclass(frozen=True)
-class Split:
+class Split(NamedTuple):
     """A node's gap = the parts recognised + what is left."""
 
     node: str
@@ -68,13 +68,10 @@ def _visible(scores: tuple[Score, ...]) -> int | None:
 
 def shown_names(per_node: list[tuple[Score, ...]], version: str) -> set[str]:
     """Every plugin name the attempt's scores show (each node's scores), as logged and as registered."""
-    logged = set()
-    for scores in {id(t): t for t in per_node}.values():  # nodes often share one tuple (reconcile/memo.py)
-        for s in scores:
-            if s.plugin:
-                logged.add(s.plugin)
-            if s.logged_as:
-                logged.add(s.logged_as)
+    distinct = {id(t): t for t in per_node}.values()  # nodes often share one tuple (reconcile/memo.py)
+    logged = {s.plugin for t in distinct for s in t} | {s.logged_as for t in distinct for s in t}
+    logged.discard(None)
+    logged.discard("")
     return logged | {_registered(name, version) for name in logged}
 
 
@@ -115,50 +112,70 @@ def unlogged(profile: str | None, shown: set[str], ctx: ScoringContext, hidden: 
             if n not in shown and w]
 
 
-def split_node(node: NodeResult, scores: tuple[Score, ...], comps: list[HiddenComponent], binary_applies: bool,
-               max_score: int) -> Split | None:
-    """Decompose one node's gap (``scores``: its completed scores); None when the node has no logged total
-    or an unknown visible score."""
-    if node.total_logged is None:
-        return None
-    visible = _visible(scores)
-    if visible is None:
-        return None
-    rest = node.total_logged - visible
-    parts: list[Part] = []
-    avoided = None
-    for c in comps:
-        if AVOID_MARK not in c.name or not binary_applies:
-            continue
-        full = Part(c.name, c.weight, c.max_normalized or max_score)
-        if rest >= full.amount:
-            parts.append(full)
-            rest -= full.amount
-        else:
-            avoided = Part(c.name, c.weight, 0)
-    variable = [c for c in comps if AVOID_MARK not in c.name]
-    if len(variable) == 1 and rest > 0:
-        c = variable[0]
-        if rest % c.weight == 0 and rest // c.weight <= max_score:
+class Decomposition(NamedTuple):
+    """What one gap (logged total - visible sum) is made of, and what it adds to the node."""
+
+    parts: tuple[Part, ...]
+    leftover: int
+    avoided: Part | None  # a binary component that scored 0 on this node
+    extra: tuple[Score, ...]  # one hidden Score per recognised part, then the avoided one
+    amount: int  # what the recognised parts add
+
+
+class Decomposer:
+    """Split nodes' gaps into an attempt's hidden components; each distinct gap is worked out once (most
+    nodes of an attempt share a few gaps)."""
+
+    def __init__(self, comps: list[HiddenComponent], binary_applies: bool, max_score: int) -> None:
+        # per binary component in order: its full share, and its share on a node that avoids the pod
+        self.binary = [(Part(c.name, c.weight, c.max_normalized or max_score), Part(c.name, c.weight, 0))
+                       for c in comps if AVOID_MARK in c.name and binary_applies]
+        variable = [c for c in comps if AVOID_MARK not in c.name]
+        self.variable = variable[0] if len(variable) == 1 else None  # only one can take the rest
+        self.max_score = max_score
+        self._gaps: dict[int, Decomposition] = {}
+
+    def split(self, node: NodeResult, visible: int | None) -> Split | None:
+        """Decompose one node's gap (``visible``: its visible sum); None when the node has no logged total or
+        an unknown visible score."""
+        if node.total_logged is None or visible is None:
+            return None
+        d = self.of(node.total_logged - visible)
+        return Split(node.node, node.total_logged, visible, d.parts, d.leftover, d.avoided)
+
+    def of(self, gap: int) -> Decomposition:
+        found = self._gaps.get(gap)
+        if found is None:
+            found = self._gaps[gap] = self._decompose(gap)
+        return found
+
+    def _decompose(self, rest: int) -> Decomposition:
+        parts: list[Part] = []
+        avoided = None
+        for full, none in self.binary:
+            if rest >= full.amount:
+                parts.append(full)
+                rest -= full.amount
+            else:
+                avoided = none
+        c = self.variable
+        if c is not None and rest > 0 and rest % c.weight == 0 and rest // c.weight <= self.max_score:
             parts.append(Part(c.name, c.weight, rest // c.weight))
             rest = 0
-    return Split(node.node, node.total_logged, visible, tuple(parts), rest, avoided)
+        extra = tuple(_hidden_score(p.name, p.weight, p.normalized) for p in (*parts, *([avoided] if avoided else [])))
+        return Decomposition(tuple(parts), rest, avoided, extra, sum(p.amount for p in parts))
 
 
-def with_hidden_scores(node: NodeResult, scores: tuple[Score, ...], split: Split | None) -> NodeResult:
-    """The node with its completed ``scores``, one hidden Score per recognised part and total_recomputed =
-    visible + parts."""
+def with_hidden_scores(node: NodeResult, scores: tuple[Score, ...], visible: int | None, split: Split | None,
+                       decomposer: Decomposer) -> NodeResult:
+    """The node with its completed ``scores`` (``visible``: their sum), one hidden Score per recognised part
+    and total_recomputed = visible + parts."""
     if split is None:
-        visible = _visible(scores)
         if visible is None:
             return node if scores is node.scores else evolve(node, scores=scores)
         return evolve(node, scores=scores, total_recomputed=visible)
-    if not split.parts and split.avoided is None:
-        return evolve(node, scores=scores, total_recomputed=split.visible)
-    extra = [_hidden_score(p.name, p.weight, p.normalized)
-             for p in (*split.parts, *([split.avoided] if split.avoided else []))]
-    return evolve(node, scores=scores + tuple(extra),
-                  total_recomputed=split.visible + sum(p.amount for p in split.parts))
+    d = decomposer.of(split.gap)
+    return evolve(node, scores=scores + d.extra if d.extra else scores, total_recomputed=split.visible + d.amount)
 
 
 @lru_cache(maxsize=256, typed=True)  # typed: 1, 1.0 and True never share a Score
@@ -259,13 +276,17 @@ def reconcile_hidden(attempt: Attempt, per_node: list[tuple[Score, ...]], ctx: S
     recomputed totals filled in, and the attempt's hidden-component records."""
     shown = shown_names(per_node, ctx.version)
     comps = candidates(attempt.profile, shown, ctx)
-    pairs = list(zip(attempt.nodes, per_node, strict=True))
-    raw = [split_node(n, s, comps, True, ctx.profile.max_score) for n, s in pairs]
+    sums: dict[int, int | None] = {}  # nodes often share one tuple of scores (reconcile/memo.py)
+    visible = [sums[id(s)] if id(s) in sums else sums.setdefault(id(s), _visible(s)) for s in per_node]
+    decomposer = Decomposer(comps, True, ctx.profile.max_score)
+    raw = [decomposer.split(n, v) for n, v in zip(attempt.nodes, visible, strict=True)]
     # A binary component counts only when some node carries it; otherwise the version guess is the
     # likelier thing to be wrong, and the nodes are decomposed without it (the same split when there is none).
     binary = any(AVOID_MARK in c.name for c in comps)
     if binary and not any(s and s.parts and AVOID_MARK in s.parts[0].name for s in raw):
-        raw = [split_node(n, s, comps, False, ctx.profile.max_score) for n, s in pairs]
-    nodes = tuple(with_hidden_scores(n, s, split) for (n, s), split in zip(pairs, raw, strict=True))
+        decomposer = Decomposer(comps, False, ctx.profile.max_score)
+        raw = [decomposer.split(n, v) for n, v in zip(attempt.nodes, visible, strict=True)]
+    nodes = tuple(with_hidden_scores(n, s, v, split, decomposer)
+                  for n, s, v, split in zip(attempt.nodes, per_node, visible, raw, strict=True))
     splits = [s for s in raw if s is not None]
     return nodes, hidden_discrepancies(attempt.profile, shown, splits, ctx, comps)

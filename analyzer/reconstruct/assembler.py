@@ -53,11 +53,6 @@ class _ScoreDraft:
     fields: dict[str, int] = field(default_factory=dict)  # every one printed in the log (observed)
     inputs: ResourceInputs | None = None
 
-    def observe(self, name: str, value: int | None) -> None:
-        """Set a number printed in the log (a later line of the same score wins)."""
-        if value is not None:
-            self.fields[name] = value
-
 
 @dataclass(slots=True)
 class _NodeDraft:
@@ -68,12 +63,15 @@ class _NodeDraft:
     scores: dict[str, _ScoreDraft] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
 
-    def score(self, plugin: str, logged_as: str | None) -> _ScoreDraft:
+    def observe(self, plugin: str, logged_as: str | None, name: str, value: int | None) -> _ScoreDraft:
+        """Set a number a line prints for one plugin's score (a later line of the same score wins)."""
         draft = self.scores.get(plugin)
         if draft is None:
             draft = self.scores[plugin] = _ScoreDraft(plugin, logged_as)
         elif logged_as and draft.logged_as in (None, plugin):
             draft.logged_as = logged_as
+        if value is not None:
+            draft.fields[name] = value
         return draft
 
 
@@ -433,9 +431,16 @@ class Assembler:
         Most lines of a --v=10 log come here.
         """
         draft = self._latest_for_pod(stream, event)
-        if draft is None or not event.node:
+        name = event.node
+        if draft is None or not name:
             return draft, None
-        return draft, self._scored_node(draft, event.node)
+        draft.scored = True  # what _scored_node does, written out
+        node = draft.nodes.get(name)
+        if node is None:
+            node = draft.nodes[name] = _NodeDraft(name)
+        if node.filter is not _FAILED:
+            node.filter, node.filter_provenance = _PASSED, _OBSERVED
+        return draft, node
 
     def _on_resource_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
@@ -447,32 +452,31 @@ class Assembler:
         plugin = self._plugin_names.get((logger, logged))
         if plugin is None:
             plugin = self._plugin_names[(logger, logged)] = plugin_from_logger(logger) or canonical_name(logged)
-        score = node.score(plugin, logged)
         printed = event.value
+        score = node.observe(plugin, logged, "raw", printed)
         order = self._resource_orders.get(plugin, DEFAULT_ORDER)
         score.inputs = self.shared.resource_inputs(
             logged, printed, data.get("line_style", "?"), data.get("allocatableResource"),
             data.get("requestedResource"), order, _resource_amounts)
-        score.observe("raw", printed)
         return draft
 
     def _on_priority_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
         if node is not None:
             logged = event.name or "?"
-            node.score(canonical_name(logged), logged).observe("normalized", event.value)
+            node.observe(canonical_name(logged), logged, "normalized", event.value)
         return draft
 
     def _on_extender_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
         if node is not None:
-            node.score(f"extender:{event.name}", event.name).observe("raw", event.value)
+            node.observe(f"extender:{event.name}", event.name, "raw", event.value)
         return draft
 
     def _on_plugin_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
         if node is not None:
-            node.score(event.name or "?", event.name).observe("weighted", event.value)
+            node.observe(event.name or "?", event.name, "weighted", event.value)
         return draft
 
     def _on_plugin_score_list(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
@@ -480,7 +484,7 @@ class Assembler:
         if draft is None:
             return draft
         for node, value in event.data.get("scores", []):
-            self._scored_node(draft, node).score(event.name or "?", event.name).observe("weighted", value)
+            self._scored_node(draft, node).observe(event.name or "?", event.name, "weighted", value)
         return draft
 
     def _on_host_total(self, stream: _Stream, event: Event) -> _AttemptDraft | None:

@@ -17,7 +17,7 @@ from ..model import AnalysisResult, Attempt, FormatInfo, Score, evolve
 from ..scoring.versions import canonical_plugin_name, profile_for
 from .checks import incomplete_check, ranking_checks
 from .discrepancy import KINDS, Discrepancy
-from .hidden import reconcile_hidden
+from .hidden import reconcile_hidden, visible_sum
 from .memo import memo_for
 from .scores import ScoringContext, complete_scores
 from .undo import unreconciled
@@ -33,19 +33,21 @@ def reconcile_attempt(attempt: Attempt, ctx: ScoringContext) -> Attempt:
     """One attempt with completed scores, recomputed totals and its discrepancies. An attempt reconciled
     before (under this or another plan) is first taken back to what was parsed (``undo``)."""
     found: list[Discrepancy] = []
-    per_node = []
+    per_node, visible = [], []
     attempt = unreconciled(attempt)
     profile, memo = attempt.profile, memo_for(ctx)
     for node in attempt.nodes:
-        scores = memo.completed_node(node.scores, profile)
-        if scores is None:  # not the same scores completed before without findings
+        done = memo.completed_node(node.scores, profile)
+        if done is None:  # not the same scores completed before without findings
             scores, issues = complete_scores(node.node, _registered_names(node.scores, ctx.version), profile, ctx)
+            done = (scores, visible_sum(scores))
             if issues:
                 found += issues
             else:
-                memo.remember_node(node.scores, profile, scores)
-        per_node.append(scores)
-    nodes, hidden = reconcile_hidden(attempt, per_node, ctx)
+                memo.remember_node(node.scores, profile, done)
+        per_node.append(done[0])
+        visible.append(done[1])
+    nodes, hidden = reconcile_hidden(attempt, per_node, visible, ctx)
     attempt = evolve(attempt, nodes=nodes)
     found += hidden + ranking_checks(attempt) + incomplete_check(attempt)
     return evolve(attempt, discrepancies=tuple(found))

@@ -8,8 +8,8 @@ before v1.3's PR #27237. A gap these explain exactly is reported as explained; w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from typing import NamedTuple
 
 from ..model import Attempt, NodeResult, Provenance, Score, evolve, frozen_map
@@ -21,9 +21,8 @@ BALANCED_PLUGIN = "NodeResourcesBalancedAllocation"  # skipped without a line fo
 AVOID_MARK = "PreferAvoid"  # binary components: full score, or 0 on a node that avoids the pod's controller
 
 
-@dataclass(frozen=True)
-class Part:
-    """One hidden component's share of a node's total."""
+class Part(NamedTuple):
+    """One hidden component's share of a node's total (a tuple: grouping nodes by their parts hashes them)."""
 
     name: str
     weight: int
@@ -53,7 +52,7 @@ class Split(NamedTuple):
         return self.logged - self.visible
 
 
-def _visible(scores: tuple[Score, ...]) -> int | None:
+def visible_sum(scores: tuple[Score, ...]) -> int | None:
     """Σ weighted of the printed scores (extenders included); None when one of them is unknown."""
     total, shown = 0, False
     for s in scores:
@@ -206,7 +205,7 @@ def hidden_discrepancies(profile: str | None, shown: set[str], splits: list[Spli
         return out  # every gap is zero: nothing to say (the common case)
     everyone = len(splits)
     story = _values(splits) if everyone > 1 else ""
-    for key, group in _groups(splits, lambda s: s.parts).items():
+    for key, group in _groups(splits, _PARTS).items():
         if not key:
             continue
         amount = sum(p.amount for p in key)
@@ -215,7 +214,7 @@ def hidden_discrepancies(profile: str | None, shown: set[str], splits: list[Spli
         text = f"{values}: +{amount} {_where(group, everyone)} = {parts}, not logged in this version"
         typical = all(p.normalized == _typical(p, comps) for p in key)
         out.append(_record(group, amount, parts, text, True, ctx.confidence if typical else "medium"))
-    for key, group in _groups(splits, lambda s: s.avoided).items():
+    for key, group in _groups(splits, _AVOIDED).items():
         if key is None or not any(s.parts and s.parts[0].name == key.name for s in splits):
             continue
         full = next(p for s in splits for p in s.parts if p.name == key.name)
@@ -223,7 +222,7 @@ def hidden_discrepancies(profile: str | None, shown: set[str], splits: list[Spli
                 f"{key.label}: the node's preferAvoidPods annotation names this pod's controller")
         out.append(_record(group, 0, key.label, text, True, ctx.confidence))
     unlogged_plugins = unlogged(profile, shown, ctx, comps)
-    for leftover, group in _groups(splits, lambda s: s.leftover).items():
+    for leftover, group in _groups(splits, _LEFTOVER).items():
         if leftover == 0:
             continue
         out.append(_leftover(group, leftover, everyone, story, unlogged_plugins, ctx))
@@ -263,6 +262,9 @@ def _typical(part: Part, comps: list[HiddenComponent]) -> int | None:
     return next((c.max_normalized for c in comps if c.name == part.name), None)
 
 
+_PARTS, _AVOIDED, _LEFTOVER = attrgetter("parts"), attrgetter("avoided"), attrgetter("leftover")
+
+
 def _groups(splits: list[Split], key) -> dict:
     out: dict = {}
     for s in splits:
@@ -270,14 +272,13 @@ def _groups(splits: list[Split], key) -> dict:
     return out
 
 
-def reconcile_hidden(attempt: Attempt, per_node: list[tuple[Score, ...]], ctx: ScoringContext
-                     ) -> tuple[tuple[NodeResult, ...], list[Discrepancy]]:
-    """The attempt's nodes with their completed scores (``per_node``, in node order), hidden scores and
-    recomputed totals filled in, and the attempt's hidden-component records."""
+def reconcile_hidden(attempt: Attempt, per_node: list[tuple[Score, ...]], visible: list[int | None],
+                     ctx: ScoringContext) -> tuple[tuple[NodeResult, ...], list[Discrepancy]]:
+    """The attempt's nodes with their completed scores (``per_node``, in node order; ``visible``: the sum of
+    each, ``visible_sum``), hidden scores and recomputed totals filled in, and the attempt's hidden-component
+    records."""
     shown = shown_names(per_node, ctx.version)
     comps = candidates(attempt.profile, shown, ctx)
-    sums: dict[int, int | None] = {}  # nodes often share one tuple of scores (reconcile/memo.py)
-    visible = [sums[id(s)] if id(s) in sums else sums.setdefault(id(s), _visible(s)) for s in per_node]
     decomposer = Decomposer(comps, True, ctx.profile.max_score)
     raw = [decomposer.split(n, v) for n, v in zip(attempt.nodes, visible, strict=True)]
     # A binary component counts only when some node carries it; otherwise the version guess is the

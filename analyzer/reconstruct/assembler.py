@@ -9,6 +9,7 @@ known and its stream has moved to another cycle.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,8 @@ STORY_KINDS = kinds_for(STORY) - kinds_for(ASSEMBLER)
 STORY_ALSO_HANDLED = kinds_for(STORY) & kinds_for(ASSEMBLER)
 _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-affinity constraints satisfied",
                             "pod (anti)affinity constraints satisfied")
+_FINAL_PREDICATE = re.compile("|".join(map(re.escape, _FINAL_PREDICATE_DETAILS)))  # one search per pass line
+_NS_NAMES_LIMIT = 4096  # 'name_ns' pod names remembered as 'ns/name' before the table starts over
 
 
 @dataclass(slots=True)
@@ -154,7 +157,9 @@ class Assembler:
         self._last_key: str | None = None  # the stream _last_stream was last set to
         self._resource_orders: dict[str, tuple[str, ...]] = {}  # plugin -> its configured resource order
         self.shared = SharedParts()  # one frozen object for equal resource inputs and scores
-        self._plugin_names: dict[tuple[Any, str], str] = {}  # (logger, logged scorer) -> the plugin it scores for
+        # (logger, logged scorer) -> the plugin it scores for and that plugin's resource order
+        self._scorers: dict[tuple[Any, str], tuple[str, tuple[str, ...]]] = {}
+        self._ns_names: dict[str, str | None] = {}  # a pod logged as 'name_ns' -> 'ns/name'
 
     # -- routing ---------------------------------------------------------------------------------
     def _stream(self, event: Event) -> _Stream:
@@ -231,8 +236,13 @@ class Assembler:
         'ns/name' or by its bare name (what ``_find`` tries first)."""
         pod, opened = event.pod, stream.open
         if pod is not None and opened:
-            if event.pod_form == "name_ns":
-                pod = _canonical_pod(event)
+            if event.pod_form == "name_ns":  # 1.14 score lines: 'name_ns', the same few names over and over
+                known = self._ns_names.get(pod)
+                if known is None:
+                    if len(self._ns_names) >= _NS_NAMES_LIMIT:
+                        self._ns_names.clear()
+                    known = self._ns_names[pod] = _canonical_pod(event)
+                pod = known
             latest = opened[-1]
             if latest.pod == pod or ("/" not in pod and latest.name == pod):
                 return latest
@@ -283,6 +293,7 @@ class Assembler:
         self.config_events.append(event)
         if event.kind == "component_config":
             self._resource_orders = resource_orders(event.data.get("text"))
+            self._scorers = {}  # their resource orders may have changed
         if event.data.get("restart"):
             self._cut_process(event, f"the scheduler restarted at line {event.line}")
             return self._take_cut()
@@ -389,7 +400,7 @@ class Assembler:
         if draft is None or draft.failure_message is not None or not event.node:
             return draft  # after a FitError these lines come from preemption's re-run
         node = draft.node(event.node)
-        if any(d in event.data.get("detail", "") for d in _FINAL_PREDICATE_DETAILS):
+        if _FINAL_PREDICATE.search(event.data.get("detail", "")):
             node.filter, node.filter_provenance = FilterVerdict.PASSED, Provenance.OBSERVED
         return draft
 
@@ -449,12 +460,13 @@ class Assembler:
         logged = event.name or "?"
         data = event.data
         logger = data.get("logger")
-        plugin = self._plugin_names.get((logger, logged))
-        if plugin is None:
-            plugin = self._plugin_names[(logger, logged)] = plugin_from_logger(logger) or canonical_name(logged)
+        scorer = self._scorers.get((logger, logged))
+        if scorer is None:
+            plugin = plugin_from_logger(logger) or canonical_name(logged)
+            scorer = self._scorers[(logger, logged)] = (plugin, self._resource_orders.get(plugin, DEFAULT_ORDER))
+        plugin, order = scorer
         printed = event.value
         score = node.observe(plugin, logged, "raw", printed)
-        order = self._resource_orders.get(plugin, DEFAULT_ORDER)
         score.inputs = self.shared.resource_inputs(
             logged, printed, data.get("line_style", "?"), data.get("allocatableResource"),
             data.get("requestedResource"), order, _resource_amounts)

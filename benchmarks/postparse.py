@@ -13,7 +13,15 @@ work on a shared machine disturbs less than wall time.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
+from pathlib import Path
+
+# Measure this checkout's analyzer, not a copy installed in site-packages (sys.path starts at benchmarks/);
+# PYTHONPATH, when set, picks the checkout to measure instead.
+if not os.environ.get("PYTHONPATH"):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analyzer.engine import analyze_reconciled
 from analyzer.gctuning import fewer_collections

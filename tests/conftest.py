@@ -77,6 +77,17 @@ def physical_line_count(path: Path) -> int:
     return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
 
 
+def check_findings(result):
+    """What ``check`` gathers from a reconciled result (reconcile.findings.CheckFindings, fed every attempt in
+    order, as the folded run feeds it): grouped findings, the unexplained count, the weight inference."""
+    from analyzer.reconcile.findings import CheckFindings
+
+    found = CheckFindings(result.format.k8s_version)
+    for attempt in result.attempts:
+        found.add(attempt)
+    return found
+
+
 def generated_log(directory: Path, nodes: int, pods: int, seed: int) -> Path:
     """A generated 1.30 text log (analyzer.synth) of this many nodes and pods, written into directory."""
     from analyzer.synth import write_log

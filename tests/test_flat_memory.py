@@ -19,12 +19,10 @@ from analyzer.cli import app
 from analyzer.read import blocks
 from analyzer.reconcile import memo
 from analyzer.reconcile.findings import CheckFindings
-from analyzer.reconcile.grouping import group_findings
-from analyzer.reconcile.infer import infer_weights
 from analyzer.reconstruct import shared
 from analyzer.regress.snapshot import snapshot, snapshot_text
 from analyzer.run.batch import analyze_reconciled
-from analyzer.run.fold import fold_reconciled
+from analyzer.run.fold import collected_fold, fold_reconciled
 from analyzer.synth import write_log
 from analyzer.times import FullTimes
 
@@ -73,10 +71,11 @@ def test_the_stream_a_command_consumes_is_the_collected_result(paths: list[Path]
 @pytest.mark.parametrize("paths", [p for _, p in REAL_LOGS], ids=[name for name, _ in REAL_LOGS])
 def test_check_findings_streamed_equal_the_collected_ones(paths: list[Path]):
     logs = [str(p) for p in paths]
-    collected, _ = analyze_reconciled(logs)
+    collected, weights = analyze_reconciled(logs)
     found = fold_reconciled(logs, CheckFindings).consumer
-    assert [g.to_dict() for g in found.groups()] == [g.to_dict() for g in group_findings(collected)]
-    assert found.inference() == infer_weights(collected)
+    held = collected_fold(collected, weights, CheckFindings).consumer
+    assert [g.to_dict() for g in found.groups()] == [g.to_dict() for g in held.groups()]
+    assert found.inference() == held.inference()
     records: dict[str, list] = {}
     for a in collected.attempts:
         for d in a.discrepancies:

@@ -128,3 +128,36 @@ def test_env_var_turns_the_memos_off():
     env = dict(os.environ, **{memo_switch.ENV_VAR: "off"})
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_nodes_scores_are_completed_once_per_distinct_tuple(synth_dir):
+    """The node memo: nodes whose parsed scores are the same objects get the same completed tuple."""
+    result = analyze_paths([str(synth_dir / "1.30-text.log")])
+    context = plan(result).context
+    parsed = [tuple(map(id, n.scores)) for a in result.attempts for n in a.nodes]
+    done = [n.scores for a in result.attempts for n in reconcile_attempt(a, context).nodes]
+    assert len(set(parsed)) < 0.6 * len(parsed)  # the generated log repeats whole nodes' scores (340 of 640)
+    assert len({id(scores) for scores in done}) == len(set(parsed))
+
+
+def test_nodes_with_findings_are_completed_for_their_own_names(synth_dir, tmp_path):
+    """A configured weight the log contradicts gives a finding on every node: each names its own node, with
+    the memos as without them (a completion with findings is never remembered)."""
+    cfg = tmp_path / "sched.yaml"
+    cfg.write_text("apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n"
+                   "- schedulerName: default-scheduler\n  plugins:\n    multiPoint:\n      enabled:\n"
+                   "      - name: TaintToleration\n        weight: 1\n")
+    result = analyze_paths([str(synth_dir / "1.30-text.log")])
+
+    def findings() -> list[list[tuple]]:
+        context = plan(result, config_path=str(cfg)).context
+        return [[(d.kind, d.node, d.plugin, d.explanation) for d in reconcile_attempt(a, context).discrepancies]
+                for a in result.attempts]
+
+    with_memo = findings()
+    with memo_switch.memo_off():
+        assert findings() == with_memo
+    for attempt, found in zip(result.attempts, with_memo, strict=True):
+        named = [node for kind, node, plugin, _ in found if kind == "weight-mismatch" and plugin == "TaintToleration"]
+        assert named == [n.node for n in attempt.nodes if n.score("TaintToleration")]
+        assert all(f" on {node}:" in text for kind, node, _, text in found if kind == "weight-mismatch")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conftest import framework_log, needs_shared
+from conftest import check_findings, framework_log, needs_shared
 
 from analyzer import analyze_paths
-from analyzer.reconcile import reconcile_result, unexplained
+from analyzer.reconcile import reconcile_result
 
 BALANCED = "NodeResourcesBalancedAllocation"
 
@@ -29,7 +29,7 @@ def _without_balanced(keep_totals: bool):
 
 @needs_shared
 def test_no_balanced_line_adds_up_in_1_33():
-    assert not unexplained(reconcile_result(_without_balanced(keep_totals=False), "1.33.0"))
+    assert check_findings(reconcile_result(_without_balanced(keep_totals=False), "1.33.0")).unexplained == 0
 
 
 @needs_shared

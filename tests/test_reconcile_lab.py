@@ -6,9 +6,19 @@ from functools import cache
 
 import pytest
 import yaml
-from conftest import FRAMEWORK_RUNS, LAB, LEGACY_RUNS, analysis, facts, framework_log, legacy_log, needs_shared
+from conftest import (
+    FRAMEWORK_RUNS,
+    LAB,
+    LEGACY_RUNS,
+    analysis,
+    check_findings,
+    facts,
+    framework_log,
+    legacy_log,
+    needs_shared,
+)
 
-from analyzer.reconcile import reconcile_result, unexplained
+from analyzer.reconcile import reconcile_result
 
 pytestmark = needs_shared
 
@@ -45,7 +55,7 @@ def _framework_scored(run: str):
 def test_framework_runs_have_no_unexplained_discrepancy(run):
     result = reconciled(str(framework_log(run)))
     assert result.format.version_source == "logged"
-    assert unexplained(result) == []
+    assert check_findings(result).unexplained == 0
     kinds = {d.kind for a in result.attempts for d in a.discrepancies}
     assert kinds <= {"tie", "incomplete"}, kinds
 
@@ -129,7 +139,7 @@ def test_legacy_hidden_amount_is_npap_plus_image_locality(run):
 @pytest.mark.parametrize("run", LEGACY_RUNS)
 def test_legacy_runs_are_fully_explained(run):
     result, _ = _legacy(run)
-    assert unexplained(result) == []
+    assert check_findings(result).unexplained == 0
     kinds = {d.kind for a in result.attempts for d in a.discrepancies}
     assert "hidden-component" in kinds and not kinds & {"formula-mismatch", "weight-mismatch", "winner-not-max"}
 

@@ -3,10 +3,10 @@ remainder 105), 09 (v1.3, hidden TaintToleration 10). Expected values are the fa
 
 from __future__ import annotations
 
-from conftest import PUBLIC, needs_shared, public
+from conftest import PUBLIC, check_findings, needs_shared, public
 
 from analyzer import analyze_paths
-from analyzer.reconcile import reconcile_result, unexplained
+from analyzer.reconcile import reconcile_result
 
 pytestmark = needs_shared
 
@@ -30,7 +30,7 @@ def test_public_01_sums_match_with_visible_npap():
     assert {n.node: n.score("NodeResourcesLeastAllocated").recomputed for n in a.nodes} == \
         {"harvester-node-0": 4, "harvester-node-1": 34, "harvester-node-2": 37}
     assert {d.kind for d in a.discrepancies} == {"incomplete"}
-    assert unexplained(result) == []
+    assert check_findings(result).unexplained == 0
 
 
 def test_public_08_extender_times_ten_and_remainder_105():

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from conftest import REPO
+from conftest import REPO, check_findings
 from typer.testing import CliRunner
 
 from analyzer import analyze_paths
 from analyzer.cli import app
-from analyzer.reconcile import reconcile_result, unexplained
+from analyzer.reconcile import reconcile_result
 
 SEED = REPO / "samples" / "seed-article"
 STORY = ("visible 29/28/29, logged 100029/100028/100029: +100000 on every node = NodePreferAvoidPods "
@@ -35,7 +35,7 @@ def test_seed_story_and_numbers():
     assert [d.explanation for d in hidden] == [STORY]
     assert hidden[0].explained and hidden[0].amount == 100000 and hidden[0].node is None
     assert hidden[0].per_node == tuple((n.node, n.total_logged, n.visible_sum) for n in a.nodes)
-    assert unexplained(r) == []
+    assert check_findings(r).unexplained == 0
 
 
 def test_seed_resource_lines_recompute_under_1_14_formulas():

@@ -13,18 +13,19 @@ from dataclasses import dataclass, replace
 from operator import is_
 
 from ..gctuning import fewer_collections
-from ..model import AnalysisResult, Attempt, FormatInfo, NodeResult, Score, evolve
+from ..model import AnalysisResult, Attempt, FormatInfo, Score, evolve
 from ..scoring.versions import canonical_plugin_name, profile_for
 from .checks import incomplete_check, ranking_checks
 from .discrepancy import KINDS, Discrepancy
-from .hidden import reconcile_hidden
-from .scores import ScoringContext, complete_node
+from .hidden import reconcile_hidden, visible_sum
+from .memo import memo_for
+from .scores import ScoringContext, complete_scores
 from .undo import unreconciled
 from .version import SIGNATURE, VersionError, resolve_version
 from .weights import WeightSource, resolve_weights
 
 __all__ = ["KINDS", "Discrepancy", "Plan", "VersionError", "WeightSource", "apply_plan", "plan",
-           "reconcile_attempt", "reconcile_result", "reconcile_with_plan", "reconcile_with_weights", "unexplained",
+           "reconcile_attempt", "reconcile_result", "reconcile_with_plan", "reconcile_with_weights",
            "unreconciled"]
 
 
@@ -32,24 +33,30 @@ def reconcile_attempt(attempt: Attempt, ctx: ScoringContext) -> Attempt:
     """One attempt with completed scores, recomputed totals and its discrepancies. An attempt reconciled
     before (under this or another plan) is first taken back to what was parsed (``undo``)."""
     found: list[Discrepancy] = []
-    nodes = []
+    per_node, visible = [], []
     attempt = unreconciled(attempt)
+    profile, memo = attempt.profile, memo_for(ctx)
     for node in attempt.nodes:
-        done, issues = complete_node(_registered_names(node, ctx.version), attempt.profile, ctx)
-        nodes.append(done)
-        found += issues
-    attempt = evolve(attempt, nodes=tuple(nodes))
-    attempt, hidden = reconcile_hidden(attempt, ctx)
+        done = memo.completed_node(node.scores, profile)
+        if done is None:  # not the same scores completed before without findings
+            scores, issues = complete_scores(node.node, _registered_names(node.scores, ctx.version), profile, ctx)
+            done = (scores, visible_sum(scores))
+            if issues:
+                found += issues
+            else:
+                memo.remember_node(node.scores, profile, done)
+        per_node.append(done[0])
+        visible.append(done[1])
+    nodes, hidden = reconcile_hidden(attempt, per_node, visible, ctx)
+    attempt = evolve(attempt, nodes=nodes)
     found += hidden + ranking_checks(attempt) + incomplete_check(attempt)
     return evolve(attempt, discrepancies=tuple(found))
 
 
-def _registered_names(node: NodeResult, version: str) -> NodeResult:
-    """The node with every score under its registered name; the node itself when that changes nothing."""
-    scores = tuple(_registered_name(s, version) for s in node.scores)
-    if all(map(is_, scores, node.scores)):
-        return node
-    return evolve(node, scores=scores)
+def _registered_names(scores: tuple[Score, ...], version: str) -> tuple[Score, ...]:
+    """The scores under their registered names; the same tuple when that changes nothing."""
+    named = tuple(_registered_name(s, version) for s in scores)
+    return scores if all(map(is_, named, scores)) else named
 
 
 def _registered_name(score: Score, version: str) -> Score:
@@ -109,7 +116,3 @@ def reconcile_with_plan(result: AnalysisResult, p: Plan) -> AnalysisResult:
         attempts = tuple(reconcile_attempt(a, p.context) for a in result.attempts)
     return apply_plan(result, p, attempts)
 
-
-def unexplained(result: AnalysisResult) -> list[tuple[Attempt, Discrepancy]]:
-    """Every discrepancy not fully explained, with its attempt."""
-    return [(a, d) for a in result.attempts for d in a.discrepancies if not d.explained]

@@ -43,9 +43,9 @@ class CheckFindings:
         return known | {k: v for k, v in self._records.items() if k not in known}
 
     def groups(self) -> list[FindingGroup]:
-        """The findings grouped by pattern (``grouping.group_findings``)."""
+        """The findings grouped by pattern (``grouping.FindingGrouper``)."""
         return self.grouper.groups()
 
     def inference(self) -> Inference:
-        """The weights and hidden constant the logged totals imply (``infer.infer_weights``)."""
+        """The weights and hidden constant the logged totals imply (``infer.WeightEvidence``)."""
         return self.evidence.solve()

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from ..model import AnalysisResult, Attempt
+from ..model import Attempt
 from .discrepancy import HIDDEN, INCOMPLETE, KINDS, Discrepancy
 
 AVOIDED = "avoided"  # the pattern of a hidden binary component that scored 0 on a node
@@ -158,17 +158,10 @@ class AttemptRef(NamedTuple):
     attempt: int
 
 
-def group_findings(result: AnalysisResult) -> list[FindingGroup]:
-    """The attempts' discrepancies grouped, in KINDS order, unexplained groups first, larger groups first;
-    each hidden-part group knows its exceptions (scored nodes its records leave out, and why)."""
-    grouper = FindingGrouper()
-    for attempt in result.attempts:
-        grouper.add(attempt)
-    return grouper.groups()
-
-
 class FindingGrouper:
-    """``group_findings`` one attempt at a time: ``add`` each attempt in log order, then ``groups()``.
+    """The attempts' discrepancies grouped: ``add`` each attempt in log order, then ``groups()``: in KINDS
+    order, unexplained groups first, larger groups first; each hidden-part group knows its exceptions
+    (scored nodes its records leave out, and why).
 
     Keeps each group's running sums and, for the nodes that break an explained hidden part's pattern, a
     count per (group, node, groups covering the node); never the attempts nor their records."""

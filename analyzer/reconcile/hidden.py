@@ -8,8 +8,9 @@ before v1.3's PR #27237. A gap these explain exactly is reported as explained; w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
+from typing import NamedTuple
 
 from ..model import Attempt, NodeResult, Provenance, Score, evolve, frozen_map
 from ..scoring.versions import HiddenComponent, canonical_plugin_name
@@ -20,9 +21,8 @@ BALANCED_PLUGIN = "NodeResourcesBalancedAllocation"  # skipped without a line fo
 AVOID_MARK = "PreferAvoid"  # binary components: full score, or 0 on a node that avoids the pod's controller
 
 
-@dataclass(frozen=True)
-class Part:
-    """One hidden component's share of a node's total."""
+class Part(NamedTuple):
+    """One hidden component's share of a node's total (a tuple: grouping nodes by their parts hashes them)."""
 
     name: str
     weight: int
@@ -37,8 +37,7 @@ class Part:
         return f"{self.name.removesuffix('Priority')} (weight {self.weight} × score {self.normalized})"
 
 
-@dataclass(frozen=True)
-class Split:
+class Split(NamedTuple):
     """A node's gap = the parts recognised + what is left."""
 
     node: str
@@ -53,10 +52,10 @@ class Split:
         return self.logged - self.visible
 
 
-def _visible(node: NodeResult) -> int | None:
+def visible_sum(scores: tuple[Score, ...]) -> int | None:
     """Σ weighted of the printed scores (extenders included); None when one of them is unknown."""
     total, shown = 0, False
-    for s in node.scores:
+    for s in scores:
         if s.hidden:
             continue
         if s.weighted is None:
@@ -66,16 +65,22 @@ def _visible(node: NodeResult) -> int | None:
     return total if shown else None
 
 
-def _shown_names(attempt: Attempt, version: str) -> set[str]:
-    logged = {name for n in attempt.nodes for s in n.scores for name in (s.plugin, s.logged_as) if name}
-    return logged | {canonical_plugin_name(name, version) for name in logged}
+def shown_names(per_node: list[tuple[Score, ...]], version: str) -> set[str]:
+    """Every plugin name the attempt's scores show (each node's scores), as logged and as registered."""
+    distinct = {id(t): t for t in per_node}.values()  # nodes often share one tuple (reconcile/memo.py)
+    logged = {s.plugin for t in distinct for s in t} | {s.logged_as for t in distinct for s in t}
+    logged.discard(None)
+    logged.discard("")
+    return logged | {_registered(name, version) for name in logged}
 
 
-def candidates(attempt: Attempt, ctx: ScoringContext) -> list[HiddenComponent]:
+_registered = lru_cache(maxsize=1024)(canonical_plugin_name)  # a handful of names, asked for on every attempt
+
+
+def candidates(profile: str | None, shown: set[str], ctx: ScoringContext) -> list[HiddenComponent]:
     """The hidden components of this version, with the weights in effect, plus an unprinted
-    NodePreferAvoidPods where the weights have one but the attempt shows no line for it."""
-    weights = ctx.weights.weights_for(attempt.profile)
-    shown = _shown_names(attempt, ctx.version)
+    NodePreferAvoidPods where the weights have one but the attempt (``shown``: its names) shows no line for it."""
+    weights = ctx.weights.weights_for(profile)
     out: list[HiddenComponent] = []
     for h in ctx.profile.hidden:
         if h.name in shown:
@@ -93,54 +98,83 @@ def candidates(attempt: Attempt, ctx: ScoringContext) -> list[HiddenComponent]:
     return out
 
 
-def unlogged(attempt: Attempt, ctx: ScoringContext, hidden: list[HiddenComponent]) -> list[tuple[str, int]]:
+def unlogged(profile: str | None, shown: set[str], ctx: ScoringContext, hidden: list[HiddenComponent]
+             ) -> list[tuple[str, int]]:
     """(plugin, largest possible contribution) for weighted plugins with no line in this attempt.
 
     From 1.33 BalancedAllocation skips best-effort pods (PR #130260): no line there means it added 0.
     """
-    shown = _shown_names(attempt, ctx.version) | {h.name for h in hidden}
+    shown = shown | {h.name for h in hidden}
     if ctx.profile.balanced_skip_best_effort:
         shown.add(BALANCED_PLUGIN)
-    return [(n, w * ctx.profile.max_score) for n, w in ctx.weights.weights_for(attempt.profile).items()
+    return [(n, w * ctx.profile.max_score) for n, w in ctx.weights.weights_for(profile).items()
             if n not in shown and w]
 
 
-def split_node(node: NodeResult, comps: list[HiddenComponent], binary_applies: bool, max_score: int
-               ) -> Split | None:
-    """Decompose one node's gap; None when the node has no logged total or an unknown visible score."""
-    visible = _visible(node)
-    if node.total_logged is None or visible is None:
-        return None
-    rest = node.total_logged - visible
-    parts: list[Part] = []
-    avoided = None
-    for c in comps:
-        if AVOID_MARK not in c.name or not binary_applies:
-            continue
-        full = Part(c.name, c.weight, c.max_normalized or max_score)
-        if rest >= full.amount:
-            parts.append(full)
-            rest -= full.amount
-        else:
-            avoided = Part(c.name, c.weight, 0)
-    variable = [c for c in comps if AVOID_MARK not in c.name]
-    if len(variable) == 1 and rest > 0:
-        c = variable[0]
-        if rest % c.weight == 0 and rest // c.weight <= max_score:
+class Decomposition(NamedTuple):
+    """What one gap (logged total - visible sum) is made of, and what it adds to the node."""
+
+    parts: tuple[Part, ...]
+    leftover: int
+    avoided: Part | None  # a binary component that scored 0 on this node
+    extra: tuple[Score, ...]  # one hidden Score per recognised part, then the avoided one
+    amount: int  # what the recognised parts add
+
+
+class Decomposer:
+    """Split nodes' gaps into an attempt's hidden components; each distinct gap is worked out once (most
+    nodes of an attempt share a few gaps)."""
+
+    def __init__(self, comps: list[HiddenComponent], binary_applies: bool, max_score: int) -> None:
+        # per binary component in order: its full share, and its share on a node that avoids the pod
+        self.binary = [(Part(c.name, c.weight, c.max_normalized or max_score), Part(c.name, c.weight, 0))
+                       for c in comps if AVOID_MARK in c.name and binary_applies]
+        variable = [c for c in comps if AVOID_MARK not in c.name]
+        self.variable = variable[0] if len(variable) == 1 else None  # only one can take the rest
+        self.max_score = max_score
+        self._gaps: dict[int, Decomposition] = {}
+
+    def split(self, node: NodeResult, visible: int | None) -> Split | None:
+        """Decompose one node's gap (``visible``: its visible sum); None when the node has no logged total or
+        an unknown visible score."""
+        if node.total_logged is None or visible is None:
+            return None
+        d = self.of(node.total_logged - visible)
+        return Split(node.node, node.total_logged, visible, d.parts, d.leftover, d.avoided)
+
+    def of(self, gap: int) -> Decomposition:
+        found = self._gaps.get(gap)
+        if found is None:
+            found = self._gaps[gap] = self._decompose(gap)
+        return found
+
+    def _decompose(self, rest: int) -> Decomposition:
+        parts: list[Part] = []
+        avoided = None
+        for full, none in self.binary:
+            if rest >= full.amount:
+                parts.append(full)
+                rest -= full.amount
+            else:
+                avoided = none
+        c = self.variable
+        if c is not None and rest > 0 and rest % c.weight == 0 and rest // c.weight <= self.max_score:
             parts.append(Part(c.name, c.weight, rest // c.weight))
             rest = 0
-    return Split(node.node, node.total_logged, visible, tuple(parts), rest, avoided)
+        extra = tuple(_hidden_score(p.name, p.weight, p.normalized) for p in (*parts, *([avoided] if avoided else [])))
+        return Decomposition(tuple(parts), rest, avoided, extra, sum(p.amount for p in parts))
 
 
-def with_hidden_scores(node: NodeResult, split: Split | None) -> NodeResult:
-    """The node with one hidden Score per recognised part and total_recomputed = visible + parts."""
+def with_hidden_scores(node: NodeResult, scores: tuple[Score, ...], visible: int | None, split: Split | None,
+                       decomposer: Decomposer) -> NodeResult:
+    """The node with its completed ``scores`` (``visible``: their sum), one hidden Score per recognised part
+    and total_recomputed = visible + parts."""
     if split is None:
-        visible = _visible(node)
-        return node if visible is None else _replace_total(node, visible)
-    extra = [_hidden_score(p.name, p.weight, p.normalized)
-             for p in (*split.parts, *([split.avoided] if split.avoided else []))]
-    return evolve(node, scores=node.scores + tuple(extra),
-                  total_recomputed=split.visible + sum(p.amount for p in split.parts))
+        if visible is None:
+            return node if scores is node.scores else evolve(node, scores=scores)
+        return evolve(node, scores=scores, total_recomputed=visible)
+    d = decomposer.of(split.gap)
+    return evolve(node, scores=scores + d.extra if d.extra else scores, total_recomputed=split.visible + d.amount)
 
 
 @lru_cache(maxsize=256, typed=True)  # typed: 1, 1.0 and True never share a Score
@@ -150,10 +184,6 @@ def _hidden_score(name: str, weight: int, normalized: int) -> Score:
     prov = frozen_map({"normalized": inferred, "weight": inferred, "weighted": inferred})
     return Score(plugin=name, normalized=normalized, weight=weight, weighted=weight * normalized, provenance=prov,
                  hidden=True)
-
-
-def _replace_total(node: NodeResult, total: int) -> NodeResult:
-    return evolve(node, total_recomputed=total)
 
 
 def _values(splits: list[Split]) -> str:
@@ -166,14 +196,16 @@ def _where(group: list[Split], everyone: int) -> str:
     return "on every node" if len(group) == everyone and everyone > 1 else "on " + ", ".join(s.node for s in group)
 
 
-def hidden_discrepancies(attempt: Attempt, splits: list[Split], ctx: ScoringContext,
+def hidden_discrepancies(profile: str | None, shown: set[str], splits: list[Split], ctx: ScoringContext,
                          comps: list[HiddenComponent]) -> list[Discrepancy]:
     """One record per group of nodes with the same decomposition: explained parts, avoided components,
     and unexplained leftovers (with the unlogged plugins that could hold them)."""
     out: list[Discrepancy] = []
+    if not any(s.parts or s.avoided or s.leftover for s in splits):
+        return out  # every gap is zero: nothing to say (the common case)
     everyone = len(splits)
     story = _values(splits) if everyone > 1 else ""
-    for key, group in _groups(splits, lambda s: s.parts).items():
+    for key, group in _groups(splits, _PARTS).items():
         if not key:
             continue
         amount = sum(p.amount for p in key)
@@ -182,15 +214,15 @@ def hidden_discrepancies(attempt: Attempt, splits: list[Split], ctx: ScoringCont
         text = f"{values}: +{amount} {_where(group, everyone)} = {parts}, not logged in this version"
         typical = all(p.normalized == _typical(p, comps) for p in key)
         out.append(_record(group, amount, parts, text, True, ctx.confidence if typical else "medium"))
-    for key, group in _groups(splits, lambda s: s.avoided).items():
+    for key, group in _groups(splits, _AVOIDED).items():
         if key is None or not any(s.parts and s.parts[0].name == key.name for s in splits):
             continue
         full = next(p for s in splits for p in s.parts if p.name == key.name)
         text = (f"{_values(group)}: no +{full.amount} {_where(group, everyone)}, unlike the other nodes = "
                 f"{key.label}: the node's preferAvoidPods annotation names this pod's controller")
         out.append(_record(group, 0, key.label, text, True, ctx.confidence))
-    unlogged_plugins = unlogged(attempt, ctx, comps)
-    for leftover, group in _groups(splits, lambda s: s.leftover).items():
+    unlogged_plugins = unlogged(profile, shown, ctx, comps)
+    for leftover, group in _groups(splits, _LEFTOVER).items():
         if leftover == 0:
             continue
         out.append(_leftover(group, leftover, everyone, story, unlogged_plugins, ctx))
@@ -230,6 +262,9 @@ def _typical(part: Part, comps: list[HiddenComponent]) -> int | None:
     return next((c.max_normalized for c in comps if c.name == part.name), None)
 
 
+_PARTS, _AVOIDED, _LEFTOVER = attrgetter("parts"), attrgetter("avoided"), attrgetter("leftover")
+
+
 def _groups(splits: list[Split], key) -> dict:
     out: dict = {}
     for s in splits:
@@ -237,15 +272,22 @@ def _groups(splits: list[Split], key) -> dict:
     return out
 
 
-def reconcile_hidden(attempt: Attempt, ctx: ScoringContext) -> tuple[Attempt, list[Discrepancy]]:
-    """Attempt with hidden scores and recomputed totals filled in, and its hidden-component records."""
-    comps = candidates(attempt, ctx)
-    raw = [split_node(n, comps, True, ctx.profile.max_score) for n in attempt.nodes]
+def reconcile_hidden(attempt: Attempt, per_node: list[tuple[Score, ...]], visible: list[int | None],
+                     ctx: ScoringContext) -> tuple[tuple[NodeResult, ...], list[Discrepancy]]:
+    """The attempt's nodes with their completed scores (``per_node``, in node order; ``visible``: the sum of
+    each, ``visible_sum``), hidden scores and recomputed totals filled in, and the attempt's hidden-component
+    records."""
+    shown = shown_names(per_node, ctx.version)
+    comps = candidates(attempt.profile, shown, ctx)
+    decomposer = Decomposer(comps, True, ctx.profile.max_score)
+    raw = [decomposer.split(n, v) for n, v in zip(attempt.nodes, visible, strict=True)]
     # A binary component counts only when some node carries it; otherwise the version guess is the
     # likelier thing to be wrong, and the nodes are decomposed without it (the same split when there is none).
     binary = any(AVOID_MARK in c.name for c in comps)
     if binary and not any(s and s.parts and AVOID_MARK in s.parts[0].name for s in raw):
-        raw = [split_node(n, comps, False, ctx.profile.max_score) for n in attempt.nodes]
-    nodes = tuple(with_hidden_scores(n, s) for n, s in zip(attempt.nodes, raw, strict=True))
+        decomposer = Decomposer(comps, False, ctx.profile.max_score)
+        raw = [decomposer.split(n, v) for n, v in zip(attempt.nodes, visible, strict=True)]
+    nodes = tuple(with_hidden_scores(n, s, v, split, decomposer)
+                  for n, s, v, split in zip(attempt.nodes, per_node, visible, raw, strict=True))
     splits = [s for s in raw if s is not None]
-    return evolve(attempt, nodes=nodes), hidden_discrepancies(attempt, splits, ctx, comps)
+    return nodes, hidden_discrepancies(attempt.profile, shown, splits, ctx, comps)

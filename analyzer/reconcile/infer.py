@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model import AnalysisResult, Attempt, Score
+from ..model import Attempt, Score
 from ..scoring.versions import profile_for
 from .weights import EXTENDER_PREFIX
 
@@ -72,14 +72,6 @@ def _feature(score: Score, scale: int) -> int | None:
     if score.plugin.startswith(EXTENDER_PREFIX):
         return None if score.raw is None else score.raw * scale
     return score.normalized
-
-
-def infer_weights(result: AnalysisResult) -> Inference:
-    """Weights and hidden constant for a reconciled result (uses the version it was reconciled as)."""
-    evidence = WeightEvidence(result.format.k8s_version)
-    for attempt in result.attempts:
-        evidence.add(attempt)
-    return evidence.solve()
 
 
 class WeightEvidence:

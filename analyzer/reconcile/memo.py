@@ -24,6 +24,7 @@ from typing import Any
 from .. import memo_switch
 from ..model import Score
 
+Completed = tuple[tuple[Score, ...], int | None]  # a node's completed scores and their visible sum
 _LIMIT = 1 << 14  # entries kept before the memo starts over (bounds the memory it holds)
 
 
@@ -60,6 +61,8 @@ class ScoreMemo:
         self.on = on  # off: nothing is remembered (memo_switch)
         self._by_id: dict[int, tuple[Score, str | None, Score]] = {}  # id -> (the score, profile, completed)
         self._by_content: dict[tuple, Score] = {}
+        # a node's parsed scores (their ids, and the profile) -> (those scores, (completed scores, their sum))
+        self._nodes: dict[tuple, tuple[tuple[Score, ...], Completed]] = {}
 
     def lookup(self, score: Score, profile: str | None) -> tuple[Score | None, tuple | None]:
         """(the completed score or None, the content key when it had to be built)."""
@@ -86,6 +89,23 @@ class ScoreMemo:
             self._by_content.clear()
         self._by_content[key] = done
         self._by_id[id(score)] = (score, profile, done)
+
+    def completed_node(self, scores: tuple[Score, ...], profile: str | None) -> Completed | None:
+        """A node's scores completed (and their visible sum), when the very same Score objects were completed
+        together before (in this context, under this profile) without findings; else None."""
+        if not self.on:
+            return None
+        entry = self._nodes.get((profile, *map(id, scores)))
+        return None if entry is None else entry[1]
+
+    def remember_node(self, scores: tuple[Score, ...], profile: str | None, done: Completed) -> None:
+        """Keep a node's completed scores (its completion had no findings). The entry holds the parsed
+        Scores, so no other object takes one of their ids while it lives."""
+        if not self.on:
+            return
+        if len(self._nodes) >= _LIMIT:
+            self._nodes.clear()
+        self._nodes[(profile, *map(id, scores))] = (scores, done)
 
 
 _current = ScoreMemo()

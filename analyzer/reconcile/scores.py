@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import NodeResult, Provenance, Score, evolve, frozen_map
+from ..model import Provenance, Score, evolve, frozen_map
 from ..scoring.calculator import recompute_line
 from ..scoring.versions import VersionProfile, newer_than_table
 from .discrepancy import FORMULA, WEIGHT, Discrepancy
 from .memo import ScoreMemo, memo_for
 from .weights import EXTENDER_DEFAULT_WEIGHT, EXTENDER_PREFIX, WeightSource
 
-FACT = frozenset({Provenance.OBSERVED.value, Provenance.DERIVED.value})
+# the values looked up once: attribute access on an Enum class is slow and these run per distinct score
+_OBSERVED, _DERIVED, _INFERRED, _RECOMPUTED = (Provenance.OBSERVED.value, Provenance.DERIVED.value,
+                                               Provenance.INFERRED.value, Provenance.RECOMPUTED.value)
+FACT = frozenset({_OBSERVED, _DERIVED})
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class ScoringContext:
 
 def _combine(*provs: str | None) -> str:
     """Provenance of arithmetic on several inputs: derived if all are facts, else inferred."""
-    return Provenance.DERIVED.value if all(p in FACT for p in provs) else Provenance.INFERRED.value
+    return _DERIVED if all(p in FACT for p in provs) else _INFERRED
 
 
 def _weight(score: Score, profile_name: str | None, ctx: ScoringContext
@@ -52,17 +55,17 @@ def _weight(score: Score, profile_name: str | None, ctx: ScoringContext
     w = ctx.weights.weight_of(score, profile_name)
     prov = ctx.weights.provenance.value if w is not None else None
     if score.plugin.startswith(EXTENDER_PREFIX) and w is None:
-        return EXTENDER_DEFAULT_WEIGHT, Provenance.INFERRED.value, False
+        return EXTENDER_DEFAULT_WEIGHT, _INFERRED, False
     ratio = _logged_ratio(score, ctx)
-    if ratio is not None and (w is None or prov == Provenance.INFERRED.value):
-        return ratio, Provenance.DERIVED.value, True
+    if ratio is not None and (w is None or prov == _INFERRED):
+        return ratio, _DERIVED, True
     return w, prov, False
 
 
 def _logged_ratio(score: Score, ctx: ScoringContext) -> int | None:
     if not ctx.profile.plugin_lines_weighted or not score.raw or score.weighted is None:
         return None
-    if score.provenance.get("weighted") != Provenance.OBSERVED.value or score.weighted % score.raw:
+    if score.provenance.get("weighted") != _OBSERVED or score.weighted % score.raw:
         return None
     return score.weighted // score.raw
 
@@ -100,7 +103,7 @@ def _complete(score: Score, node: str, profile_name: str | None, ctx: ScoringCon
         if weighted is None and score.raw is not None and w is not None:
             weighted = score.raw * w * ctx.profile.extender_scale
             prov["weighted"] = _combine(prov.get("raw"), wprov) if ctx.profile.extender_scale == 1 \
-                else Provenance.INFERRED.value
+                else _INFERRED
     elif ctx.profile.plugin_lines_weighted and weighted is not None:
         if not from_ratio:
             found += _check_ratio(score, node, w, ctx)
@@ -121,7 +124,7 @@ def _complete(score: Score, node: str, profile_name: str | None, ctx: ScoringCon
     if score.inputs is not None:
         recomputed = recompute_line(score.inputs, ctx.profile)
         if recomputed is not None:
-            prov["recomputed"] = Provenance.RECOMPUTED.value
+            prov["recomputed"] = _RECOMPUTED
             if recomputed != score.inputs.score:
                 found.append(_formula_mismatch(score, node, recomputed, ctx))
     done = evolve(score, weight=w, normalized=normalized, weighted=weighted, recomputed=recomputed,
@@ -150,7 +153,7 @@ def _weight_mismatch(score: Score, node: str, w: int, wprov: str | None, ctx: Sc
         WEIGHT, node, score.plugin, score.weighted, None, None, f"{ctx.weights.origin} weight {w}",
         f"{score.plugin} on {node}: logged weighted score {score.weighted} {why} weight {w} "
         f"({ctx.weights.origin}){ctx.version_note()}: the scheduler ran with another weight",
-        ctx.confidence if wprov != Provenance.INFERRED.value else "medium")
+        ctx.confidence if wprov != _INFERRED else "medium")
 
 
 def _formula_mismatch(score: Score, node: str, recomputed: int, ctx: ScoringContext) -> Discrepancy:
@@ -163,14 +166,14 @@ def _formula_mismatch(score: Score, node: str, recomputed: int, ctx: ScoringCont
         ctx.confidence)
 
 
-def complete_node(node: NodeResult, profile_name: str | None, ctx: ScoringContext
-                  ) -> tuple[NodeResult, list[Discrepancy]]:
-    """Every score of one node completed; the discrepancies found on the way."""
-    scores: list[Score] = []
+def complete_scores(node: str, scores: tuple[Score, ...], profile_name: str | None, ctx: ScoringContext
+                    ) -> tuple[tuple[Score, ...], list[Discrepancy]]:
+    """Every score of one node (named ``node``) completed; the discrepancies found on the way."""
+    done: list[Score] = []
     found: list[Discrepancy] = []
     memo = memo_for(ctx)
-    for s in node.scores:
-        done, issues = complete_score(s, node.node, profile_name, ctx, memo)
-        scores.append(done)
+    for s in scores:
+        score, issues = complete_score(s, node, profile_name, ctx, memo)
+        done.append(score)
         found += issues
-    return evolve(node, scores=tuple(scores)), found
+    return tuple(done), found

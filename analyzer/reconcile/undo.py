@@ -11,6 +11,8 @@ number outlives the plan that made it.
 
 from __future__ import annotations
 
+from operator import is_
+
 from ..model import Attempt, NodeResult, Score, evolve
 
 FILLED_IN = ("weight", "normalized", "weighted", "recomputed")  # the numbers reconciling may fill in
@@ -30,6 +32,12 @@ def unreconciled_score(score: Score) -> Score:
 
 def unreconciled_node(node: NodeResult) -> NodeResult:
     """The node as parsed: no hidden scores, no recomputed total, each printed score as parsed."""
+    if node.total_recomputed is None:
+        for s in node.scores:
+            if s.hidden or s.parsed_provenance is not None or s.parsed_plugin is not None:
+                break
+        else:
+            return node  # never reconciled (the common case): what the rest finds, without a new tuple
     scores = tuple(unreconciled_score(s) for s in node.scores if not s.hidden)
     if node.total_recomputed is None and len(scores) == len(node.scores) and \
             all(a is b for a, b in zip(scores, node.scores, strict=True)):
@@ -39,7 +47,7 @@ def unreconciled_node(node: NodeResult) -> NodeResult:
 
 def unreconciled(attempt: Attempt) -> Attempt:
     """The attempt as the assembler gave it (the same object when it was not reconciled)."""
-    nodes = tuple(unreconciled_node(n) for n in attempt.nodes)
-    if not attempt.discrepancies and all(a is b for a, b in zip(nodes, attempt.nodes, strict=True)):
+    nodes = [unreconciled_node(n) for n in attempt.nodes]
+    if not attempt.discrepancies and all(map(is_, nodes, attempt.nodes)):
         return attempt
-    return evolve(attempt, nodes=nodes, discrepancies=())
+    return evolve(attempt, nodes=tuple(nodes), discrepancies=())

@@ -9,6 +9,7 @@ known and its stream has moved to another cycle.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,6 @@ from .registry import build_routes, unknown_kind
 from .resource_order import DEFAULT_ORDER, resource_orders
 from .shared import SharedParts
 
-OBS, DER, INF = Provenance.OBSERVED.value, Provenance.DERIVED.value, Provenance.INFERRED.value
 # enum members looked up once: attribute access on an Enum class is slow and these run per line
 _UNKNOWN, _FAILED, _PASSED, _OBSERVED = Outcome.UNKNOWN, FilterVerdict.FAILED, FilterVerdict.PASSED, Provenance.OBSERVED
 # Legacy MatchInterPodAffinity pass lines: the last predicate, so the node passed every predicate.
@@ -45,23 +45,16 @@ STORY_KINDS = kinds_for(STORY) - kinds_for(ASSEMBLER)
 STORY_ALSO_HANDLED = kinds_for(STORY) & kinds_for(ASSEMBLER)
 _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-affinity constraints satisfied",
                             "pod (anti)affinity constraints satisfied")
+_FINAL_PREDICATE = re.compile("|".join(map(re.escape, _FINAL_PREDICATE_DETAILS)))  # one search per pass line
+_NS_NAMES_LIMIT = 4096  # 'name_ns' pod names remembered as 'ns/name' before the table starts over
 
 
 @dataclass(slots=True)
 class _ScoreDraft:
     plugin: str
     logged_as: str | None = None
-    fields: dict[str, int] = field(default_factory=dict)
-    provenance: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, int] = field(default_factory=dict)  # every one printed in the log (observed)
     inputs: ResourceInputs | None = None
-
-    def put(self, name: str, value: int | None, source: str) -> None:
-        if value is None:
-            return
-        if name in self.fields and self.provenance.get(name) == OBS and source != OBS:
-            return  # never overwrite an observed number with a weaker one
-        self.fields[name] = value
-        self.provenance[name] = source
 
 
 @dataclass(slots=True)
@@ -73,12 +66,15 @@ class _NodeDraft:
     scores: dict[str, _ScoreDraft] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
 
-    def score(self, plugin: str, logged_as: str | None) -> _ScoreDraft:
+    def observe(self, plugin: str, logged_as: str | None, name: str, value: int | None) -> _ScoreDraft:
+        """Set a number a line prints for one plugin's score (a later line of the same score wins)."""
         draft = self.scores.get(plugin)
         if draft is None:
             draft = self.scores[plugin] = _ScoreDraft(plugin, logged_as)
         elif logged_as and draft.logged_as in (None, plugin):
             draft.logged_as = logged_as
+        if value is not None:
+            draft.fields[name] = value
         return draft
 
 
@@ -108,22 +104,16 @@ class _AttemptDraft:
     from_event: bool = False  # the outcome was read from a recorded event (Scheduled / FailedScheduling)
     echoed: bool = False  # a recorded event already repeated this outcome
     cut_reason: str | None = None  # a panic or restart ended the process inside this cycle
+    name: str = ""  # the pod's bare name (set from ``pod``, which only ``Assembler._rename`` changes)
 
-    @property
-    def name(self) -> str:
-        return self.pod.rsplit("/", 1)[-1]
+    def __post_init__(self) -> None:
+        self.name = self.pod.rsplit("/", 1)[-1]
 
     def node(self, name: str) -> _NodeDraft:
         draft = self.nodes.get(name)
         if draft is None:
             draft = self.nodes[name] = _NodeDraft(name)
         return draft
-
-    def touch(self, event: Event) -> None:
-        if not self.first_line:
-            self.input, self.first_line = event.input, event.line
-        if event.line > self.last_line:
-            self.last_line = event.line
 
 
 @dataclass(slots=True)
@@ -164,8 +154,12 @@ class Assembler:
         self._qualified: dict[str, str] = {}  # bare name -> the one 'ns/name' seen with it ('' when several)
         self._cut: list[_AttemptDraft] = []  # attempts a panic or restart ended, to hand on now
         self._last_stream: dict[str, str] = {}  # input -> the stream of its last scheduler line
+        self._last_key: str | None = None  # the stream _last_stream was last set to
         self._resource_orders: dict[str, tuple[str, ...]] = {}  # plugin -> its configured resource order
         self.shared = SharedParts()  # one frozen object for equal resource inputs and scores
+        # (logger, logged scorer) -> the plugin it scores for and that plugin's resource order
+        self._scorers: dict[tuple[Any, str], tuple[str, tuple[str, ...]]] = {}
+        self._ns_names: dict[str, str | None] = {}  # a pod logged as 'name_ns' -> 'ns/name'
 
     # -- routing ---------------------------------------------------------------------------------
     def _stream(self, event: Event) -> _Stream:
@@ -221,7 +215,7 @@ class Assembler:
         self.renames += 1
         self._qualify(pod)
         self._attempt_numbers[old] -= 1
-        draft.pod = pod
+        draft.pod, draft.name = pod, pod.rsplit("/", 1)[-1]
         self._attempt_numbers[pod] = draft.number = self._attempt_numbers.get(pod, 0) + 1
 
     def _for_pod(self, stream: _Stream, event: Event, create: bool = True,
@@ -237,11 +231,29 @@ class Assembler:
             draft = self._start(stream, event, pod, started=False)  # the log began inside this cycle
         return draft
 
+    def _latest_for_pod(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
+        """``_for_pod`` with the common case written out: a line of the latest open attempt's own pod, named
+        'ns/name' or by its bare name (what ``_find`` tries first)."""
+        pod, opened = event.pod, stream.open
+        if pod is not None and opened:
+            if event.pod_form == "name_ns":  # 1.14 score lines: 'name_ns', the same few names over and over
+                known = self._ns_names.get(pod)
+                if known is None:
+                    if len(self._ns_names) >= _NS_NAMES_LIMIT:
+                        self._ns_names.clear()
+                    known = self._ns_names[pod] = _canonical_pod(event)
+                pod = known
+            latest = opened[-1]
+            if latest.pod == pod or ("/" not in pod and latest.name == pod):
+                return latest
+        return self._for_pod(stream, event)
+
     # -- feeding ---------------------------------------------------------------------------------
-    def feed(self, event: Event) -> Iterator[_AttemptDraft]:
-        """Apply one event; yield the attempts that became final because of it.
+    def feed(self, event: Event) -> Sequence[_AttemptDraft]:
+        """Apply one event; return the attempts that became final because of it.
 
         A kind outside the event contract raises ContractError: a producer's bug, which no input can cause.
+        Runs once per parsed line, so the common steps are written out here rather than called.
         """
         kind = event.kind
         self.last_draft = None
@@ -249,26 +261,43 @@ class Assembler:
         if route is None:
             raise unknown_kind(kind)
         if route.aside:
-            self.config_events.append(event)
-            if kind == "component_config":
-                self._resource_orders = resource_orders(event.data.get("text"))
-            if event.data.get("restart"):
-                self._cut_process(event, f"the scheduler restarted at line {event.line}")
-                yield from self._take_cut()
-            return
+            return self._aside(event)
         if route.keep:  # kept for the timeline and reconstruct/cache.py
             self.config_events.append(event)
-        stream = self._stream(event)
-        if kind != "panic":
-            self._last_stream[event.stream.split(":", 1)[0]] = event.stream
+        key = event.stream
+        stream = self._streams.get(key)
+        if stream is None:
+            stream = self._streams[key] = _Stream()
+        if key != self._last_key and kind != "panic":
+            # the input's latest stream only changes when the stream does (panic lines never set it)
+            self._last_key = key
+            self._last_stream[key.split(":", 1)[0]] = key
         handler = route.handler
         if handler is None:
-            return
+            return ()
         draft = self.last_draft = handler(self, stream, event)
-        if draft is not None:
-            draft.touch(event)
-        yield from self._ready(stream)
-        yield from self._take_cut()
+        if draft is not None:  # the lines the attempt spans
+            line = event.line
+            if not draft.first_line:
+                draft.input, draft.first_line = event.input, line
+            if line > draft.last_line:
+                draft.last_line = line
+        opened = stream.open
+        ready = () if len(opened) == 1 and opened[0] is stream.current else self._ready(stream)
+        if self._cut:
+            return [*ready, *self._take_cut()]
+        return ready
+
+    def _aside(self, event: Event) -> Sequence[_AttemptDraft]:
+        """A configuration or story line: kept; a restart ends the process's open cycles."""
+        self.config_events.append(event)
+        if event.kind == "component_config":
+            self._resource_orders = resource_orders(event.data.get("text"))
+            self._scorers = {}  # their resource orders may have changed
+        if event.data.get("restart"):
+            self._cut_process(event, f"the scheduler restarted at line {event.line}")
+            return self._take_cut()
+        return ()
 
     def _ready(self, stream: _Stream) -> Sequence[_AttemptDraft]:
         """The stream's attempts that are final now (outcome known, no longer the running cycle)."""
@@ -367,11 +396,11 @@ class Assembler:
         return self._start(stream, event, pod, started=True)
 
     def _on_filter_pass(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
-        draft = self._for_pod(stream, event)
+        draft = self._latest_for_pod(stream, event)
         if draft is None or draft.failure_message is not None or not event.node:
             return draft  # after a FitError these lines come from preemption's re-run
         node = draft.node(event.node)
-        if any(d in event.data.get("detail", "") for d in _FINAL_PREDICATE_DETAILS):
+        if _FINAL_PREDICATE.search(event.data.get("detail", "")):
             node.filter, node.filter_provenance = FilterVerdict.PASSED, Provenance.OBSERVED
         return draft
 
@@ -408,45 +437,58 @@ class Assembler:
         return node
 
     def _node_line(self, stream: _Stream, event: Event) -> tuple[_AttemptDraft | None, _NodeDraft | None]:
-        """The attempt and scored node a per-node score line belongs to (node None when it names none)."""
-        draft = self._for_pod(stream, event)
-        if draft is None or not event.node:
+        """The attempt and scored node a per-node score line belongs to (node None when it names none).
+
+        Most lines of a --v=10 log come here.
+        """
+        draft = self._latest_for_pod(stream, event)
+        name = event.node
+        if draft is None or not name:
             return draft, None
-        return draft, self._scored_node(draft, event.node)
+        draft.scored = True  # what _scored_node does, written out
+        node = draft.nodes.get(name)
+        if node is None:
+            node = draft.nodes[name] = _NodeDraft(name)
+        if node.filter is not _FAILED:
+            node.filter, node.filter_provenance = _PASSED, _OBSERVED
+        return draft, node
 
     def _on_resource_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
         if node is None:
             return draft
         logged = event.name or "?"
-        plugin = plugin_from_logger(event.data.get("logger")) or canonical_name(logged)
-        score = node.score(plugin, logged)
         data = event.data
+        logger = data.get("logger")
+        scorer = self._scorers.get((logger, logged))
+        if scorer is None:
+            plugin = plugin_from_logger(logger) or canonical_name(logged)
+            scorer = self._scorers[(logger, logged)] = (plugin, self._resource_orders.get(plugin, DEFAULT_ORDER))
+        plugin, order = scorer
         printed = event.value
-        order = self._resource_orders.get(plugin, DEFAULT_ORDER)
+        score = node.observe(plugin, logged, "raw", printed)
         score.inputs = self.shared.resource_inputs(
             logged, printed, data.get("line_style", "?"), data.get("allocatableResource"),
             data.get("requestedResource"), order, _resource_amounts)
-        score.put("raw", printed, OBS)
         return draft
 
     def _on_priority_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
         if node is not None:
             logged = event.name or "?"
-            node.score(canonical_name(logged), logged).put("normalized", event.value, OBS)
+            node.observe(canonical_name(logged), logged, "normalized", event.value)
         return draft
 
     def _on_extender_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
         if node is not None:
-            node.score(f"extender:{event.name}", event.name).put("raw", event.value, OBS)
+            node.observe(f"extender:{event.name}", event.name, "raw", event.value)
         return draft
 
     def _on_plugin_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
         if node is not None:
-            node.score(event.name or "?", event.name).put("weighted", event.value, OBS)
+            node.observe(event.name or "?", event.name, "weighted", event.value)
         return draft
 
     def _on_plugin_score_list(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
@@ -454,7 +496,7 @@ class Assembler:
         if draft is None:
             return draft
         for node, value in event.data.get("scores", []):
-            self._scored_node(draft, node).score(event.name or "?", event.name).put("weighted", value, OBS)
+            self._scored_node(draft, node).observe(event.name or "?", event.name, "weighted", value)
         return draft
 
     def _on_host_total(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
@@ -701,8 +743,7 @@ def freeze(draft: _AttemptDraft, cluster: Iterable[str] = (), shared: SharedPart
     make_score = (shared or SharedParts()).score
     nodes = []
     for nd in draft.nodes.values():
-        scores = tuple(make_score(sd.plugin, sd.logged_as, sd.fields, sd.provenance, sd.inputs)
-                       for sd in nd.scores.values())
+        scores = tuple([make_score(sd.plugin, sd.logged_as, sd.fields, sd.inputs) for sd in nd.scores.values()])
         nodes.append(NodeResult(node=nd.node, filter=nd.filter, filter_provenance=nd.filter_provenance,
                                 total_logged=nd.total_logged, scores=scores, filter_reasons=nd.reasons))
     complete, reason = True, None

@@ -11,10 +11,10 @@ Why this is safe:
   allocatable and requested values (a list, a dict's items or the Go map text, tagged by kind). The
   values are what the parser produced: dict keys are strings (JSON keys and the grammars' names are),
   and numbers that compare equal give the same int (``int(1.0) == int(1)``);
-- a score's key holds every field the frozen Score gets: plugin, logged name, the numbers (only when
-  each is a plain int, so 1 and True or 1.0 never share), the provenance items in order, and the
-  identity of its ResourceInputs, which the remembered Score itself holds (so that id is not reused
-  while the entry lives);
+- a score's key holds every field the frozen Score gets: plugin, logged name, the numbers in order (only
+  when each is a plain int, so 1 and True or 1.0 never share; every one is observed, so they also give
+  the provenance), and the identity of its ResourceInputs, which the remembered Score itself holds (so
+  that id is not reused while the entry lives);
 - keys that cannot be hashed (a list inside a list) are simply not shared.
 """
 
@@ -24,8 +24,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import memo_switch
-from ..model import ResourceInputs, Score, frozen_map
+from ..model import Provenance, ResourceInputs, Score, frozen_map
 
+_OBSERVED = Provenance.OBSERVED.value
 _LIMIT = 1 << 15  # entries per table before it starts over (bounds memory when following a log for days)
 
 Amounts = Callable[[Any, tuple[str, ...]], dict[str, int]]
@@ -66,11 +67,10 @@ class SharedParts:
             _keep(self._inputs, key, found)
         return found
 
-    def score(self, plugin: str, logged_as: str | None, fields: dict[str, int], provenance: dict[str, str],
-              inputs: ResourceInputs | None) -> Score:
-        """The frozen Score of a draft's fields and provenance."""
+    def score(self, plugin: str, logged_as: str | None, fields: dict[str, int], inputs: ResourceInputs | None) -> Score:
+        """The frozen Score of a draft's fields, every one printed in the log (provenance observed)."""
         numbers = tuple(fields.items())
-        key = (plugin, logged_as, numbers, tuple(provenance.items()), id(inputs)) if self.on else None
+        key = (plugin, logged_as, numbers, id(inputs)) if self.on else None
         for _, v in numbers:
             if type(v) is not int:
                 key = None
@@ -80,8 +80,8 @@ class SharedParts:
             if found is not None and found.inputs is inputs:
                 return found
         found = Score(plugin=plugin, logged_as=logged_as, raw=fields.get("raw"), normalized=fields.get("normalized"),
-                      weight=fields.get("weight"), weighted=fields.get("weighted"), provenance=frozen_map(provenance),
-                      inputs=inputs)
+                      weight=fields.get("weight"), weighted=fields.get("weighted"),
+                      provenance=frozen_map(dict.fromkeys(fields, _OBSERVED)), inputs=inputs)
         _keep(self._scores, key, found)
         return found
 

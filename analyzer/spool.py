@@ -14,9 +14,10 @@ BATCH = 500  # items pickled together: names shared inside a batch are written o
 
 
 class Spool(Generic[T]):
-    """Append-only; ``len`` and iteration (as often as wanted, one at a time) in the order appended. Items are
-    pickled in batches of ``batch`` (default BATCH) to an anonymous temporary file (deleted when closed or collected); only the last,
-    unfinished batch stays in memory."""
+    """Append-only; ``len`` and iteration (as often as wanted, one at a time) in the order appended.
+
+    Items are pickled in batches of ``batch`` (default BATCH) to an anonymous temporary file, deleted when
+    the spool is closed or collected; only the last, unfinished batch stays in memory."""
 
     def __init__(self, batch: int | None = None) -> None:
         self._batch = batch or BATCH

@@ -20,7 +20,6 @@ from test_reconcile_undo import _restarted
 from typer.testing import CliRunner
 
 import analyzer.reconcile
-import analyzer.run.stream as core
 from analyzer.cli import app
 from analyzer.cli.regress import log_snapshot
 from analyzer.model import AnalysisResult, Attempt, FormatInfo, LineCounts, SourceSpan
@@ -32,7 +31,6 @@ from analyzer.report.cachetext import check_keys, replays_by_attempt
 from analyzer.report.jsonout import Streamed, dumps, item_text, pieces
 from analyzer.run.batch import analyze_reconciled
 from analyzer.run.fold import AfterDumps, fold_reconciled
-from analyzer.run.pool import WorkerPool
 
 PODS = RUN / "pods.yaml"
 
@@ -80,33 +78,6 @@ def test_a_restart_under_another_version_is_reconciled_again_by_the_workers(tmp_
 
 
 # -- 2. cache dumps: read once, the attempts after the first dump kept ----------------------------------
-@pytest.fixture
-def reads(monkeypatch) -> Counter:
-    """Count every read of an input or of one of its parts (the pool runs the parts in this process)."""
-    seen: Counter = Counter()
-
-    def counted(name: str, key):
-        real = getattr(core, name)
-
-        def wrapper(*args, **kwargs):
-            seen[key(*args)] += 1
-            return real(*args, **kwargs)
-        monkeypatch.setattr(core, name, wrapper)
-
-    counted("read_input", lambda part, *_: (part.path, None))
-    counted("analyze_chunk", lambda path, index, chunk, *_: (path, chunk.index))
-
-    class Done:
-        def __init__(self, value) -> None:
-            self.value = value
-
-        def cancel(self) -> None:
-            pass
-    monkeypatch.setattr(WorkerPool, "submit", lambda self, work, *args: Done(work(*args)))
-    monkeypatch.setattr(WorkerPool, "result", lambda self, handle: handle.value)
-    return seen
-
-
 def _with_dump(tmp_path: Path, where: float, name: str = "dumped.log") -> str:
     """The v1.30.6 five-node run (--v=10) with a 1.30 cache dump of its nodes before the cycle at ``where``
     (0: the first cycle, 0.5: the middle one); the dump says worker-large has 15 CPUs, the resource lines 16."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from conftest import FRAMEWORK_RUNS, LAB, framework_log, legacy_log, needs_shared
+from conftest import FRAMEWORK_RUNS, LAB, DoneHere, framework_log, legacy_log, needs_shared
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from strategies import damaged_logs, interleave, read_lines, with_pid
@@ -40,16 +40,6 @@ def _json(result) -> str:
     return dumps(result_to_dict(result))
 
 
-class _Done:
-    """A pool's work, done in this process when it is submitted."""
-
-    def __init__(self, value) -> None:
-        self.value = value
-
-    def cancel(self) -> None:
-        pass
-
-
 def chunked(path: str, jobs: int, min_bytes: int):
     """(merged result or None, why, the parts) for the file split ``jobs`` ways and read as a run reads it
     (the attempt stream, its parts merged by PartMerger), every part in this process. None: the parts could
@@ -68,7 +58,7 @@ def chunked(path: str, jobs: int, min_bytes: int):
 
     with mock.patch.dict(os.environ, {ENV_MIN_BYTES: str(min_bytes)}), \
             mock.patch.object(core, "analyze_chunk", read), mock.patch.object(core, "PartMerger", Merger), \
-            mock.patch.object(WorkerPool, "submit", lambda self, work, *args: _Done(work(*args))), \
+            mock.patch.object(WorkerPool, "submit", lambda self, work, *args: DoneHere(work(*args))), \
             mock.patch.object(WorkerPool, "result", lambda self, handle: handle.value):
         result = AttemptStream([path], reconcile=False, jobs=jobs, bounded=False).collect()
     assert parts, f"{path} was not split"

@@ -47,4 +47,3 @@ class PartMerger:
         self.features.notes += [(self.index, note) for note in self.marks.notes()]
         self.tally.notes += self.repairs.notes(self.path)
         return PartialResult(self.index, self.path, self.tally, self.features, [], self.config_events)
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -96,3 +97,38 @@ def generated_log(directory: Path, nodes: int, pods: int, seed: int) -> Path:
     with open(path, "w", encoding="utf-8") as out:
         write_log(out, "1.30", nodes=nodes, pods=pods, seed=seed)
     return path
+
+
+class DoneHere:
+    """A finished piece of work run in this process (the pool patched to read here, so reads can be counted)."""
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def cancel(self) -> None:
+        pass
+
+
+@pytest.fixture
+def reads(monkeypatch) -> Counter:
+    """Count every read of an input or of one of its parts: (path, part index or None) -> times read (the
+    pool does its work in this process, so every read is seen)."""
+    import analyzer.run.stream as core
+    from analyzer.run.pool import WorkerPool
+
+    seen: Counter = Counter()
+
+    def counted(name: str, key):
+        real = getattr(core, name)
+
+        def wrapper(*args, **kwargs):
+            seen[key(*args)] += 1
+            return real(*args, **kwargs)
+        monkeypatch.setattr(core, name, wrapper)
+
+    counted("read_input", lambda part, *_: (part.path, None))
+    counted("analyze_input", lambda path, *_: (path, None))
+    counted("analyze_chunk", lambda path, index, chunk, *_: (path, chunk.index))
+    monkeypatch.setattr(WorkerPool, "submit", lambda self, work, *args: DoneHere(work(*args)))
+    monkeypatch.setattr(WorkerPool, "result", lambda self, handle: handle.value)
+    return seen

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 from pathlib import Path
+from unittest import mock
 
 import pytest
-from conftest import FRAMEWORK_RUNS, LAB, framework_log, legacy_log, needs_shared
+from conftest import FRAMEWORK_RUNS, LAB, DoneHere, framework_log, legacy_log, needs_shared
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from strategies import damaged_logs, interleave, read_lines, with_pid
 
+import analyzer.run.stream as core
 from analyzer.engine import analyze_many, analyze_reconciled
 from analyzer.parse.printf import DISPATCH
 from analyzer.parse.structured import STATEMENTS
-from analyzer.parts import CYCLE_MARKERS, NODE_MARKERS, analyze_chunk, merge, plan_chunks
-from analyzer.pipeline import analyze_paths, combine
+from analyzer.parts import CYCLE_MARKERS, NODE_MARKERS, PartMerger, analyze_chunk, plan_chunks
+from analyzer.parts.plan import ENV_MIN_BYTES
+from analyzer.pipeline import analyze_paths
 from analyzer.report.jsonout import attempt_to_dict, dumps, result_to_dict
+from analyzer.run.pool import WorkerPool
 from analyzer.stream import AttemptStream
 from analyzer.synth import write_log
 
@@ -36,12 +41,29 @@ def _json(result) -> str:
 
 
 def chunked(path: str, jobs: int, min_bytes: int):
-    """(merged result or None, why, the parts) for the file split ``jobs`` ways, each part in this process."""
-    chunks = plan_chunks(path, jobs, min_bytes)
-    assert chunks, f"{path} was not split"
-    parts = [analyze_chunk(path, 0, chunk) for chunk in chunks]
-    merged, why = merge(path, 0, parts)
-    return (combine([merged]) if merged is not None else None), why, parts
+    """(merged result or None, why, the parts) for the file split ``jobs`` ways and read as a run reads it
+    (the attempt stream, its parts merged by PartMerger), every part in this process. None: the parts could
+    not be merged (``why`` says why) and the stream read the file in one pass."""
+    parts, whys = [], []
+
+    def read(*args):
+        parts.append(analyze_chunk(*args))
+        return parts[-1]
+
+    class Merger(PartMerger):
+        def add(self, part):
+            attempts, why = super().add(part)
+            whys.extend([why] if why else [])
+            return attempts, why
+
+    with mock.patch.dict(os.environ, {ENV_MIN_BYTES: str(min_bytes)}), \
+            mock.patch.object(core, "analyze_chunk", read), mock.patch.object(core, "PartMerger", Merger), \
+            mock.patch.object(WorkerPool, "submit", lambda self, work, *args: DoneHere(work(*args))), \
+            mock.patch.object(WorkerPool, "result", lambda self, handle: handle.value):
+        result = AttemptStream([path], reconcile=False, jobs=jobs, bounded=False).collect()
+    assert parts, f"{path} was not split"
+    parts.sort(key=lambda part: part.chunk.index)
+    return (None if whys else result), (whys[0] if whys else None), parts
 
 
 def test_markers_cover_every_node_and_cycle_statement():
@@ -146,16 +168,15 @@ def test_damaged_logs_split_equal_one_pass_or_fall_back(tmp_path, data, which, j
     damaged = data.draw(damaged_logs(read_lines(which)))
     path = tmp_path / "damaged.log"
     path.write_bytes(damaged.data)
-    chunks = plan_chunks(str(path), jobs, 800)
-    if not chunks:
+    if not plan_chunks(str(path), jobs, 800):
         return
-    merged, why = merge(str(path), 0, [analyze_chunk(str(path), 0, c) for c in chunks])
+    merged, why, _ = chunked(str(path), jobs, 800)
     if merged is None:
         assert why
         event(f"read in one pass: {why.split(':')[0]}")
         return
     event("split")
-    assert _json(combine([merged])) == _json(analyze_paths([str(path)]))
+    assert _json(merged) == _json(analyze_paths([str(path)]))
 
 
 ALL_LAB = SPLITTABLE + [str(LAB / "v1.19.1-three-nodes-json" / "v1.19.1-three-nodes-json.log")]

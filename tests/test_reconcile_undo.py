@@ -16,7 +16,6 @@ from analyzer.engine import analyze_reconciled
 from analyzer.model import Provenance
 from analyzer.reconcile import plan, reconcile_attempt, reconcile_result, unreconciled
 from analyzer.report.jsonout import attempt_to_dict, dumps, result_to_dict
-from analyzer.run.pool import WorkerPool
 from analyzer.synth import write_log
 
 LAB_LOGS = sorted(str(p) for p in LAB.rglob("*.log")) if LAB.is_dir() else []
@@ -128,37 +127,6 @@ def test_a_legacy_priority_renamed_under_one_version_gets_the_other_versions_nam
 
 
 # -- batch: the whole log states another plan than its head ----------------------------------------------
-class _Here:
-    """A finished piece of work run in this process (the pool patched to read here, so reads can be counted)."""
-
-    def __init__(self, value) -> None:
-        self.value = value
-
-    def cancel(self) -> None:
-        pass
-
-
-@pytest.fixture
-def reads(monkeypatch) -> Counter:
-    """Count every read of an input or of one of its parts: (path, part index or None) -> times read."""
-    seen: Counter = Counter()
-
-    def counted(name: str, key):
-        real = getattr(core, name)
-
-        def wrapper(*args, **kwargs):
-            seen[key(*args)] += 1
-            return real(*args, **kwargs)
-        monkeypatch.setattr(core, name, wrapper)
-
-    counted("read_input", lambda part, *_: (part.path, None))
-    counted("analyze_input", lambda path, *_: (path, None))
-    counted("analyze_chunk", lambda path, index, chunk, *_: (path, chunk.index))
-    monkeypatch.setattr(WorkerPool, "submit", lambda self, work, *args: _Here(work(*args)))
-    monkeypatch.setattr(WorkerPool, "result", lambda self, handle: handle.value)
-    return seen
-
-
 def _restarted(tmp_path: Path) -> str:
     """A 1.14 scheduler (no version line: told by its line shapes) restarted as v1.19.1 into the same file, as
     a container's PID: the head says 1.14, the whole log says v1.19.1."""

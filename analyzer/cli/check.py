@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -170,35 +169,19 @@ def whatif_cmd(logs: LogsArg, weight: WeightOpt, k8s_version: VersionOpt = None,
     _emit(lines)
 
 
-RECORDS_PLACEHOLDER = "schedlog-check-records-" + "f3b1c0de"  # stands for "discrepancies" while the rest is dumped
-RECORDS_PER_WRITE = 1000
-
-
 def _print_json_streamed(data: dict[str, Any], output: OutputFormat) -> None:
     """check -o json as ``print_json`` writes it, with the records under "discrepancies" (one per node of
     every attempt on a legacy log; by kind, each kind's (attempt, record) pairs in log order) dumped a few at
     a time instead of as one document in memory."""
-    from ..report.jsonout import dumps
+    from ..report.jsonout import Streamed, item_text, pieces
 
     groups = data["discrepancies"]
     if output is OutputFormat.yaml:
         print_data({**data, "discrepancies": {k: [_record(a, d) for a, d in v] for k, v in groups.items()}}, output)
         return
-    head, tail = dumps({**data, "discrepancies": RECORDS_PLACEHOLDER}).split(json.dumps(RECORDS_PLACEHOLDER), 1)
-    write(head)
-    if not groups:
-        write("{}")
-    for i, (kind, records) in enumerate(groups.items()):
-        write(("{\n" if i == 0 else ",\n") + f"    {json.dumps(kind, ensure_ascii=False)}: [\n")
-        for start, chunk in enumerate(records.batches(RECORDS_PER_WRITE)):
-            pieces = [_indented(json.dumps(_record(a, d), indent=2, ensure_ascii=False), "      ") for a, d in chunk]
-            write((",\n" if start else "") + ",\n".join(pieces))
-        write("\n    ]")
-    write(("\n  }" if groups else "") + tail)
-
-
-def _indented(text: str, prefix: str) -> str:
-    return prefix + text.replace("\n", "\n" + prefix)
+    streamed = {k: Streamed(item_text(_record(a, d)) for a, d in v) for k, v in groups.items()}
+    for piece in pieces({**data, "discrepancies": streamed}):
+        write(piece)
 
 
 def _emit(lines: list[str]) -> None:

@@ -226,27 +226,23 @@ def _reconciling(work):
 
 
 def fold_with_weights(paths: list[str], quiet: bool, k8s_version: str | None, config: str | None,
-                      make: Callable[[str | None], C]) -> Folded[C]:
+                      make: Callable[[str | None], C], replays: bool = True) -> Folded[C]:
     """Analyze and reconcile, feeding the attempts to a consumer made by ``make(version)`` (flat memory); or exit 2.
 
-    A log with cache dumps is collected (their replays need every attempt after a dump), as is stdin.
+    ``replays``: keep the attempts after a cache dump for its replays (``Folded.result``); snapshot shows none.
     """
-    from ..run.fold import collected_fold, fold_reconciled
+    from ..run.fold import fold_reconciled
 
     require_config(config)
     folded = _run(paths, quiet, _reconciling(lambda progress: fold_reconciled(
         paths, make, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler, progress=progress,
-        k8s_version=k8s_version, config=config)))
-    cache = folded.header.cache
-    if folded.collected is None and cache is not None and cache.dumps:
-        folded = collected_fold(*load_with_weights(paths, quiet, k8s_version, config), make)
-    else:
-        require_log_lines(folded.header, paths)
-        if folded.collected is None:
-            folded.header = with_pod_requests(with_year(folded.header))
-        else:  # --pods read once: the header is the collected result without its attempts
-            folded.collected = with_pod_requests(with_year(folded.collected))
-            folded.header = evolve(folded.collected, attempts=())
+        k8s_version=k8s_version, config=config, replays=replays)))
+    require_log_lines(folded.header, paths)
+    if folded.collected is None:
+        folded.header = with_pod_requests(with_year(folded.header))
+    else:  # --pods read once: the header is the collected result without its attempts
+        folded.collected = with_pod_requests(with_year(folded.collected))
+        folded.header = evolve(folded.collected, attempts=())
     folded.times.year = folded.header.year
     return folded
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..regress.compare import check_ignored, compare, parse_tolerances
 from ..regress.logdiff import diff_snapshots, render_changes, render_diff
 from ..regress.patterns import summarize
-from ..regress.snapshot import SnapshotAttempts, SnapshotError, load_snapshot, snapshot
+from ..regress.snapshot import SnapshotAttempts, SnapshotError, load_snapshot
 from .common import (
     EXIT_DISCREPANCY,
     EXIT_OK,
@@ -21,12 +21,14 @@ from .common import (
     VersionOpt,
     fail,
     fold_with_weights,
-    load,
     output_format_option,
     print_data,
     resolve_out,
     write,
 )
+
+if TYPE_CHECKING:
+    from ..run.fold import Folded
 
 ToleranceOpt = Annotated[list[str] | None, typer.Option(
     "--tolerance", "-t", metavar="NAME=N",
@@ -42,8 +44,16 @@ VerboseOpt = Annotated[bool, typer.Option(
 
 def log_snapshot(paths: list[str], quiet: bool, k8s_version: str | None = None,
                  config: str | None = None) -> dict[str, Any]:
-    """Analyze the logs as analyzer.analyze() does (pipeline + reconcile) and snapshot them; exit 2 if bad."""
-    return snapshot(load(paths, quiet, reconcile=True, k8s_version=k8s_version, config=config))
+    """The snapshot of the logs analyzed as analyzer.analyze() does (pipeline + reconcile); exit 2 if bad.
+    The attempts are folded into their snapshots as they come, never held all at once."""
+    folded = _snapshots(paths, quiet, k8s_version, config)
+    return folded.consumer.snapshot(folded.header)
+
+
+def _snapshots(paths: list[str], quiet: bool, k8s_version: str | None, config: str | None
+               ) -> Folded[SnapshotAttempts]:
+    """Every attempt's snapshot, folded from the reconciled attempts (no cache replay: a snapshot has none)."""
+    return fold_with_weights(paths, quiet, k8s_version, config, lambda _version: SnapshotAttempts(), replays=False)
 
 
 def _options(tolerance: list[str] | None,
@@ -64,7 +74,7 @@ def snapshot_cmd(logs: LogsArg,
                  k8s_version: VersionOpt = None, config: ConfigOpt = None, quiet: QuietOpt = False) -> None:
     """Write a stable summary of every decision (outcome, winner, totals, plugin scores, discrepancies)."""
     out = resolve_out(out, output, SNAPSHOT_FORMATS, "--out")
-    folded = fold_with_weights(logs, quiet, k8s_version, config, lambda _version: SnapshotAttempts())
+    folded = _snapshots(logs, quiet, k8s_version, config)
     pieces = folded.consumer.pieces(folded.header)
     if out is None or out == "-":
         for piece in pieces:

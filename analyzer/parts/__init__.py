@@ -11,13 +11,13 @@ starts inside this cycle" for a cycle that really started earlier). Attempt numb
 over the merged parts.
 
 When a part sees something this cannot reproduce exactly (several processes writing to one file, a
-pod renamed by a later line, a bind line without its pod, a wrapper), ``merge`` returns None and the
+pod renamed by a later line, a bind line without its pod, a wrapper), ``PartMerger.add`` says why and the
 caller reads the file in one pass: the parts only ever give the result one pass gives.
 """
 
-from .merge import PartMerger, merge
+from .merge import PartMerger
 from .plan import CYCLE_MARKERS, NODE_MARKERS, Chunk, min_chunk_bytes, plan_chunks
 from .worker import ChunkResult, analyze_chunk, preamble
 
-__all__ = ["CYCLE_MARKERS", "NODE_MARKERS", "Chunk", "ChunkResult", "PartMerger", "analyze_chunk", "merge",
+__all__ = ["CYCLE_MARKERS", "NODE_MARKERS", "Chunk", "ChunkResult", "PartMerger", "analyze_chunk",
            "min_chunk_bytes", "plan_chunks", "preamble"]

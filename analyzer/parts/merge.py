@@ -42,21 +42,8 @@ class PartMerger:
         self.handed_on += len(out)
         return out, None
 
-    def finish(self, attempts: list[Attempt] | None = None) -> PartialResult:
-        """The file's PartialResult (its notes complete), holding ``attempts`` when given."""
+    def finish(self) -> PartialResult:
+        """The file's PartialResult (its notes complete; its attempts were handed on by ``add``)."""
         self.features.notes += [(self.index, note) for note in self.marks.notes()]
         self.tally.notes += self.repairs.notes(self.path)
-        numbered = list(enumerate(attempts or []))
-        return PartialResult(self.index, self.path, self.tally, self.features, numbered, self.config_events)
-
-
-def merge(path: str, input_index: int, parts: list[ChunkResult]) -> tuple[PartialResult | None, str | None]:
-    """(the parts of one file as the PartialResult one pass gives, None) or (None, why they cannot be)."""
-    merger = PartMerger(path, input_index)
-    attempts: list[Attempt] = []
-    for part in sorted(parts, key=lambda p: p.chunk.index):
-        got, why = merger.add(part)
-        if got is None:
-            return None, why
-        attempts += got
-    return merger.finish(attempts), None
+        return PartialResult(self.index, self.path, self.tally, self.features, [], self.config_events)

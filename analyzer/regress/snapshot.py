@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import AnalysisResult, Attempt, NodeResult, Provenance, Score
+from ..report.jsonout import Streamed, item_text, pieces
 
 SCHEMA = "schedlog-snapshot/1"
 # Which number of a Score is "the logged score", in order of preference.
@@ -110,9 +111,6 @@ def snapshot_text(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-ATTEMPT_INDENT = " " * 4  # an attempt's lines inside the snapshot's "attempts" list
-
-
 class SnapshotAttempts:
     """A consumer of the attempt stream that keeps each attempt's snapshot as compressed text, so that
     ``pieces`` can write the snapshot ``snapshot_text`` gives without holding the attempts."""
@@ -121,18 +119,21 @@ class SnapshotAttempts:
         self._kept: list[tuple[str, int, int, bytes]] = []  # (pod, attempt, log order, compressed JSON)
 
     def add(self, attempt: Attempt) -> None:
-        text = json.dumps(attempt_snapshot(attempt), indent=2, ensure_ascii=False)
+        text = item_text(attempt_snapshot(attempt))
         self._kept.append((attempt.pod, attempt.attempt, len(self._kept), zlib.compress(text.encode(), 1)))
+
+    def texts(self) -> Iterator[str]:
+        """Each attempt's snapshot (JSON text), in the snapshot's order (pod, attempt)."""
+        self._kept.sort(key=lambda kept: kept[:3])
+        return (zlib.decompress(blob).decode() for *_, blob in self._kept)
 
     def pieces(self, header: AnalysisResult) -> Iterator[str]:
         """The snapshot text of ``header`` (its attempts are the ones added), piece by piece."""
-        empty = json.dumps({**_head(header), "attempts": []}, indent=2, ensure_ascii=False)
-        yield empty.removesuffix("[]\n}")
-        self._kept.sort(key=lambda kept: kept[:3])
-        for i, (*_, blob) in enumerate(self._kept):
-            text = zlib.decompress(blob).decode()
-            yield ("[\n" if i == 0 else ",\n") + ATTEMPT_INDENT + text.replace("\n", "\n" + ATTEMPT_INDENT)
-        yield ("\n  ]" if self._kept else "[]") + "\n}\n"
+        return pieces({**_head(header), "attempts": Streamed(self.texts())})
+
+    def snapshot(self, header: AnalysisResult) -> dict[str, Any]:
+        """The snapshot of ``header`` (its attempts are the ones added) as data, as ``snapshot`` gives it."""
+        return {**_head(header), "attempts": [json.loads(text) for text in self.texts()]}
 
 
 def load_snapshot(path: str | Path) -> dict[str, Any]:

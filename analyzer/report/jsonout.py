@@ -7,6 +7,9 @@ deterministic: the same input gives byte-identical JSON.
 from __future__ import annotations
 
 import json
+import os
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..model import AnalysisResult, Attempt, NodeResult, Score
@@ -147,3 +150,59 @@ def _with_replays(result: AnalysisResult, attempts: list[dict[str, Any]]) -> lis
 
 def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+class Streamed:
+    """A list inside a document that ``pieces`` writes item by item, so the list is never one string (nor
+    every item's data) in memory. ``items`` gives each item's own JSON text, as ``item_text`` writes it."""
+
+    def __init__(self, items: Iterable[str]) -> None:
+        self.items = items
+
+
+def item_text(item: Any) -> str:
+    """One item of a Streamed list as JSON text at indent 0 (``pieces`` indents it to its place)."""
+    return json.dumps(item, indent=2, ensure_ascii=False)
+
+
+PIECE_CHARS = 1 << 20  # a piece holds items up to about this much text (then it is written)
+
+
+def pieces(data: Any) -> Iterator[str]:
+    """The text ``dumps(data)`` gives, piece by piece: every Streamed list in ``data`` is written a few
+    items at a time (the rest of the document, dumped with a placeholder for each, comes around them)."""
+    lists: list[Streamed] = []
+    token = os.urandom(6).hex()  # no string of the data can be taken for a placeholder
+
+    def placeholder(value: Any) -> str:
+        if not isinstance(value, Streamed):
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+        lists.append(value)
+        return f"\0{token}-{len(lists) - 1}\0"
+
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=placeholder) + "\n"
+    at = 0
+    for found in re.finditer(rf'"\\u0000{token}-(\d+)\\u0000"', text):
+        yield text[at:found.start()]
+        line = text[text.rfind("\n", 0, found.start()) + 1:found.start()]
+        yield from _list_pieces(lists[int(found.group(1))].items, " " * (len(line) - len(line.lstrip(" "))))
+        at = found.end()
+    yield text[at:]
+
+
+def _list_pieces(items: Iterable[str], indent: str) -> Iterator[str]:
+    """A list whose opening bracket stands on a line indented by ``indent``, its items one level deeper."""
+    inner = indent + "  "
+    batch: list[str] = []
+    size = 0
+    opened = False
+    for item in items:
+        batch.append(inner + item.replace("\n", "\n" + inner))
+        size += len(batch[-1])
+        if size >= PIECE_CHARS:
+            yield (",\n" if opened else "[\n") + ",\n".join(batch)
+            batch, size, opened = [], 0, True
+    if batch:
+        yield (",\n" if opened else "[\n") + ",\n".join(batch)
+        opened = True
+    yield f"\n{indent}]" if opened else "[]"

@@ -24,13 +24,15 @@ Before this package a run had four homes, with these copies (issue 13):
   Now: ``pipeline.classified_events`` for every line, ``pipeline.read_input`` for every whole input.
 
 ``analyzer.engine`` and ``analyzer.stream`` only re-export this package's names for older callers;
-``pipeline.analyze_paths`` calls ``batch.analyze_paths``; ``parts.merge`` (all parts at once) is left
-for the tests that merge parts read in one process.
+``pipeline.analyze_paths`` calls ``batch.analyze_paths``; the tests that read a file's parts in one
+process go through the stream too (its pool patched to do the work in the caller).
 
 When the whole log states another version or weights than its head (a restart with another config, a
 version told only later), ``batch.analyze_reconciled`` reconciles the collected attempts again under the
 whole log's plan instead of reading the inputs again: ``reconcile.undo`` takes a reconciled attempt back
 to exactly what was parsed (its parsed plugin names and provenance, none of the numbers, hidden scores,
 totals and discrepancies reconciling added), so reconciling under plan A and then B gives what reconciling
-once under B gives.
+once under B gives. A fold (``fold``: flat memory) cannot hold the attempts, so it reads the inputs again
+with the whole log's plan handed to the stream (``AttemptStream(plan=...)``): the workers reconcile under
+it, as on the first read.
 """

@@ -4,7 +4,11 @@ memory holds what the output needs, not every attempt (issue 13, item 4).
 The attempts a consumer sees are those ``batch.analyze_reconciled`` collects, in the same order and
 reconciled the same way: under the plan the head of the log gives while streaming, and when the whole
 log states another version or weights than its head, read again and reconciled under the whole log's
-plan. Stdin (which cannot be read twice) and Dask runs collect instead and feed the collected attempts.
+plan (by the workers that read it, as on the first read). Stdin (which cannot be read twice) and Dask
+runs collect instead and feed the collected attempts.
+
+A cache dump's replay (``replay``) needs every attempt logged after the dump: with ``replays`` the fold
+keeps the attempts from the first dump read on (none on a log without dumps), so the log is read once.
 """
 
 from __future__ import annotations
@@ -48,46 +52,89 @@ class Folded(Generic[C]):
     attempts: int  # how many attempts the consumer saw
     times: FullTimes  # full timestamps, anchored on every input's first attempt (as FullTimes.for_result)
     collected: AnalysisResult | None = None  # the whole result, when the run had to collect it
+    after_dumps: tuple[Attempt, ...] = ()  # the attempts from the first cache dump on (kept with ``replays``)
 
     @property
     def result(self) -> AnalysisResult:
-        """The collected result when there is one, else the header (for what reads only the header)."""
-        return self.collected if self.collected is not None else self.header
+        """What a cache replay reads: the collected result when there is one, else the header with the
+        attempts from the first dump on (those a replay scores: it skips the attempts before a dump)."""
+        return self.collected if self.collected is not None else replace(self.header, attempts=self.after_dumps)
 
 
 def fold_reconciled(paths: Sequence[str], make: Callable[[str | None], C], jobs: int = 1,
                     engine: Engine | str = Engine.local, scheduler: str | None = None,
                     progress: ProgressFn | None = None, k8s_version: str | None = None,
-                    config: str | None = None) -> Folded[C]:
+                    config: str | None = None, replays: bool = True) -> Folded[C]:
     """Feed the reconciled attempts of ``paths`` to a consumer made by ``make(version)`` (the version they are
-    reconciled as; made again when the log has to be read twice). Raises what ``analyze_reconciled`` raises
-    (InputError, VersionError, ConfigError...)."""
-    from ..reconcile import apply_plan, plan, reconcile_attempt
+    reconciled as; made again when the log has to be read twice); with ``replays``, keep what a cache replay
+    needs. Raises what ``analyze_reconciled`` raises (InputError, VersionError, ConfigError...)."""
+    from ..reconcile import apply_plan, plan
 
     engine = Engine(engine)
     if engine is Engine.dask or "-" in paths:
-        result, weights = analyze_reconciled(paths, jobs, engine, scheduler, progress, k8s_version, config)
-        return collected_fold(result, weights, make)
+        return _collected(paths, make, jobs, engine, scheduler, progress, k8s_version, config)
     stream = AttemptStream(paths, True, k8s_version, config, progress, jobs, engine=engine, scheduler=scheduler)
-    consumer, count, times = _feed(stream, make, lambda: _version(stream.context))
+    consumer, count, times, kept = _stream_feed(stream, make, replays)
     ahead = stream.context
-    stream.reconcile = False  # the header as read, for the whole log's plan
-    head = stream.header()
+    head = _as_read(stream)
     final = plan(head, k8s_version, config)
-    if final.context == ahead:  # the same plan, or no version either way
-        return Folded(apply_plan(head, final), final.weights, consumer, count, times)
-    log.info("reconciled again: the whole log states another version or weights than its start")
-    again = AttemptStream(paths, False, progress=progress, jobs=jobs, engine=engine, scheduler=scheduler)
-    context = final.context
-    consumer, count, times = _feed(again, make, lambda: _version(context),
-                                   (lambda a: reconcile_attempt(a, context)) if context else None)
-    return Folded(apply_plan(again.header(), final), final.weights, consumer, count, times)
+    if final.context != ahead:  # not the same plan (nor no version either way): read again, under the whole log's
+        log.info("reconciled again: the whole log states another version or weights than its start")
+        stream = AttemptStream(paths, True, progress=progress, jobs=jobs, engine=engine, scheduler=scheduler,
+                               plan=final)
+        consumer, count, times, kept = _stream_feed(stream, make, replays)
+        head = _as_read(stream)
+    header = apply_plan(head, final)
+    if kept is not None and not kept.covers(header):
+        log.info("collected: a cache dump was read after attempts logged after it")  # not seen on any log
+        return _collected(paths, make, jobs, engine, scheduler, progress, k8s_version, config)
+    return Folded(header, final.weights, consumer, count, times, after_dumps=tuple(kept or ()))
+
+
+def _as_read(stream: AttemptStream) -> AnalysisResult:
+    """The header of a stream read to its end, as read (not planned)."""
+    stream.reconcile = False
+    return stream.header()
+
+
+def _stream_feed(stream: AttemptStream, make: Callable[[str | None], C], replays: bool
+                 ) -> tuple[C, int, FullTimes, AfterDumps | None]:
+    return _feed(stream, make, lambda: _version(stream.context), stream.paths,
+                 (lambda: stream.dumped) if replays else None)
+
+
+def _collected(paths: Sequence[str], make: Callable[[str | None], C], jobs: int, engine: Engine,
+               scheduler: str | None, progress: ProgressFn | None, k8s_version: str | None,
+               config: str | None) -> Folded[C]:
+    """Every attempt collected (``analyze_reconciled``), then fed to the consumer."""
+    result, weights = analyze_reconciled(paths, jobs, engine, scheduler, progress, k8s_version, config)
+    return collected_fold(result, weights, make)
 
 
 def collected_fold(result: AnalysisResult, weights: WeightSource, make: Callable[[str | None], C]) -> Folded[C]:
     """A collected result fed to a consumer (the consumer then sees exactly what the streamed run gives)."""
-    consumer, count, times = _feed(result.attempts, make, lambda: result.format.k8s_version, inputs=result.inputs)
+    consumer, count, times, _ = _feed(result.attempts, make, lambda: result.format.k8s_version, result.inputs)
     return Folded(replace(result, attempts=()), weights, consumer, count, times, collected=result)
+
+
+class AfterDumps(list[Attempt]):
+    """The attempts handed on once the stream has read a cache dump (those a replay can score), and the
+    log position of the last one left out before, to tell that none left out comes after a dump."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last_left_out: tuple[int, int] = (-1, -1)  # (input, first line)
+
+    def see(self, attempt: Attempt, dumped: bool) -> None:
+        if dumped:
+            self.append(attempt)
+        elif attempt.span is not None:
+            self.last_left_out = max(self.last_left_out, (attempt.span.input, attempt.span.first_line))
+
+    def covers(self, header: AnalysisResult) -> bool:
+        """Whether every attempt a replay of the header's dumps scores was kept."""
+        dumps = header.cache.dumps if header.cache is not None else ()
+        return not dumps or self.last_left_out < min(dump.at.order for dump in dumps)
 
 
 def _version(context: ScoringContext | None) -> str | None:
@@ -95,19 +142,21 @@ def _version(context: ScoringContext | None) -> str | None:
 
 
 def _feed(attempts: Iterable[Attempt], make: Callable[[str | None], C], version: Callable[[], str | None],
-          finish: Callable[[Attempt], Attempt] | None = None, inputs: Sequence[str] | None = None
-          ) -> tuple[C, int, FullTimes]:
-    """Every attempt to the consumer, made at the first attempt (when the stream knows its plan)."""
+          inputs: Sequence[str], dumped: Callable[[], bool] | None = None
+          ) -> tuple[C, int, FullTimes, AfterDumps | None]:
+    """Every attempt to the consumer, made at the first attempt (when a stream knows its plan); with
+    ``dumped`` (whether the stream has read a cache dump yet), the attempts from the first dump on kept too."""
+    kept = AfterDumps() if dumped is not None else None
     consumer: C | None = None
-    times = FullTimes(inputs if inputs is not None else getattr(attempts, "paths", ()))
+    times = FullTimes(inputs)
     count = 0
     with fewer_collections():
         for attempt in attempts:
-            if finish is not None:
-                attempt = finish(attempt)
             if consumer is None:
                 consumer = make(version())
             times.see((attempt,))
             consumer.add(attempt)
+            if kept is not None:
+                kept.see(attempt, dumped())
             count += 1
-    return (consumer if consumer is not None else make(version())), count, times
+    return (consumer if consumer is not None else make(version())), count, times, kept

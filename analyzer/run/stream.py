@@ -6,7 +6,8 @@ attempts as they become final, a part's through the part merger (which says when
 what one pass gives: the input is then read again here in one pass, skipping what was handed on).
 
 An attempt is reconciled with the version and weights the log has stated by then (normally its first
-lines, ``parts.preamble``), here or in the worker that read it.
+lines, ``parts.preamble``), or under a plan the caller gives (made from the whole log, read before), here
+or in the worker that read it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..gctuning import fewer_collections
 from ..model import AnalysisResult, Attempt
+from ..parse.events import Event
 from ..parse.lines import FormatFeatures
 from ..parts import PartMerger, analyze_chunk, preamble
 from ..pipeline import LineTally, PartialResult, Progress, ProgressFn, analyze_input, combine, read_input
@@ -27,6 +29,7 @@ from .pool import Engine, WorkerPool
 from .units import PART_BYTES, Unit, plan_units
 
 if TYPE_CHECKING:
+    from ..reconcile import Plan
     from ..reconcile.scores import ScoringContext
 
 log = logging.getLogger(__name__)
@@ -37,13 +40,16 @@ class AttemptStream:
 
     ``bounded`` (streaming): memory stays flat, whole inputs are read here as they are handed on and
     the pool runs a few parts ahead. Otherwise (a batch run collecting everything) every unit goes to
-    the pool at once, so many inputs keep every worker busy.
+    the pool at once, so many inputs keep every worker busy. ``plan``: reconcile under this plan (the
+    whole log's, from an earlier read) instead of the one the head of the log gives.
+    ``dumped`` turns True once a cache dump has been read (before the attempts logged after it are handed on).
     """
 
     def __init__(self, paths: Sequence[str], reconcile: bool = True, k8s_version: str | None = None,
                  config: str | None = None, progress: ProgressFn | None = None,
                  jobs: int = 1, part_bytes: int | None = PART_BYTES, *, bounded: bool = True,
-                 engine: Engine | str = Engine.local, scheduler: str | None = None) -> None:
+                 engine: Engine | str = Engine.local, scheduler: str | None = None, plan: Plan | None = None
+                 ) -> None:
         for path in paths:
             check_input(path)
         self.paths = list(paths)
@@ -53,11 +59,12 @@ class AttemptStream:
         self.engine, self.scheduler = Engine(engine), scheduler
         self.units = plan_units(self.paths, jobs, part_bytes if bounded else None, bounded, self.engine)
         self._partials: list[PartialResult] = []
-        self._plan = None
+        self._plan = plan
+        self.dumped = False
 
     def __iter__(self) -> Iterator[Attempt]:
         numbers = AttemptNumbers()  # attempt numbers continue across inputs, as in one pass
-        if self.reconcile and self.paths and self.paths[0] != "-":
+        if self.reconcile and self._plan is None and self.paths and self.paths[0] != "-":
             self._plan_from(combine([preamble(self.paths[0], 0)]))
         units = self.units
         by_input: dict[int, list[Unit]] = {}
@@ -94,6 +101,7 @@ class AttemptStream:
             self.progress(Progress.of(part.index, part.tally, part.features.kinds))
         attempts, part.attempts = part.attempts, []
         self._partials.append(part)
+        self._look_for_dumps(part.config_events)
         for _, attempt in attempts:
             yield numbers.across_inputs(attempt)
 
@@ -101,7 +109,10 @@ class AttemptStream:
         """One input read in this process; the first ``skip`` attempts were handed on already."""
         part = PartialResult(index, path, LineTally(), FormatFeatures(), [], [])
         self._partials.append(part)
+        looked = 0  # the config events (growing as the input is read) already looked at
         for _, attempt in read_input(part, self.progress):
+            if not self.dumped:
+                looked = self._look_for_dumps(part.config_events, looked)
             if skip:  # handed on (and numbered) by the parts already
                 skip -= 1
                 continue
@@ -114,12 +125,14 @@ class AttemptStream:
             self._plan_from(combine([*self._partials, preamble(path, index)]))
         merger = PartMerger(path, index)
         for unit in units:
-            attempts, why = merger.add(queue.take(unit))
+            taken = queue.take(unit)
+            attempts, why = merger.add(taken)
             if attempts is None:
                 log.info("%s: read in one pass from the start, its parts would differ (%s)", path, why)
                 queue.drop(index)
                 yield from self._one_pass(index, path, numbers, skip=merger.handed_on)
                 return
+            self._look_for_dumps(taken.config_events)
             if self.progress is not None:
                 self.progress(Progress.of(index, merger.tally, merger.features.kinds))
             for attempt in attempts:
@@ -130,6 +143,11 @@ class AttemptStream:
     def context(self) -> ScoringContext | None:
         """The scoring context the attempts are reconciled under (None: not reconciled)."""
         return self._plan.context if self.reconcile and self._plan is not None else None
+
+    def _look_for_dumps(self, events: Sequence[Event], start: int = 0) -> int:
+        """Note a cache dump among ``events[start:]``; how many events have been looked at."""
+        self.dumped = self.dumped or any(event.kind == "cache_dump" for event in events[start:])
+        return len(events)
 
     def _plan_from(self, head: AnalysisResult) -> None:
         from ..reconcile import plan

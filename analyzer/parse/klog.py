@@ -59,6 +59,15 @@ class ClockWatch:
         self.backwards += 1
         self.first_backwards = self.first_backwards or line
 
+    def see_run(self, stream: str, first: tuple, last: tuple) -> bool:
+        """``see`` of a run of lines of one process whose times never go back (the caller checked), from
+        ``first`` to ``last``: False, with nothing changed, when ``first`` is earlier than the line before it."""
+        previous = self.last.get(stream)
+        if previous is not None and first < previous:
+            return False
+        self.last[stream] = last
+        return True
+
     def notes(self) -> list[str]:
         out = [f"line {n}: the time turns from Dec 31 to Jan 1 (klog prints no year); file order kept"
                for n in self.rollovers]

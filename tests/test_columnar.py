@@ -355,12 +355,13 @@ def test_hot_shapes_agree_with_python(corpus_lines):
 def test_printf_shapes_agree_with_python(corpus_lines):
     """Where a printf shape's RE2 regex matches (and dispatch sends the message to its rule), the fast path
     builds the same Event from the same tokens; its loose RE2 regex matches wherever Python's does."""
-    from analyzer.parse.printf import _TRANSFORMER, dispatch
+    from analyzer.parse.printf import _TRANSFORMER, COLUMN_BUILDS, dispatch
 
     messages = list(dict.fromkeys(m["msg"] for line in corpus_lines if (m := KLOG_HEADER.match(line))))
     column = pa.array(messages, pa.string())
     methods = fastpath._plain_methods(_TRANSFORMER)
     hits = 0
+    taken: dict = {}  # shape name -> the tokens of the messages it takes
     for shape in hotshapes.printf_shapes():
         python = shape.compiled.flat.regex
         spaced = pc.extract_regex(column, shape.regex).to_pylist()
@@ -378,7 +379,13 @@ def test_printf_shapes_agree_with_python(corpus_lines):
             if routed:
                 assert shape.compiled.shape.build(methods, values) == fastpath.fast_printf(
                     shape.compiled.shape.rule, message, _TRANSFORMER), message
+                taken.setdefault(shape.compiled.shape.name, []).append(values)
+        rows = taken.get(shape.compiled.shape.name, [])
+        built = columnar._printf_events(shape, [list(c) for c in zip(*rows)], 0, [0] * len(rows), [None] * len(rows),
+                                        [""] * len(rows)) if rows else []
+        assert built == [shape.compiled.shape.build(methods, values) for values in rows]  # the columns' Events
     assert hits > 1000
+    assert set(taken) >= set(COLUMN_BUILDS)
 
 
 def test_printf_templates_are_checked():

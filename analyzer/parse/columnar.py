@@ -41,11 +41,12 @@ from ..read.sources import Repairs, decode_line, iter_lines_from
 from ..read.wrappers import Unwrapper
 from ..switch import Switch
 from . import fastpath
-from .events import Event
+from .events import Event, build_events
 from .hotshapes import (
     HOT_PRINTF_RULES,
     STRUCTURED_START,
     JsonShape,
+    PrintfShape,
     dispatched,
     header_re2,
     hot_shapes,
@@ -158,12 +159,9 @@ def _values(column: pa.Array, form: str) -> list:
     return _strings(column)
 
 
-def _printf_events(msg: pa.Array) -> list[tuple[np.ndarray, list[Event]]]:
-    """The rows whose printf message fully matches a hot shape (the one ``fast_printf`` would pick), and
-    their Events built by the printf Transformer's methods (not stamped)."""
-    from .printf import _TRANSFORMER
-
-    methods = fastpath._plain_methods(_TRANSFORMER)
+def _printf_rows(msg: pa.Array) -> list[tuple[np.ndarray, PrintfShape, list[list[str]]]]:
+    """The rows whose printf message fully matches a hot shape (the one ``fast_printf`` would pick): per shape,
+    where they are and the columns of its captured tokens (``_printf_events`` builds their Events)."""
     rows = _nonzero(pc.invert(pc.or_(pc.starts_with(msg, '"'), pc.match_substring_regex(msg, STRUCTURED_START))))
     if not len(rows):
         return []
@@ -179,18 +177,34 @@ def _printf_events(msg: pa.Array) -> list[tuple[np.ndarray, list[Event]]]:
             candidates = msg.take(_arrow(where))
             ok, found = _extract(candidates, shape.regex)
             if len(ok):
-                columns = [_strings(found[f"v{i}"]) for i in range(len(shape.compiled.shape.expects))]
-                build = shape.compiled.shape.build
-                events = [build(methods, values) for values in zip(*columns, strict=True)]
-                stateful = {event.kind for event in events} & STATEFUL_KINDS
-                if stateful:
-                    raise ValueError(f"columnar shape {shape.compiled.shape.name}: gives {sorted(stateful)} events")
-                out.append((rows[where[ok]], events))
+                out.append((rows[where[ok]], shape,
+                            [_strings(found[f"v{i}"]) for i in range(len(shape.compiled.shape.expects))]))
             if n < len(shapes):  # the next shape gets the rows the Python regex of this one cannot match
                 where = where[_nonzero(pc.invert(pc.match_substring_regex(candidates, shape.loose)))]
                 if not len(where):
                     break
     return out
+
+
+def _printf_events(shape: PrintfShape, columns: list[list[str]], input_index: int, lines: list[int],
+                   ts: list[str], streams: Iterable[str], keep: list[int] | None = None) -> list[Event]:
+    """The stamped Events of one hot printf shape's rows (those at ``keep``, default all), from the columns of
+    their tokens: a column at a time (printf.COLUMN_BUILDS), else one by one by the printf Transformer's methods."""
+    from .printf import _TRANSFORMER, COLUMN_BUILDS
+
+    if keep is not None:
+        columns = [_pick(column, keep) for column in columns]
+    compiled = shape.compiled.shape
+    by_columns = COLUMN_BUILDS.get(compiled.name)
+    if by_columns is not None:
+        return build_events(len(lines), input_index=input_index, lines=lines, ts=ts, streams=streams,
+                            **by_columns(*columns))
+    methods = fastpath._plain_methods(_TRANSFORMER)
+    events = [compiled.build(methods, values) for values in zip(*columns, strict=True)]
+    stateful = {event.kind for event in events} & STATEFUL_KINDS
+    if stateful:
+        raise ValueError(f"columnar shape {compiled.name}: gives {sorted(stateful)} events")
+    return _stamp_events(events, input_index, lines, ts, streams)
 
 
 def _stamp_events(events: list[Event], input_index: int, lines: list[int], ts: list[str],
@@ -352,8 +366,8 @@ def _klog_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
             continue
         columns = {key: _values(found[f"v{i}"], form) for i, (key, form) in enumerate(shape.keys)}
         groups.append(group(where[ok], partial(structured_events, shape.message, columns), False))
-    for where, events in _printf_events(msg):
-        groups.append(group(where, partial(_stamp_events, events), True))
+    for where, shape, columns in _printf_rows(msg):
+        groups.append(group(where, partial(_printf_events, shape, columns), True))
     return groups
 
 
@@ -405,17 +419,12 @@ def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
         found = _groups(pool.take(_arrow(hit)), shape.regex)
         ts, callers = _strings(found["v0"]), _strings(found[f"v{shape.roles.index(('caller', 'STRING'))}"])
         if shape.message is None:  # printf text: the printf shapes say which rows are hot
-            for at, events in _printf_events(found[f"v{shape.roles.index('msg')}"]):
+            for at, printf, columns in _printf_rows(found[f"v{shape.roles.index('msg')}"]):
                 group(where[at], _pick(ts, at.tolist()), _pick(callers, at.tolist()),
-                      partial(_kept_stamped, events))
+                      partial(_printf_events, printf, columns))
             continue
         group(where, ts, callers, partial(_json_events, shape, found))
     return groups
-
-
-def _kept_stamped(events: list[Event], input_index: int, lines: list[int], ts: list[str], streams: Iterable[str],
-                  keep: list[int] | None = None) -> list[Event]:
-    return _stamp_events(events if keep is None else _pick(events, keep), input_index, lines, ts, streams)
 
 
 _YEARS_1000_TO_9999 = (-30610224000, 253402300800)  # epoch seconds: the years isoformat and strftime agree on

@@ -11,6 +11,9 @@ KLOG_HEADER = re.compile(
     r"(?P<file>[^\s:\]]+):(?P<lineno>\d+)\] ?(?P<msg>.*)\Z",
     re.DOTALL,
 )
+# A record line longer than this is remembered by its hash in the parser's repeated-record window (lines.py);
+# the columnar parser leaves such lines to the per-line path (read/blocks.py).
+HASHED_RECORD_CHARS = 4096
 # Pastes that cut the severity and date off: "hh:mm:ss.uuuuuu PID file.go:NN] message".
 CUT_HEADER = re.compile(
     r"(?P<time>\d\d:\d\d:\d\d\.\d{6})\s+(?P<pid>\d+) (?P<file>[^\s:\]]+):(?P<lineno>\d+)\] ?(?P<msg>.*)\Z", re.DOTALL)

@@ -30,6 +30,7 @@ from .ignore import (
 from .klog import (
     CUT_HEADER,
     FILE_ONLY_HEADER,
+    HASHED_RECORD_CHARS,
     KLOG_FILE_HEADER,
     KLOG_HEADER,
     ClockWatch,
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 PARSED, IGNORED, UNRECOGNIZED = "parsed", "ignored", "unrecognized"
 _LOGGER_PREFIX = re.compile(r'[A-Za-z0-9_./-]+: "')  # klogr 2.100 contextual names before the message
 RECENT_RECORDS = 4096  # how far back an exactly repeated record line is recognized as a duplicate
-HASHED_RECORD_CHARS = 4096  # a longer record line is remembered by its hash (read/blocks.py: such rows go per line)
 HELD_KINDS = COLLECTED_KINDS | {"component_config"}  # records whose following lines are collected into data["text"]
 # How a crash of the scheduler process shows in its log: klog's HandleCrash line, the Go runtime's own
 # panic / fatal error lines (headerless) and klog Fatal (severity F, which exits the process).

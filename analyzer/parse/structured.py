@@ -18,7 +18,7 @@ from lark import Transformer, v_args
 from lark.exceptions import LarkError
 
 from . import fastpath
-from .events import MULTILINE, Event
+from .events import MULTILINE, Event, build_events
 from .grammar import lalr_parser
 
 
@@ -249,20 +249,16 @@ def structured_events(message: str, columns: dict[str, list], input_index: int, 
         raise ValueError(f"structured_events: {statement.kind} events are built one by one")
     n = len(lines)
     pods, forms = _pod_column(columns.get(statement.pod) if statement.pod else None, n)
-    nodes = _column(columns, statement.node, str, _node_text, n)
-    names = _column(columns, statement.name, str, _name_text, n)
-    values = _column(columns, statement.value, int, _as_int, n)
     keys = [key for key in statement.extra if key in columns]
     data_columns = [columns[key] for key in keys]
     if statement.kind == "resource_score":
         keys.append("line_style")
         data_columns.append(repeat("listed" if message.startswith("Listed") else "listing", n))
-    if keys:
-        data = [dict(zip(keys, row, strict=True)) for row in zip(*data_columns, strict=True)]
-    else:
-        data = [{} for _ in range(n)]
-    return list(map(Event, repeat(statement.kind, n), pods, nodes, names, values, data, repeat(input_index, n), lines,
-                    ts, streams, forms))
+    data = [dict(zip(keys, row, strict=True)) for row in zip(*data_columns, strict=True)] if keys else None
+    return build_events(n, statement.kind, input_index, lines, ts, streams, pods,
+                        _column(columns, statement.node, str, _node_text, n),
+                        _column(columns, statement.name, str, _name_text, n),
+                        _column(columns, statement.value, int, _as_int, n), data, forms)
 
 
 _PER_ROW_KINDS = frozenset({"preempted"})  # structured_event does more for them than the columns say
@@ -272,22 +268,21 @@ def _name_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _column(columns: dict[str, list], key: str | None, plain: type, convert: Callable[[Any], Any], n: int
-            ) -> Iterable[Any]:
+def _column(columns: dict[str, list], key: str | None, plain: type, convert: Callable[[Any], Any], n: int) -> Any:
     """``convert`` of each row's value of ``key`` (None where it has none): the column itself when every value
     is already of the ``plain`` type, which ``convert`` leaves as it is."""
     column = columns.get(key) if key else None
     if column is None:
-        return repeat(convert(None), n)
+        return convert(None)
     if set(map(type, column)) <= {plain}:
         return column
     return [convert(value) for value in column]
 
 
-def _pod_column(column: list | None, n: int) -> tuple[Iterable[str | None], Iterable[str]]:
+def _pod_column(column: list | None, n: int) -> tuple[Any, Any]:
     """``_pod_text`` of each row's pod value: the pods and the forms they were logged in."""
     if column is None:
-        return repeat(None, n), repeat("ns/name", n)
+        return None, "ns/name"
     if set(map(type, column)) <= {str}:
         return column, ["ns/name" if "/" in pod else "name" for pod in column]
     pairs = [_pod_text(value) for value in column]

@@ -26,10 +26,9 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from itertools import islice, repeat
 from operator import itemgetter
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -168,8 +167,9 @@ def _printf_rows(msg: pa.Array) -> list[tuple[np.ndarray, PrintfShape, list[list
     if len(rows) < len(msg):
         msg = msg.take(_arrow(rows))
     out = []
+    tests: dict = {}
     for rule in HOT_PRINTF_RULES:
-        where = _nonzero(dispatched(msg, rule))
+        where = _nonzero(dispatched(msg, rule, tests))
         if not len(where):
             continue  # (the shapes are built, with the grammar's parser, only for a log that has such lines)
         shapes = [shape for shape in printf_shapes() if shape.compiled.shape.rule == rule]
@@ -222,26 +222,32 @@ _GROUP = re.compile(r"\(\?P<(v\d+)>")
 def _extract(column: pa.Array, regex: str) -> tuple[np.ndarray, dict[str, pa.Array]]:
     """(which rows match ``regex`` in full, each named group's text on those rows).
 
-    The match is a yes/no pass first; the groups are then read a few at a time, each pass with the
-    others made non-capturing (the same regex, so the same text for each group)."""
-    ok = _nonzero(pc.match_substring_regex(column, regex))
+    The groups are read a few at a time, each pass with the others made non-capturing (the same regex, so
+    the same text for each group); the first pass says which rows match, the others read only those."""
+    chunks = _group_chunks(regex)
+    first = pc.extract_regex(column, chunks[0][1])
+    ok = _nonzero(first.is_valid())
     if not len(ok):
         return ok, {}
     if len(ok) < len(column):
-        column = column.take(_arrow(ok))
-    return ok, _groups(column, regex)
-
-
-def _groups(column: pa.Array, regex: str) -> dict[str, pa.Array]:
-    """Each named group's text on rows that all match ``regex``, a few groups per pass (see _extract)."""
-    names = _GROUP.findall(regex)
-    found: dict[str, pa.Array] = {}
-    for start in range(0, len(names), MAX_ONE_PASS_GROUPS):
-        chunk = set(names[start:start + MAX_ONE_PASS_GROUPS])
-        part = _GROUP.sub(lambda m, keep=chunk: m.group(0) if m.group(1) in keep else "(?:", regex)
+        column, first = column.take(_arrow(ok)), first.take(_arrow(ok))
+    found = {name: first.field(name) for name in chunks[0][0]}
+    for names, part in chunks[1:]:
         result = pc.extract_regex(column, part)
-        found.update((name, result.field(name)) for name in chunk)
-    return found
+        found.update((name, result.field(name)) for name in names)
+    return ok, found
+
+
+@cache
+def _group_chunks(regex: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """``regex`` as one regex per few of its named groups (the others made non-capturing): RE2 reads a few
+    groups in one pass (fast), more of them in a slower way."""
+    names = _GROUP.findall(regex)
+    out = []
+    for start in range(0, max(len(names), 1), MAX_ONE_PASS_GROUPS):
+        chunk = tuple(names[start:start + MAX_ONE_PASS_GROUPS])
+        out.append((chunk, _GROUP.sub(lambda m, keep=chunk: m.group(0) if m.group(1) in keep else "(?:", regex)))
+    return tuple(out)
 
 
 def _arrow(positions: np.ndarray) -> pa.Array:
@@ -409,14 +415,19 @@ def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
         events = build(index, (block_rows + block.first_number).tolist(), stamps, repeat(stream, n))
         groups.append(_Group(block_rows, events, times, [files(c) for c in callers], ["json"] * n, False, True))
 
-    rest = np.arange(len(rows))  # the rows no shape has taken yet (the shapes' rows are disjoint)
-    for shape in json_shapes():  # the most frequent first: each regex runs on what the ones before leave
-        pool = rows if len(rest) == len(rows) else rows.take(_arrow(rest))
-        hit = _nonzero(pc.match_substring_regex(pool, shape.regex))  # anchored: a row fails at its "msg"
+    # each row's "msg" (the first: a hot row's header values hold no quote), so each structured shape's regex runs
+    # only on the rows with its message; the printf shape on the rows no structured shape took
+    messages = pc.extract_regex(rows, _JSON_MSG).field("m")
+    rest = np.ones(len(rows), dtype=bool)
+    for shape in json_shapes():
+        pool = _nonzero(pc.equal(messages, shape.message)) if shape.message is not None else np.flatnonzero(rest)
+        if not len(pool):
+            continue
+        hit, found = _extract(rows if len(pool) == len(rows) else rows.take(_arrow(pool)), shape.regex)
         if not len(hit):
             continue
-        where, rest = rest[hit], np.delete(rest, hit)
-        found = _groups(pool.take(_arrow(hit)), shape.regex)
+        where = pool[hit]
+        rest[where] = False
         ts, callers = _strings(found["v0"]), _strings(found[f"v{shape.roles.index(('caller', 'STRING'))}"])
         if shape.message is None:  # printf text: the printf shapes say which rows are hot
             for at, printf, columns in _printf_rows(found[f"v{shape.roles.index('msg')}"]):
@@ -427,6 +438,7 @@ def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
     return groups
 
 
+_JSON_MSG = r'"msg":"(?P<m>[^"\\]*)"'  # a JSON record's message (the first "msg" key), when it has no escape
 _YEARS_1000_TO_9999 = (-30610224000, 253402300800)  # epoch seconds: the years isoformat and strftime agree on
 
 
@@ -458,40 +470,28 @@ def _json_events(shape: JsonShape, found: dict[str, pa.Array], input_index: int 
     """The Events of the rows one structured JSON shape matched (those at ``keep``, default all): each row's
     values as json.loads reads them (a key given twice keeps its first value, as ``lines._dup_tolerant`` does),
     as ``structured_event`` builds them, stamped (by default as an unstamped Event is)."""
-    columns, keys = [], []
-    objects: dict[str, Any] = {}
-
-    def kobj(text: str) -> Any:
-        value = objects.get(text)
-        if value is None:
-            value = objects[text] = text[1:-1] if text[:1] == '"' else json.loads(text, object_pairs_hook=_dup_tolerant)
-        return value
-
-    by_key: dict[str, list[list]] = {}  # key -> its columns, in row text order
+    by_key: dict[str, tuple[str, pa.Array]] = {}  # key -> its form and texts (the first given in a row; "": none)
     for i, role in enumerate(shape.roles):
         if not isinstance(role, tuple):
             continue
         key, form = role
-        texts = found[f"v{i}"]
-        if form in ("INT", "ARRAY"):
-            column = _values(texts, form)
-        elif form == "GOMAP":
-            column = [json.loads(text, object_pairs_hook=_dup_tolerant) for text in _strings(texts)]
-        elif form == "KOBJ":
-            column = [kobj(text) if text else _ABSENT for text in _strings(texts)]
-        else:  # STRING; an optional key that is not there reads as ""
-            column = [text[1:-1] if text else _ABSENT for text in _strings(texts)]
-        by_key.setdefault(key, []).append(column if keep is None else _pick(column, keep))
+        texts = found[f"v{i}"] if keep is None else found[f"v{i}"].take(_arrow(np.array(keep)))
+        if key in by_key:
+            form, earlier = by_key[key]
+            texts = pc.if_else(pc.equal(earlier, ""), texts, earlier)
+        by_key[key] = form, texts
+    columns, keys = [], []
     mixed = False
-    for key, given in by_key.items():
-        first = given[0]
-        for later in given[1:]:
-            first = [value if value is not _ABSENT else other for value, other in zip(first, later, strict=True)]
-        absent = sum(1 for value in first if value is _ABSENT)
-        if absent < len(first):  # a key no row has (1.21: no logger) is left out
-            columns.append(first)
-            keys.append(key)
-            mixed = mixed or absent > 0
+    for key, (form, texts) in by_key.items():
+        absent = pc.sum(pc.equal(texts, "")).as_py() or 0
+        if absent == len(texts):  # a key no row has (1.21: no logger) is left out
+            continue
+        column = _json_values(texts, form)
+        if absent:  # an optional key some rows have
+            column = [_ABSENT if text == "" else value for text, value in zip(_strings(texts), column, strict=True)]
+            mixed = True
+        columns.append(column)
+        keys.append(key)
     n = len(columns[0]) if columns else len(found["v0"]) if keep is None else len(keep)
     lines = [0] * n if lines is None else lines
     ts = [None] * n if ts is None else ts
@@ -505,6 +505,23 @@ def _json_events(shape: JsonShape, found: dict[str, pa.Array], input_index: int 
 
 
 _ABSENT = object()
+
+
+def _json_values(texts: pa.Array, form: str) -> list:
+    """A JSON shape's value column as json.loads reads the values (KOBJ: each distinct text read once)."""
+    if form in ("INT", "ARRAY"):
+        return _values(texts, form)
+    if form == "GOMAP":
+        return [json.loads(text, object_pairs_hook=_dup_tolerant) for text in _strings(texts)]
+    if form == "STRING":
+        return _strings(pc.utf8_slice_codeunits(texts, 1, -1))
+    encoded = pc.dictionary_encode(texts)  # KOBJ: a string or an object (one object per text, as json.loads reads it)
+    values = np.empty(len(encoded.dictionary), dtype=object)
+    values[:] = [(text[1:-1] if text[:1] == '"' else json.loads(text, object_pairs_hook=_dup_tolerant)) if text
+                 else _ABSENT for text in _strings(encoded.dictionary)]
+    indices = encoded.indices
+    return values[np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices),
+                                offset=indices.offset * 4)].tolist()
 
 
 def _caller_files():

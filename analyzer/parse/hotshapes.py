@@ -273,17 +273,21 @@ def printf_shapes() -> tuple[PrintfShape, ...]:
     return tuple(out)
 
 
-def dispatched(msg: pa.Array, rule: str) -> pa.Array:
-    """Where ``printf.dispatch`` sends the message to ``rule`` (its route passes, no earlier one does)."""
+def dispatched(msg: pa.Array, rule: str, tests: dict | None = None) -> pa.Array:
+    """Where ``printf.dispatch`` sends the message to ``rule`` (its route passes, no earlier one does);
+    ``tests`` keeps each route's test on ``msg`` for the next rule asked about the same messages."""
     from .printf import _BY_WORD, _UNPREFIXED
 
     routes = list(_UNPREFIXED)
     for candidates in _BY_WORD.values():
         if any(route.rule == rule for route in candidates):
             routes += candidates
+    tests = {} if tests is None else tests
     mask = None
     for route in routes:
-        test = _route_test(msg, route)
+        test = tests.get(route)
+        if test is None:
+            test = tests[route] = _route_test(msg, route)
         if route.rule == rule:
             return test if mask is None else pc.and_(mask, test)
         mask = pc.invert(test) if mask is None else pc.and_(mask, pc.invert(test))

@@ -14,6 +14,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from ..read.prefixes import record_start
@@ -88,9 +89,16 @@ def hot_tags(events: list[Event], texts: list[str], files: list[str | None], jso
              printf: list[bool]) -> list[tuple]:
     """What ``LineParser._count_hot`` counts for each hot row (parse/columnar.py HotRows): its kind, pod form,
     stream, file, whether it is a JSON record or structured klog text, and its ``event_mark``."""
-    return [(e.kind, e.pod_form, e.stream, file, is_json, not (is_json or is_printf),
-             event_mark(e.kind, e.data, text) if e.kind in _MARKED_KINDS else None)
-            for e, text, file, is_json, is_printf in zip(events, texts, files, json_records, printf, strict=True)]
+    fields = list(map(_TAGGED_FIELDS, events))
+    marks = [None] * len(events)
+    if _MARKED_KINDS.intersection(kind for kind, _form, _stream in set(fields)):
+        marks = [event_mark(e.kind, e.data, text) if e.kind in _MARKED_KINDS else None
+                 for e, text in zip(events, texts, strict=True)]
+    return [(*tagged, file, is_json, not (is_json or is_printf), mark) for tagged, file, is_json, is_printf, mark
+            in zip(fields, files, json_records, printf, marks, strict=True)]
+
+
+_TAGGED_FIELDS = attrgetter("kind", "pod_form", "stream")
 
 
 def record_key(wrapper_ts: str | None, source: str | None, body: str) -> Any:

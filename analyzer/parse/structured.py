@@ -285,7 +285,8 @@ def _pod_column(column: list | None, n: int) -> tuple[Any, Any]:
         return None, "ns/name"
     if set(map(type, column)) <= {str}:
         return column, ["ns/name" if "/" in pod else "name" for pod in column]
-    pairs = [_pod_text(value) for value in column]
+    texts: dict[int, tuple[str | None, str]] = {}  # id -> _pod_text: a JSON pod object is one object per text
+    pairs = [texts.get(id(value)) or texts.setdefault(id(value), _pod_text(value)) for value in column]
     return [pod for pod, _ in pairs], [form for _, form in pairs]
 
 

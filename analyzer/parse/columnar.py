@@ -582,8 +582,15 @@ def columnar_events(path: str, index: int, parser, tally, progress=None, part: B
     repairs = Repairs() if part is None else part.repairs
     unwrapper = Unwrapper() if part is None else part.unwrapper
 
-    def per_line(phys) -> Iterator[Event]:
-        return classified_events(unwrapper.push(phys), parser, tally, progress, index)
+    def per_line(physical: Iterable) -> Iterator[Event]:
+        """The per-line path for these physical lines (one classify loop for a stretch of them)."""
+        logical = (line for phys in physical for line in unwrapper.push(phys))
+        return classified_events(logical, parser, tally, progress, index)
+
+    def rows_per_line(block: LineBlock, rows: Iterable[int]) -> Iterator[Event]:
+        n, first = len(block), block.first_number
+        return per_line(decode_line(block.raw(r), block.ended or r < n - 1, False, index, first + r, repairs)
+                        for r in rows)
 
     blocks = iter_blocks(path) if part is None else iter_blocks(path, None, part.start, part.end, part.first_number)
     size = os.path.getsize(path)
@@ -597,8 +604,7 @@ def columnar_events(path: str, index: int, parser, tally, progress=None, part: B
             if not checked:  # the first line is over-long: the per-line reader decides on prefixes too
                 yield from _all_per_line(path, index, parser, tally, progress, blocks)
                 return
-            for phys in iter_lines_from(path, index, block.offset, block.number, repairs):
-                yield from per_line(phys)
+            yield from per_line(iter_lines_from(path, index, block.offset, block.number, repairs))
             break
         if not checked:
             checked = True
@@ -606,12 +612,11 @@ def columnar_events(path: str, index: int, parser, tally, progress=None, part: B
                 yield from _all_per_line(path, index, parser, tally, progress, blocks)
                 return
         hot = hot_rows(block, index, partial(parser.stream, index, None))
-        first, n, row, rows = block.first_number, len(block), 0, hot.rows.tolist()
+        row, rows = 0, hot.rows.tolist()
         ready = not unwrapper.pending and parser.hot_ready()  # only per-line rows change it
         for a, b in hot.runs():
             if row < rows[a]:
-                for r in range(row, rows[a]):
-                    yield from per_line(decode_line(block.raw(r), True, False, index, first + r, repairs))
+                yield from rows_per_line(block, range(row, rows[a]))
                 ready = not unwrapper.pending and parser.hot_ready()
             row = rows[b - 1] + 1
             if ready and b - a >= MIN_RUN and parser.take_hot_run(hot, a, b):
@@ -637,11 +642,9 @@ def columnar_events(path: str, index: int, parser, tally, progress=None, part: B
                     if progress is not None and tally.total % PROGRESS_LINES == 0:
                         progress(Progress.of(index, tally, parser.features.kinds))
                 else:  # a repeated record, an open multi-line value or a held fragment: the per-line way
-                    yield from per_line(decode_line(block.raw(rows[i]), True, False, index, first + rows[i], repairs))
+                    yield from rows_per_line(block, (rows[i],))
                     ready = not unwrapper.pending and parser.hot_ready()
-        for r in range(row, n):
-            yield from per_line(decode_line(block.raw(r), block.ended or r < n - 1, False, index, first + r,
-                                            repairs))
+        yield from rows_per_line(block, range(row, len(block)))
     if part is not None:
         return
     tally.notes.extend(repairs.notes(path))

@@ -142,6 +142,10 @@ def fast_printf(rule: str, message: str, transformer: Any) -> Event | None:
 
 
 # -- structured key/values -----------------------------------------------------------------------
+# the groups of structured_matcher().pair, in order: the key, then one per value form
+PAIR_GROUPS = ("key", "string", "array", "gomap", "gostruct", "goslice", "bare")
+
+
 @dataclass(frozen=True)
 class _Structured:
     line: re.Pattern[str]
@@ -154,6 +158,11 @@ def structured_terminals() -> dict[str, str]:
     from .grammar import lalr_parser
 
     return {t.name: t.pattern.to_regexp() for t in lalr_parser("structured").terminals}
+
+
+def slice_value(text: str, bare: Callable[[str], Any]) -> list[Any]:
+    """A Go slice of bare values ('[8000 14554681344]', '[]') as a list."""
+    return [bare(item) for item in text[1:-1].split()]
 
 
 def array_value(text: str, number: Callable[[str], Any]) -> list[Any]:
@@ -185,7 +194,10 @@ def structured_matcher() -> _Structured:
         return f" (?>{capture}{pat['KEY']}))=(?:" + "|".join(f"(?>{capture}{f}))" for f in forms) + ")"
 
     line = f"(?>({pat['LOGGER_PREFIX']}))?(?>({pat['MESSAGE']}))((?:{pair('(?:')})*)\\Z"
-    return _Structured(re.compile(line), re.compile(pair("(")))
+    pairs = re.compile(pair("("))
+    if pairs.groups != len(PAIR_GROUPS):
+        raise ValueError(f"structured pair regex: {pairs.groups} groups, PAIR_GROUPS names {len(PAIR_GROUPS)}")
+    return _Structured(re.compile(line), pairs)
 
 
 def fast_split(
@@ -202,7 +214,7 @@ def fast_split(
         if string:
             value: Any = string[1:-1] if "\\" not in string and string.isprintable() else unquote(string)
         elif goslice:
-            value = [bare(item) for item in goslice[1:-1].split()]
+            value = slice_value(goslice, bare)
         elif array:
             value = array_value(array, number)
         elif token:

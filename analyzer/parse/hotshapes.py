@@ -94,7 +94,7 @@ def hot_shapes() -> tuple[HotShape, ...]:
     pair = fastpath.structured_matcher().pair
     for sample in ("7", "-12"):  # an INT value must be read as a bare token by the per-line path
         m = pair.fullmatch(f" k={sample}")
-        if m is None or m.group(7) != sample:
+        if m is None or m.group(1 + fastpath.PAIR_GROUPS.index("bare")) != sample:
             raise ValueError(f"columnar INT form: the structured grammar no longer reads {sample!r} as a bare value")
     message_terminal = re.compile(fastpath.structured_terminals()["MESSAGE"])
     out = []

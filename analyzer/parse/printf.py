@@ -264,9 +264,7 @@ class PrintfToEvent(Transformer):
         pod_key, form = _spaced_pod(ns_part, pod)
         return Event("schedule_error", pod=pod_key, data={"err": str(text).strip()}, pod_form=form)
 
-    def error_scheduling(self, ns_part, pod, text):
-        pod_key, form = _spaced_pod(ns_part, pod)
-        return Event("schedule_error", pod=pod_key, data={"err": str(text).strip()}, pod_form=form)
+    error_scheduling = no_nodes  # "Error scheduling <pod>: <err>" reads as "Unable to schedule <pod>: <err>"
 
     def error_selecting(self, text):
         # names no pod; the error handler's "Error scheduling <pod>: ...; retrying" may come before or after

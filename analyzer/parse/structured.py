@@ -141,7 +141,7 @@ class _KeyValues(Transformer):
         return str(tok)
 
     def goslice(self, tok):
-        return [_bare(item) for item in str(tok)[1:-1].split()]
+        return fastpath.slice_value(str(tok), _bare)
 
     def multiline(self, tok):
         return MULTILINE

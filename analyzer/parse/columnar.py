@@ -507,6 +507,19 @@ def _json_events(shape: JsonShape, found: dict[str, pa.Array], input_index: int 
 _ABSENT = object()
 
 
+_KOBJ_OBJECT = re.compile(r'\{"name":"(?P<name>[^"\\]*)"(?:,"namespace":"(?P<namespace>[^"\\]*)")?\}')
+
+
+def _kobj(text: str) -> str | dict[str, str]:
+    """A klog.KObj value as json.loads reads it, from its text in the form hotshapes.JSON_KOBJ allows."""
+    if text[:1] == '"':
+        return text[1:-1]
+    m = _KOBJ_OBJECT.fullmatch(text)
+    if m is None:
+        return json.loads(text, object_pairs_hook=_dup_tolerant)
+    return {k: v for k, v in m.groupdict().items() if v is not None}
+
+
 def _json_values(texts: pa.Array, form: str) -> list:
     """A JSON shape's value column as json.loads reads the values (KOBJ: each distinct text read once)."""
     if form in ("INT", "ARRAY"):
@@ -517,8 +530,7 @@ def _json_values(texts: pa.Array, form: str) -> list:
         return _strings(pc.utf8_slice_codeunits(texts, 1, -1))
     encoded = pc.dictionary_encode(texts)  # KOBJ: a string or an object (one object per text, as json.loads reads it)
     values = np.empty(len(encoded.dictionary), dtype=object)
-    values[:] = [(text[1:-1] if text[:1] == '"' else json.loads(text, object_pairs_hook=_dup_tolerant)) if text
-                 else _ABSENT for text in _strings(encoded.dictionary)]
+    values[:] = [_kobj(text) if text else _ABSENT for text in _strings(encoded.dictionary)]
     indices = encoded.indices
     return values[np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices),
                                 offset=indices.offset * 4)].tolist()

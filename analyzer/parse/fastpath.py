@@ -75,6 +75,9 @@ PRINTF_SHAPES: tuple[Shape, ...] = (
     Shape("bound", "bound", {"evaluated_feasible": 1}, ("POD", "NODE_MAYBE_QUOTED", "INT", "INT"),
           lambda t, v: t.bound(v[0], v[1], t.evaluated_feasible(v[2], v[3]))),
     Shape("allowed", "allowed", {}, ("POD", "NODE", "REST"), lambda t, v: t.allowed(v[0], v[1], v[2])),
+    # "Event(v1.ObjectReference{..}): type: 'Normal' reason: 'Scheduled' <message>" (1.14-1.16, one per pod)
+    Shape("event", "event", {"event": 0}, ("OBJECT_REF", "SQUOTED", "SQUOTED", "EVENT_TEXT"),
+          lambda t, v: t.event(v[0], v[1], v[2], v[3])),
 )
 # fmt: on
 

@@ -9,6 +9,7 @@ import random
 import re
 import subprocess
 import sys
+from itertools import islice
 from pathlib import Path
 
 import pyarrow as pa
@@ -235,9 +236,7 @@ def test_counts_are_exact_where_they_are_read(synth_dir):
         counts = []
         for columns in (True, False):
             stream = _lockstep(path, columns)
-            for k, (_event, tally, features) in enumerate(stream, start=1):
-                if k == stop:
-                    break
+            _event, tally, features = next(islice(stream, stop - 1, None))  # the stop-th event
             stream.close()
             counts.append((copy.deepcopy(tally), copy.deepcopy(features)))
         assert counts[0] == counts[1], stop
@@ -381,7 +380,8 @@ def test_printf_shapes_agree_with_python(corpus_lines):
                     shape.compiled.shape.rule, message, _TRANSFORMER), message
                 taken.setdefault(shape.compiled.shape.name, []).append(values)
         rows = taken.get(shape.compiled.shape.name, [])
-        built = columnar._printf_events(shape, [list(c) for c in zip(*rows)], 0, [0] * len(rows), [None] * len(rows),
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        built = columnar._printf_events(shape, columns, 0, [0] * len(rows), [None] * len(rows),
                                         [""] * len(rows)) if rows else []
         assert built == [shape.compiled.shape.build(methods, values) for values in rows]  # the columns' Events
     assert hits > 1000

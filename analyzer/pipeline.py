@@ -23,6 +23,7 @@ from .reconstruct.config import config_from_events
 from .run.numbering import AttemptNumbers
 
 MAX_UNRECOGNIZED_SAMPLES = 200
+PROGRESS_LINES = 50000  # a progress line every this many lines
 @dataclass
 class LineTally:
     """Running line accounting for all inputs (every physical line lands in exactly one bucket)."""
@@ -110,7 +111,7 @@ def classified_events(lines: Iterable[LogicalLine], parser: LineParser, tally: L
             count_verdict(tally, verdict, logical)
             if verdict.event is not None:
                 yield verdict.event
-        if progress is not None and tally.total % 50000 == 0:
+        if progress is not None and tally.total % PROGRESS_LINES == 0:
             progress(Progress.of(index, tally, parser.features.kinds))
 
 

@@ -3,11 +3,13 @@ features on real, generated and mangled logs, and its RE2 regexes match what Pyt
 
 from __future__ import annotations
 
+import copy
 import os
 import random
 import re
 import subprocess
 import sys
+from itertools import islice
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,7 +20,7 @@ from test_fastpath import _mutations
 
 from analyzer.parse import columnar, fastpath, hotshapes
 from analyzer.parse.klog import KLOG_HEADER
-from analyzer.parse.lines import FormatFeatures
+from analyzer.parse.lines import ALONE_KINDS, FormatFeatures
 from analyzer.parse.re2 import UntranslatableRegex, to_re2
 from analyzer.parse.structured import _bare, _number, _unquote
 from analyzer.pipeline import LineTally, iter_events
@@ -79,6 +81,10 @@ def test_generated_logs_read_alike(synth_dir, name):
     assert _assert_same(path) > 100
 
 
+# the kinds of the lines logged once per pod and cycle, hot too (1.14: as printf)
+PER_POD_KINDS = {"pod_seen", "dequeue", "attempt_start", "bind_attempt", "bound", "pod_unqueued"}
+
+
 def test_generated_130_takes_the_columns(synth_dir):
     """The hot rows really are taken by the columnar parser (not all handed to the per-line path)."""
     path = str(synth_dir / "1.30-text.log")
@@ -86,7 +92,7 @@ def test_generated_130_takes_the_columns(synth_dir):
     hot = columnar.hot_rows(block)
     assert len(hot.rows) > 0.9 * len(block)
     kinds = {e.kind for e in hot.events}
-    assert kinds == {"plugin_score", "final_score", "resource_score"}
+    assert kinds - {"pod_deleted"} == {"plugin_score", "final_score", "resource_score", *PER_POD_KINDS}
 
 
 # -- a mangled log -----------------------------------------------------------------------------------
@@ -189,6 +195,51 @@ def assert_fuzzed_alike(path: Path, lines: list[bytes], monkeypatch, block_bytes
     assert _assert_same(str(path)) > least
     hot = sum(len(columnar.hot_rows(b).rows) for b in blocks.iter_blocks(str(path)))
     assert hot > least
+
+
+@pytest.mark.parametrize("min_run", [1, 10**9])
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::SyntaxWarning")  # _unquote on junk
+def test_runs_and_single_rows_read_alike(tmp_path, monkeypatch, min_run):
+    """Hot rows taken a run at a time (every run, however short) and one by one (none in runs) read alike."""
+    monkeypatch.setattr(columnar, "MIN_RUN", min_run)
+    lines = [*_fuzzed_lines(3), b"I1128 16:09:00.000001   12407 x.go:1] no line end"]
+    assert_fuzzed_alike(tmp_path / "fuzzed.log", lines, monkeypatch, 65536, 500)
+
+
+def _lockstep(path: str, columns: bool):
+    """Each event of the file with the line accounting and the counted kinds right after it was handed on."""
+    before = columnar.enabled()
+    columnar.set_enabled(columns)
+    try:
+        tally, features = LineTally(), FormatFeatures()
+        for event in iter_events([path], tally, features):
+            yield event, tally, features
+    finally:
+        columnar.set_enabled(before)
+
+
+def test_counts_are_exact_where_they_are_read(synth_dir):
+    """The line count at every event and every counter at each cycle start (what parts.preamble and the
+    progress line read while the events come) are one pass's, and so is everything counted when a caller
+    stops at any event (the rest of a run of hot rows is not counted)."""
+    path = str(synth_dir / "1.30-text.log")
+    starts = 0
+    for (col, col_tally, col_features), (line, line_tally, line_features) in zip(
+            _lockstep(path, True), _lockstep(path, False), strict=True):
+        assert col == line and col_tally.total == line_tally.total
+        if col.kind in ALONE_KINDS:
+            starts += 1
+            assert (col_tally, col_features) == (line_tally, line_features)
+    assert starts > 40
+    n = sum(1 for _ in _lockstep(path, True))
+    for stop in [1, 7, 100, n // 3 + 5, n // 2 + 3, n - 2]:
+        counts = []
+        for columns in (True, False):
+            stream = _lockstep(path, columns)
+            _event, tally, features = next(islice(stream, stop - 1, None))  # the stop-th event
+            stream.close()
+            counts.append((copy.deepcopy(tally), copy.deepcopy(features)))
+        assert counts[0] == counts[1], stop
 
 
 def test_prefixed_and_odd_files_read_alike(tmp_path):
@@ -303,12 +354,13 @@ def test_hot_shapes_agree_with_python(corpus_lines):
 def test_printf_shapes_agree_with_python(corpus_lines):
     """Where a printf shape's RE2 regex matches (and dispatch sends the message to its rule), the fast path
     builds the same Event from the same tokens; its loose RE2 regex matches wherever Python's does."""
-    from analyzer.parse.printf import _TRANSFORMER, dispatch
+    from analyzer.parse.printf import _TRANSFORMER, COLUMN_BUILDS, dispatch
 
     messages = list(dict.fromkeys(m["msg"] for line in corpus_lines if (m := KLOG_HEADER.match(line))))
     column = pa.array(messages, pa.string())
     methods = fastpath._plain_methods(_TRANSFORMER)
     hits = 0
+    taken: dict = {}  # shape name -> the tokens of the messages it takes
     for shape in hotshapes.printf_shapes():
         python = shape.compiled.flat.regex
         spaced = pc.extract_regex(column, shape.regex).to_pylist()
@@ -326,7 +378,14 @@ def test_printf_shapes_agree_with_python(corpus_lines):
             if routed:
                 assert shape.compiled.shape.build(methods, values) == fastpath.fast_printf(
                     shape.compiled.shape.rule, message, _TRANSFORMER), message
+                taken.setdefault(shape.compiled.shape.name, []).append(values)
+        rows = taken.get(shape.compiled.shape.name, [])
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        built = columnar._printf_events(shape, columns, 0, [0] * len(rows), [None] * len(rows),
+                                        [""] * len(rows)) if rows else []
+        assert built == [shape.compiled.shape.build(methods, values) for values in rows]  # the columns' Events
     assert hits > 1000
+    assert set(taken) >= set(COLUMN_BUILDS)
 
 
 def test_printf_templates_are_checked():

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from conftest import LAB, PUBLIC, REPO
-from test_columnar import CRI_TIME, _assert_same, assert_cli_json_alike, assert_fuzzed_alike, fuzzed
+from test_columnar import CRI_TIME, PER_POD_KINDS, _assert_same, assert_cli_json_alike, assert_fuzzed_alike, fuzzed
 
 from analyzer.parse import columnar, hotshapes
 from analyzer.parse.lines import _dup_tolerant, _json_ts
@@ -52,13 +52,14 @@ def test_json_corpus_logs_read_alike(path):
     _assert_same(str(path))
 
 
-@pytest.mark.parametrize(("run", "hot"), [("v1.19.1-three-nodes-json", 6 + 3),
-                                          ("v1.21.0-pre-five-nodes-json", 120 + 15 + 30),
-                                          ("v1.30.6-three-nodes-json", 12 + 3 + 6)])
+@pytest.mark.parametrize(("run", "hot"), [("v1.19.1-three-nodes-json", 6 + 3 + 3),
+                                          ("v1.21.0-pre-five-nodes-json", 120 + 15 + 30 + 3 * 9 + 3 * 8),
+                                          ("v1.30.6-three-nodes-json", 12 + 3 + 6 + 6)])
 def test_lab_json_runs_take_the_columns(run, hot):
     """Every plugin-score, final-score and resource record of the real runs is a hot row: structured (1.30
     writes the pod twice and, on the Listed lines, the node twice: the first is kept) or printf text in "msg"
-    (1.19 and 1.21 resource lines, 1.19 "Host => Score")."""
+    (1.19 and 1.21 resource lines, 1.19 "Host => Score"); so are the lines of each pod and cycle (1.21 and 1.30:
+    pod seen, dequeued, attempted, bind, bound, unqueued; 1.19: dequeued, attempted, bind as printf)."""
     path = str(next(LAB.rglob(f"{run}.log")))
     assert _hot_count(path) == hot
     assert _assert_same(path) > hot
@@ -75,7 +76,7 @@ def test_generated_json_reads_alike(tmp_path, era, nodes, pods):
     hot = _hot_count(str(path))
     assert hot > 0.9 * len(lines)  # (1.21: the printf resource lines in "msg" too); the rest: node adds
     kinds = {e.kind for block in blocks.iter_blocks(str(path)) for e in columnar.hot_rows(block).events}
-    assert kinds == {"plugin_score", "final_score", "resource_score"}
+    assert kinds - {"pod_deleted"} == {"plugin_score", "final_score", "resource_score", *PER_POD_KINDS}
 
 
 # -- a mangled JSON log --------------------------------------------------------------------------------------
@@ -221,7 +222,8 @@ def test_json_events_are_json_loads_events(json_lines):
             obj = json.loads(json_lines[row], object_pairs_hook=_dup_tolerant)
             assert event == structured_event(shape.message, obj), json_lines[row]
             checked.add(shape.message)
-    assert len(checked) == 4  # the fuzzer writes "Listing" records with maps
+    # every hot message (the fuzzer writes "Listing" records with maps), but a pod deleted after it was bound
+    assert checked == {message for message, _keys in hotshapes.HOT_STRUCTURED} - {"Delete event for scheduled pod"}
 
 
 # -- the CLI ----------------------------------------------------------------------------------------------

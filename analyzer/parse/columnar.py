@@ -24,10 +24,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import Any
+from functools import cache, partial
+from itertools import islice, repeat
+from operator import itemgetter
 
 import numpy as np
 import pyarrow as pa
@@ -39,21 +40,20 @@ from ..read.sources import Repairs, decode_line, iter_lines_from
 from ..read.wrappers import Unwrapper
 from ..switch import Switch
 from . import fastpath
-from .events import Event
+from .events import Event, build_events
 from .hotshapes import (
     HOT_PRINTF_RULES,
-    HOT_STRUCTURED,
     STRUCTURED_START,
     JsonShape,
+    PrintfShape,
     dispatched,
     header_re2,
     hot_shapes,
     json_shapes,
     printf_shapes,
-    selector,
 )
-from .lines import _dup_tolerant, _json_ts
-from .structured import _bare, _number, structured_event
+from .lines import ALONE_KINDS, STATEFUL_KINDS, _dup_tolerant, _json_ts, hot_tags, stream_name
+from .structured import _bare, _number, structured_event, structured_events
 
 _switch = Switch(fastpath.ENV_VAR, ("lark", "line"))
 set_enabled = _switch.set_enabled  # tests and benchmarks compare the columnar and the per-line parser
@@ -67,18 +67,71 @@ def enabled() -> bool:
 # -- one block -------------------------------------------------------------------------------------
 @dataclass
 class HotRows:
-    """The rows of one block that fully match a hot shape, in row order, with what take_hot needs."""
+    """The rows of one block that fully match a hot shape, in row order: their Events, stamped as ``take_hot``
+    would stamp them, and what ``LineParser.take_hot``/``take_hot_run`` need to account them."""
 
-    rows: list[int]
+    rows: np.ndarray  # each one's row in the block (int64, ascending)
     events: list[Event]
-    structured: list[bool]  # a structured message (else printf)
-    texts: list[str]
-    pids: list[str]
-    moments: list[tuple[str, str, str]]
-    files: list[str]
-    stamps: list[str | None]
-    chars: list[int]
-    json: list[bool] = field(default_factory=list)  # a JSON record (klog's --logging-format=json), else klog text
+    texts: list[str]  # the whole line, LF cut (the repeated-record window's key)
+    files: list[str | None]  # the file name counted in FormatFeatures.files (None: a JSON record without caller)
+    printf: list[bool]  # klog text with a printf message (the lines after it may continue it)
+    json: list[bool]  # a JSON record (klog's --logging-format=json), else klog text
+    clocks: list[str]  # the ClockWatch stream of each row: its pid, or "json"
+    times: np.ndarray  # float64: each row's time, ordered as ClockWatch orders its moments
+    chars: np.ndarray  # each row's length in bytes, LF included
+    tags: list[tuple] = field(init=False)  # lines.hot_tags: what the parser counts for each row
+    distinct: bool = field(init=False)  # no two rows have the same text
+    _breaks: np.ndarray = field(init=False)  # running count of rows whose clock differs from or is behind the last
+    _chars: np.ndarray = field(init=False)  # running sum of chars, from 0
+
+    def __post_init__(self) -> None:
+        self.tags = hot_tags(self.events, self.texts, self.files, self.json, self.printf)
+        self.distinct = len(set(self.texts)) == len(self.texts)
+        clocks = np.array(self.clocks, dtype=object)
+        breaks = np.zeros(len(self.rows), dtype=np.int64)
+        breaks[1:] = (clocks[1:] != clocks[:-1]) | (self.times[1:] < self.times[:-1])
+        self._breaks = np.cumsum(breaks)
+        self._chars = np.concatenate([[0], np.cumsum(self.chars)])
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def moment(self, i: int) -> tuple:
+        """Row ``i``'s moment as ClockWatch keeps it: (month, day, time) of klog text, (epoch ms,) of JSON."""
+        if self.json[i]:
+            return (float(self.times[i]),)
+        text = self.texts[i]
+        return text[1:3], text[3:5], text[6:21]
+
+    def steady(self, a: int, b: int) -> bool:
+        """True when rows a..b-1 are one process's and their time never goes back."""
+        return bool(self._breaks[b - 1] == self._breaks[a])
+
+    def chars_of(self, a: int, b: int) -> int:
+        return int(self._chars[b] - self._chars[a])
+
+    def runs(self) -> list[tuple[int, int]]:
+        """The rows cut into runs of consecutive lines, each row of a kind in ALONE_KINDS a run of its own."""
+        n = len(self.rows)
+        if not n:
+            return []
+        alone = np.fromiter((tag[0] in ALONE_KINDS for tag in self.tags), dtype=bool, count=n)
+        cut = (self.rows[1:] != self.rows[:-1] + 1) | alone[1:] | alone[:-1]
+        starts = [0, *(np.flatnonzero(cut) + 1).tolist()]
+        return list(zip(starts, [*starts[1:], n], strict=True))
+
+
+@dataclass
+class _Group:
+    """The rows one hot shape took, in the shape's order (``_assemble`` puts the groups in row order)."""
+
+    rows: np.ndarray  # block rows
+    events: list[Event]  # stamped
+    times: np.ndarray
+    files: list[str | None]
+    clocks: list[str]
+    printf: bool
+    json: bool
 
 
 def _strings(array: pa.Array) -> list:
@@ -105,20 +158,18 @@ def _values(column: pa.Array, form: str) -> list:
     return _strings(column)
 
 
-def _printf_events(msg: pa.Array) -> list[tuple[np.ndarray, list[Event], bool]]:
-    """The rows whose printf message fully matches a hot shape (the one ``fast_printf`` would pick), and
-    their Events built by the printf Transformer's methods."""
-    from .printf import _TRANSFORMER
-
-    methods = fastpath._plain_methods(_TRANSFORMER)
+def _printf_rows(msg: pa.Array) -> list[tuple[np.ndarray, PrintfShape, list[list[str]]]]:
+    """The rows whose printf message fully matches a hot shape (the one ``fast_printf`` would pick): per shape,
+    where they are and the columns of its captured tokens (``_printf_events`` builds their Events)."""
     rows = _nonzero(pc.invert(pc.or_(pc.starts_with(msg, '"'), pc.match_substring_regex(msg, STRUCTURED_START))))
     if not len(rows):
         return []
     if len(rows) < len(msg):
         msg = msg.take(_arrow(rows))
     out = []
+    tests: dict = {}
     for rule in HOT_PRINTF_RULES:
-        where = _nonzero(dispatched(msg, rule))
+        where = _nonzero(dispatched(msg, rule, tests))
         if not len(where):
             continue  # (the shapes are built, with the grammar's parser, only for a log that has such lines)
         shapes = [shape for shape in printf_shapes() if shape.compiled.shape.rule == rule]
@@ -126,15 +177,42 @@ def _printf_events(msg: pa.Array) -> list[tuple[np.ndarray, list[Event], bool]]:
             candidates = msg.take(_arrow(where))
             ok, found = _extract(candidates, shape.regex)
             if len(ok):
-                columns = [_strings(found[f"v{i}"]) for i in range(len(shape.compiled.shape.expects))]
-                build = shape.compiled.shape.build
-                out.append((rows[where[ok]], [build(methods, values) for values in zip(*columns, strict=True)],
-                            False))
+                out.append((rows[where[ok]], shape,
+                            [_strings(found[f"v{i}"]) for i in range(len(shape.compiled.shape.expects))]))
             if n < len(shapes):  # the next shape gets the rows the Python regex of this one cannot match
                 where = where[_nonzero(pc.invert(pc.match_substring_regex(candidates, shape.loose)))]
                 if not len(where):
                     break
     return out
+
+
+def _printf_events(shape: PrintfShape, columns: list[list[str]], input_index: int, lines: list[int],
+                   ts: list[str], streams: Iterable[str], keep: list[int] | None = None) -> list[Event]:
+    """The stamped Events of one hot printf shape's rows (those at ``keep``, default all), from the columns of
+    their tokens: a column at a time (printf.COLUMN_BUILDS), else one by one by the printf Transformer's methods."""
+    from .printf import _TRANSFORMER, COLUMN_BUILDS
+
+    if keep is not None:
+        columns = [_pick(column, keep) for column in columns]
+    compiled = shape.compiled.shape
+    by_columns = COLUMN_BUILDS.get(compiled.name)
+    if by_columns is not None:
+        return build_events(len(lines), input_index=input_index, lines=lines, ts=ts, streams=streams,
+                            **by_columns(*columns))
+    methods = fastpath._plain_methods(_TRANSFORMER)
+    events = [compiled.build(methods, values) for values in zip(*columns, strict=True)]
+    stateful = {event.kind for event in events} & STATEFUL_KINDS
+    if stateful:
+        raise ValueError(f"columnar shape {compiled.name}: gives {sorted(stateful)} events")
+    return _stamp_events(events, input_index, lines, ts, streams)
+
+
+def _stamp_events(events: list[Event], input_index: int, lines: list[int], ts: list[str],
+                  streams: Iterable[str]) -> list[Event]:
+    """Stamp Events built one by one as take_hot stamps them (``structured_events`` builds them stamped)."""
+    for event, line, moment, stream in zip(events, lines, ts, streams, strict=True):
+        event.input, event.line, event.ts, event.stream = input_index, line, moment, stream
+    return events
 
 
 MAX_ONE_PASS_GROUPS = 4  # RE2 reads groups in one pass (fast) only for a few of them at a time
@@ -144,26 +222,32 @@ _GROUP = re.compile(r"\(\?P<(v\d+)>")
 def _extract(column: pa.Array, regex: str) -> tuple[np.ndarray, dict[str, pa.Array]]:
     """(which rows match ``regex`` in full, each named group's text on those rows).
 
-    The match is a yes/no pass first; the groups are then read a few at a time, each pass with the
-    others made non-capturing (the same regex, so the same text for each group)."""
-    ok = _nonzero(pc.match_substring_regex(column, regex))
+    The groups are read a few at a time, each pass with the others made non-capturing (the same regex, so
+    the same text for each group); the first pass says which rows match, the others read only those."""
+    chunks = _group_chunks(regex)
+    first = pc.extract_regex(column, chunks[0][1])
+    ok = _nonzero(first.is_valid())
     if not len(ok):
         return ok, {}
     if len(ok) < len(column):
-        column = column.take(_arrow(ok))
-    return ok, _groups(column, regex)
-
-
-def _groups(column: pa.Array, regex: str) -> dict[str, pa.Array]:
-    """Each named group's text on rows that all match ``regex``, a few groups per pass (see _extract)."""
-    names = _GROUP.findall(regex)
-    found: dict[str, pa.Array] = {}
-    for start in range(0, len(names), MAX_ONE_PASS_GROUPS):
-        chunk = set(names[start:start + MAX_ONE_PASS_GROUPS])
-        part = _GROUP.sub(lambda m, keep=chunk: m.group(0) if m.group(1) in keep else "(?:", regex)
+        column, first = column.take(_arrow(ok)), first.take(_arrow(ok))
+    found = {name: first.field(name) for name in chunks[0][0]}
+    for names, part in chunks[1:]:
         result = pc.extract_regex(column, part)
-        found.update((name, result.field(name)) for name in chunk)
-    return found
+        found.update((name, result.field(name)) for name in names)
+    return ok, found
+
+
+@cache
+def _group_chunks(regex: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """``regex`` as one regex per few of its named groups (the others made non-capturing): RE2 reads a few
+    groups in one pass (fast), more of them in a slower way."""
+    names = _GROUP.findall(regex)
+    out = []
+    for start in range(0, max(len(names), 1), MAX_ONE_PASS_GROUPS):
+        chunk = tuple(names[start:start + MAX_ONE_PASS_GROUPS])
+        out.append((chunk, _GROUP.sub(lambda m, keep=chunk: m.group(0) if m.group(1) in keep else "(?:", regex)))
+    return tuple(out)
 
 
 def _arrow(positions: np.ndarray) -> pa.Array:
@@ -180,28 +264,67 @@ def _nonzero(mask: pa.Array) -> np.ndarray:
         np.int64)
 
 
-def hot_rows(block: LineBlock) -> HotRows:
-    """Find and build the hot rows of one block: klog text rows, then JSON rows, merged in row order."""
-    text, records = _klog_hot_rows(block), _json_hot_rows(block)
-    if not records.rows:
-        text.json = [False] * len(text.rows)
-        return text
-    if not text.rows:
-        records.json = [True] * len(records.rows)
-        return records
-    order = np.argsort(np.array(text.rows + records.rows), kind="stable").tolist()
-    columns = [getattr(text, name) + getattr(records, name) for name in _HOT_FIELDS]
-    merged = HotRows(*([column[i] for i in order] for column in columns))
-    flags = [False] * len(text.rows) + [True] * len(records.rows)
-    merged.json = [flags[i] for i in order]
-    return merged
+def _pick(items: list, order: list[int]) -> list:
+    """``[items[i] for i in order]``, in C."""
+    if len(order) > 1:
+        return list(itemgetter(*order)(items))
+    return [items[i] for i in order]
 
 
-_HOT_FIELDS = ("rows", "events", "structured", "texts", "pids", "moments", "files", "stamps", "chars")
+StreamNames = Callable[[str | None], str]  # pid (None: a JSON record) -> the Event's stream
 
 
-def _klog_hot_rows(block: LineBlock) -> HotRows:
-    """Find and build the hot klog text rows of one block (clean rows whose header and message match exactly).
+def hot_rows(block: LineBlock, index: int = 0, streams: StreamNames | None = None) -> HotRows:
+    """Find and build the hot rows of one block of input ``index`` (klog text rows and JSON rows), in row order;
+    ``streams`` names each pid's stream (``LineParser.stream``)."""
+    if streams is None:
+        streams = partial(stream_name, index, None)
+    return _assemble(block, _klog_groups(block, index, streams) + _json_groups(block, index, streams))
+
+
+def _assemble(block: LineBlock, groups: list[_Group]) -> HotRows:
+    """The groups' rows in row order, with the texts and lengths of their lines."""
+    if not groups:
+        empty = np.zeros(0, dtype=np.int64)
+        return HotRows(empty, [], [], [], [], [], [], np.zeros(0), empty)
+    rows = np.concatenate([g.rows for g in groups])
+    order = np.argsort(rows, kind="stable")
+    rows = rows[order]
+    pick = order.tolist()
+
+    def joined(name: str) -> list:
+        return [item for g in groups for item in getattr(g, name)]
+
+    flags = {name: np.concatenate([np.full(len(g.rows), getattr(g, name)) for g in groups])[order].tolist()
+             for name in ("printf", "json")}
+    texts = _strings(pc.utf8_slice_codeunits(block.rows.take(_arrow(rows)), 0, -1))
+    return HotRows(rows, _pick(joined("events"), pick), texts, _pick(joined("files"), pick), flags["printf"],
+                   flags["json"], _pick(joined("clocks"), pick), np.concatenate([g.times for g in groups])[order],
+                   block.lengths()[rows])
+
+
+# Lmmdd hh:mm:ss.uuuuuu: where the header's digits are, and the ts klog_timestamp gives ("--mm-ddThh:mm:ss.uuuuuu")
+_HEADER_DIGITS = np.array([1, 2, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 17, 18, 19, 20])
+_DIGIT_WEIGHTS = 10 ** np.arange(len(_HEADER_DIGITS) - 1, -1, -1, dtype=np.int64)
+_TS_FROM_HEADER = np.array([-1, -1, 1, 2, -1, 3, 4, -1, *range(6, 21)])  # -1: the literal in _TS_LITERALS
+_TS_LITERALS = np.frombuffer(b"--..-..T" + b"." * 15, dtype=np.uint8)
+
+
+def _klog_times(block: LineBlock, rows: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The klog rows' Event ts (``klog_timestamp`` without a year) and their times as numbers (mmddhhmmssuuuuuu:
+    ordered as the (month, day, time) moments are, all digits being ASCII)."""
+    raw = np.frombuffer(block.data, dtype=np.uint8)
+    head = raw[block.starts[rows].astype(np.int64)[:, None] + np.arange(21)]
+    times = ((head[:, _HEADER_DIGITS] - ord("0")).astype(np.int64) @ _DIGIT_WEIGHTS).astype(np.float64)
+    text = np.where(_TS_FROM_HEADER >= 0, head[:, np.maximum(_TS_FROM_HEADER, 0)], _TS_LITERALS)
+    n, width = text.shape
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+    ts = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(text).tobytes()))
+    return _strings(ts), times
+
+
+def _klog_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Group]:
+    """The hot klog text rows of one block (clean rows whose header and message match exactly), by shape.
 
     The header regex only says yes or no (RE2's fast path); a row it accepts has the klog layout, so its
     fields are cut at fixed places and at the first ']' (nothing before the message may hold one).
@@ -213,169 +336,204 @@ def _klog_hot_rows(block: LineBlock) -> HotRows:
     candidate = block.clean & ((first == ord("I")) | (first == ord("W"))) & (last != ord(" "))
     if not block.ended:
         candidate[-1] = False
-    index = np.flatnonzero(candidate)
-    empty = HotRows([], [], [], [], [], [], [], [], [])
-    if not len(index):
-        return empty
-    rows = block.rows if len(index) == len(block) else block.rows.take(_arrow(index))
+    index_rows = np.flatnonzero(candidate)
+    if not len(index_rows):
+        return []
+    rows = block.rows if len(index_rows) == len(block) else block.rows.take(_arrow(index_rows))
     klog = _nonzero(pc.match_substring_regex(rows, header_re2()))
     if not len(klog):
-        return empty
-    index, rows = index[klog], rows.take(_arrow(klog))
+        return []
+    index_rows, rows = index_rows[klog], rows.take(_arrow(klog))
     heads, rest = _halves(rows, "]")
     msg = pc.if_else(pc.starts_with(rest, " "), pc.utf8_slice_codeunits(rest, 1, -1),
                      pc.utf8_slice_codeunits(rest, 0, -1))
     plain = pc.invert(pc.match_substring(msg, "\\"))
-    picked: list[tuple[np.ndarray, list[Event], bool]] = []
-    for message, _keys in HOT_STRUCTURED:
-        where = _nonzero(pc.and_(plain, pc.starts_with(msg, selector(message))))
+    pids, file_line = _halves(pc.utf8_ltrim(pc.utf8_slice_codeunits(heads, 21), characters=" "), " ")
+    files = _halves(file_line, ":")[0]
+    single = pc.count_distinct(pids).as_py() == 1
+
+    def group(where: np.ndarray, build: Callable[..., list[Event]], printf: bool) -> _Group:
+        """The rows at ``where`` (of the klog rows), their Events by ``build(input, lines, ts, streams)``."""
+        block_rows = index_rows[where]
+        ts, times = _klog_times(block, block_rows)
+        take = _arrow(where)
+        clocks = [pids[0].as_py()] * len(where) if single else _strings(pids.take(take))
+        names = repeat(streams(clocks[0]), len(where)) if single else map(streams, clocks)
+        events = build(index, (block_rows + block.first_number).tolist(), ts, names)
+        return _Group(block_rows, events, times, _file_names(files.take(take)), clocks, printf, False)
+
+    groups = []
+    for shape in hot_shapes():
+        where = _nonzero(pc.and_(plain, pc.starts_with(msg, shape.selector)))
         if not len(where):
             continue
-        shape = next(shape for shape in hot_shapes() if shape.message == message)
         ok, found = _extract(msg.take(_arrow(where)), shape.regex)
-        where = where[ok]
-        if not len(where):
+        if not len(ok):
             continue
-        columns = [_values(found[f"v{i}"], form) for i, (_key, form) in enumerate(shape.keys)]
-        names = [key for key, _form in shape.keys]
-        message = shape.message
-        events = [structured_event(message, dict(zip(names, values, strict=True)))
-                  for values in zip(*columns, strict=True)]
-        picked.append((where, events, True))
-    picked += _printf_events(msg)
-    if not picked:
-        return empty
-    where = np.concatenate([w for w, _, _ in picked])
-    order = np.argsort(where, kind="stable")
-    where = where[order]
-    all_events = [e for _, events, _ in picked for e in events]
-    all_structured = [flag for w, _, flag in picked for _ in range(len(w))]
-    take = _arrow(where)
-    head = heads.take(take)  # "Lmmdd hh:mm:ss.uuuuuu   PID file:NN"
-    month, day, time = (_strings(pc.utf8_slice_codeunits(head, a, b)) for a, b in ((1, 3), (3, 5), (6, 21)))
-    pids, file_line = _halves(pc.utf8_ltrim(pc.utf8_slice_codeunits(head, 21), characters=" "), " ")
-    files = [name.rsplit("/", 1)[-1] for name in _strings(_halves(file_line, ":")[0])]
-    stamps = [f"--{m}-{d}T{t}" for m, d, t in zip(month, day, time, strict=True)]  # klog_timestamp, no year
-    texts = _strings(pc.utf8_slice_codeunits(rows.take(take), 0, -1))
-    block_rows = index[where]
-    return HotRows(block_rows.tolist(), [all_events[i] for i in order], [all_structured[i] for i in order], texts,
-                   _strings(pids), list(zip(month, day, time, strict=True)), files, stamps,
-                   block.lengths()[block_rows].tolist())
+        columns = {key: _values(found[f"v{i}"], form) for i, (key, form) in enumerate(shape.keys)}
+        groups.append(group(where[ok], partial(structured_events, shape.message, columns), False))
+    for where, shape, columns in _printf_rows(msg):
+        groups.append(group(where, partial(_printf_events, shape, columns), True))
+    return groups
 
 
-def _json_hot_rows(block: LineBlock) -> HotRows:
-    """Find and build the hot JSON rows of one block (hotshapes.json_shapes): the Events and what take_hot
-    needs, as ``LineParser._json_record`` gives them from ``json.loads`` of the row."""
-    empty = HotRows([], [], [], [], [], [], [], [], [])
+def _file_names(files: pa.Array) -> list[str]:
+    """Each row's file ('pkg/file.go') as FormatFeatures.files counts it ('file.go'), worked out once per name."""
+    encoded = pc.dictionary_encode(files)
+    names = np.array([name.rsplit("/", 1)[-1] for name in _strings(encoded.dictionary)], dtype=object)
+    return names[_strings(encoded.indices)].tolist()
+
+
+def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Group]:
+    """The hot JSON rows of one block (hotshapes.json_shapes), by shape: the Events and what take_hot needs, as
+    ``LineParser._json_record`` gives them from ``json.loads`` of the row."""
     if not len(block):
-        return empty
+        return []
     raw = np.frombuffer(block.data, dtype=np.uint8)
     candidate = (block.clean & (raw[block.starts[:-1]] == ord("{"))
                  & (raw[np.maximum(block.starts[1:] - 2, 0)] == ord("}")))
     if not block.ended:
         candidate[-1] = False
-    index = np.flatnonzero(candidate)
-    if not len(index):
-        return empty
-    rows = block.rows if len(index) == len(block) else block.rows.take(_arrow(index))
-    picked: list[tuple[np.ndarray, list[Event], list[str], list[str]]] = []  # (rows, events, ts, caller)
-    rest = np.arange(len(rows))  # the rows no shape has taken yet (the shapes' rows are disjoint)
-    for shape in json_shapes():  # the most frequent first: each regex runs on what the ones before leave
-        pool = rows if len(rest) == len(rows) else rows.take(_arrow(rest))
-        hit = _nonzero(pc.match_substring_regex(pool, shape.regex))  # anchored: a row fails at its "msg"
+    index_rows = np.flatnonzero(candidate)
+    if not len(index_rows):
+        return []
+    rows = block.rows if len(index_rows) == len(block) else block.rows.take(_arrow(index_rows))
+    stream = streams(None)
+    files = _caller_files()
+    groups = []
+
+    def group(where: np.ndarray, ts: list[str], callers: list[str], build: Callable[..., list[Event]]) -> None:
+        """The rows at ``where`` (of the JSON rows): their Events by ``build(input, lines, ts, streams)``; a row
+        whose ts a datetime cannot hold goes per line."""
+        times, stamps = _json_times(ts)
+        keep = [k for k, stamp in enumerate(stamps) if stamp is not None]
+        if len(keep) < len(stamps):
+            where, times, stamps, callers = where[keep], times[keep], _pick(stamps, keep), _pick(callers, keep)
+            build = partial(build, keep=keep)
+        block_rows = index_rows[where]
+        n = len(where)
+        events = build(index, (block_rows + block.first_number).tolist(), stamps, repeat(stream, n))
+        groups.append(_Group(block_rows, events, times, [files(c) for c in callers], ["json"] * n, False, True))
+
+    # each row's "msg" (the first: a hot row's header values hold no quote), so each structured shape's regex runs
+    # only on the rows with its message; the printf shape on the rows no structured shape took
+    messages = pc.extract_regex(rows, _JSON_MSG).field("m")
+    rest = np.ones(len(rows), dtype=bool)
+    for shape in json_shapes():
+        pool = _nonzero(pc.equal(messages, shape.message)) if shape.message is not None else np.flatnonzero(rest)
+        if not len(pool):
+            continue
+        hit, found = _extract(rows if len(pool) == len(rows) else rows.take(_arrow(pool)), shape.regex)
         if not len(hit):
             continue
-        where, rest = rest[hit], np.delete(rest, hit)
-        found = _groups(pool.take(_arrow(hit)), shape.regex)
+        where = pool[hit]
+        rest[where] = False
         ts, callers = _strings(found["v0"]), _strings(found[f"v{shape.roles.index(('caller', 'STRING'))}"])
         if shape.message is None:  # printf text: the printf shapes say which rows are hot
-            for at, events, _structured in _printf_events(found[f"v{shape.roles.index('msg')}"]):
-                picked.append((where[at], events, [ts[i] for i in at], [callers[i] for i in at]))
+            for at, printf, columns in _printf_rows(found[f"v{shape.roles.index('msg')}"]):
+                group(where[at], _pick(ts, at.tolist()), _pick(callers, at.tolist()),
+                      partial(_printf_events, printf, columns))
             continue
-        picked.append((where, _json_events(shape, found), ts, callers))
-    if not picked:
-        return empty
-    where = np.concatenate([w for w, _, _, _ in picked])
-    order = np.argsort(where, kind="stable").tolist()
-    events = [e for _, evs, _, _ in picked for e in evs]
-    ts = [t for _, _, times, _ in picked for t in times]
-    callers = [c for _, _, _, cs in picked for c in cs]
-    stamps = json_stamps([ts[i] for i in order])
-    keep = [k for k, stamp in enumerate(stamps) if stamp is not None]  # a ts datetime cannot hold: per-line
-    order = [order[k] for k in keep]
-    block_rows = index[where[order]]
-    texts = _strings(pc.utf8_slice_codeunits(block.rows.take(_arrow(block_rows)), 0, -1))
-    files = _caller_files()
-    n = len(order)
-    return HotRows(block_rows.tolist(), [events[i] for i in order], [False] * n, texts, [None] * n,
-                   [(float(ts[i]),) for i in order], [files(callers[i]) for i in order], [stamps[k] for k in keep],
-                   block.lengths()[block_rows].tolist())
+        group(where, ts, callers, partial(_json_events, shape, found))
+    return groups
 
 
+_JSON_MSG = r'"msg":"(?P<m>[^"\\]*)"'  # a JSON record's message (the first "msg" key), when it has no escape
 _YEARS_1000_TO_9999 = (-30610224000, 253402300800)  # epoch seconds: the years isoformat and strftime agree on
 
 
 def json_stamps(ts: list[str]) -> list[str | None]:
-    """``lines._json_ts`` of each JSON "ts" text (epoch ms), in bulk: the seconds and microseconds split and
-    rounded as ``datetime.fromtimestamp`` does (half to even), the date and time by numpy; a ts outside
-    years 1000-9999 (or negative) goes through ``_json_ts`` itself."""
-    seconds = np.array([float(t) for t in ts], dtype=np.float64) / 1000.0
+    """``lines._json_ts`` of each JSON "ts" text (epoch ms), in bulk (see _json_times)."""
+    return _json_times(ts)[1]
+
+
+def _json_times(ts: list[str]) -> tuple[np.ndarray, list[str | None]]:
+    """Each JSON "ts" text (epoch ms) as ``float`` and as ``lines._json_ts`` gives it, in bulk: the seconds and
+    microseconds split and rounded as ``datetime.fromtimestamp`` does (half to even), the date and time by numpy;
+    a ts outside years 1000-9999 (or negative) goes through ``_json_ts`` itself."""
+    ms = np.array([float(t) for t in ts], dtype=np.float64)
+    seconds = ms / 1000.0
     whole = np.trunc(seconds)
     micro = np.rint((seconds - whole) * 1e6)
     carry = micro >= 1e6
     whole, micro = whole + carry, micro - carry * 1e6
     plain = (seconds >= 0) & (whole >= _YEARS_1000_TO_9999[0]) & (whole < _YEARS_1000_TO_9999[1])
     if not plain.all():
-        return [_json_ts(t) for t in ts]
+        return ms, [_json_ts(t) for t in ts]
     clock = np.datetime_as_string(whole.astype(np.int64).astype("datetime64[s]"), unit="s").tolist()
-    return [f"{c}.{m:06d}Z" for c, m in zip(clock, micro.astype(np.int64).tolist(), strict=True)]
+    return ms, [f"{c}.{m:06d}Z" for c, m in zip(clock, micro.astype(np.int64).tolist(), strict=True)]
 
 
-def _json_events(shape: JsonShape, found: dict[str, pa.Array]) -> list[Event]:
-    """The Events of the rows one structured JSON shape matched: each row's values as json.loads reads them
-    (a key given twice keeps its first value, as ``lines._dup_tolerant`` does), through ``structured_event``."""
-    columns, keys = [], []
-    objects: dict[str, Any] = {}
-
-    def kobj(text: str) -> Any:
-        value = objects.get(text)
-        if value is None:
-            value = objects[text] = text[1:-1] if text[:1] == '"' else json.loads(text, object_pairs_hook=_dup_tolerant)
-        return value
-
-    by_key: dict[str, list[list]] = {}  # key -> its columns, in row text order
+def _json_events(shape: JsonShape, found: dict[str, pa.Array], input_index: int = 0, lines: list[int] | None = None,
+                 ts: list[str | None] | None = None, streams: Iterable[str] | None = None,
+                 keep: list[int] | None = None) -> list[Event]:
+    """The Events of the rows one structured JSON shape matched (those at ``keep``, default all): each row's
+    values as json.loads reads them (a key given twice keeps its first value, as ``lines._dup_tolerant`` does),
+    as ``structured_event`` builds them, stamped (by default as an unstamped Event is)."""
+    by_key: dict[str, tuple[str, pa.Array]] = {}  # key -> its form and texts (the first given in a row; "": none)
     for i, role in enumerate(shape.roles):
         if not isinstance(role, tuple):
             continue
         key, form = role
-        texts = found[f"v{i}"]
-        if form in ("INT", "ARRAY"):
-            column = _values(texts, form)
-        elif form == "GOMAP":
-            column = [json.loads(text, object_pairs_hook=_dup_tolerant) for text in _strings(texts)]
-        elif form == "KOBJ":
-            column = [kobj(text) if text else _ABSENT for text in _strings(texts)]
-        else:  # STRING; an optional key that is not there reads as ""
-            column = [text[1:-1] if text else _ABSENT for text in _strings(texts)]
-        by_key.setdefault(key, []).append(column)
+        texts = found[f"v{i}"] if keep is None else found[f"v{i}"].take(_arrow(np.array(keep)))
+        if key in by_key:
+            form, earlier = by_key[key]
+            texts = pc.if_else(pc.equal(earlier, ""), texts, earlier)
+        by_key[key] = form, texts
+    columns, keys = [], []
     mixed = False
-    for key, given in by_key.items():
-        first = given[0]
-        for later in given[1:]:
-            first = [value if value is not _ABSENT else other for value, other in zip(first, later, strict=True)]
-        absent = sum(1 for value in first if value is _ABSENT)
-        if absent < len(first):  # a key no row has (1.21: no logger) is left out
-            columns.append(first)
-            keys.append(key)
-            mixed = mixed or absent > 0
+    for key, (form, texts) in by_key.items():
+        absent = pc.sum(pc.equal(texts, "")).as_py() or 0
+        if absent == len(texts):  # a key no row has (1.21: no logger) is left out
+            continue
+        column = _json_values(texts, form)
+        if absent:  # an optional key some rows have
+            column = [_ABSENT if text == "" else value for text, value in zip(_strings(texts), column, strict=True)]
+            mixed = True
+        columns.append(column)
+        keys.append(key)
+    n = len(columns[0]) if columns else len(found["v0"]) if keep is None else len(keep)
+    lines = [0] * n if lines is None else lines
+    ts = [None] * n if ts is None else ts
+    streams = repeat("", n) if streams is None else streams
     message = shape.message
     if mixed:  # an optional key some rows have
-        return [structured_event(message, {k: v for k, v in zip(keys, values, strict=True) if v is not _ABSENT})
-                for values in zip(*columns, strict=True)]
-    return [structured_event(message, dict(zip(keys, values, strict=True))) for values in zip(*columns, strict=True)]
+        events = [structured_event(message, {k: v for k, v in zip(keys, values, strict=True) if v is not _ABSENT})
+                  for values in zip(*columns, strict=True)]
+        return _stamp_events(events, input_index, lines, ts, streams)
+    return structured_events(message, dict(zip(keys, columns, strict=True)), input_index, lines, ts, streams)
 
 
 _ABSENT = object()
+
+
+_KOBJ_OBJECT = re.compile(r'\{"name":"(?P<name>[^"\\]*)"(?:,"namespace":"(?P<namespace>[^"\\]*)")?\}')
+
+
+def _kobj(text: str) -> str | dict[str, str]:
+    """A klog.KObj value as json.loads reads it, from its text in the form hotshapes.JSON_KOBJ allows."""
+    if text[:1] == '"':
+        return text[1:-1]
+    m = _KOBJ_OBJECT.fullmatch(text)
+    if m is None:
+        return json.loads(text, object_pairs_hook=_dup_tolerant)
+    return {k: v for k, v in m.groupdict().items() if v is not None}
+
+
+def _json_values(texts: pa.Array, form: str) -> list:
+    """A JSON shape's value column as json.loads reads the values (KOBJ: each distinct text read once)."""
+    if form in ("INT", "ARRAY"):
+        return _values(texts, form)
+    if form == "GOMAP":
+        return [json.loads(text, object_pairs_hook=_dup_tolerant) for text in _strings(texts)]
+    if form == "STRING":
+        return _strings(pc.utf8_slice_codeunits(texts, 1, -1))
+    encoded = pc.dictionary_encode(texts)  # KOBJ: a string or an object (one object per text, as json.loads reads it)
+    values = np.empty(len(encoded.dictionary), dtype=object)
+    values[:] = [_kobj(text) if text else _ABSENT for text in _strings(encoded.dictionary)]
+    indices = encoded.indices
+    return values[np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices),
+                                offset=indices.offset * 4)].tolist()
 
 
 def _caller_files():
@@ -421,6 +579,9 @@ class ByteRange:
     resume: tuple[int, int] | None = None
 
 
+MIN_RUN = 8  # shorter runs of hot rows are taken row by row (the same accounting, less set-up)
+
+
 def columnar_events(path: str, index: int, parser, tally, progress=None, part: ByteRange | None = None
                     ) -> Iterator[Event]:
     """Every event of one plain input in order, keeping ``tally`` and ``parser`` exactly as the per-line
@@ -428,13 +589,20 @@ def columnar_events(path: str, index: int, parser, tally, progress=None, part: B
 
     With ``part``, only the lines of that byte range (the caller checked its head: ``head_passes_through``;
     it reads on per line from where the range ends or ``part.resume`` says, and finishes the unwrapper)."""
-    from ..pipeline import PARSED, Progress, classified_events
+    from ..pipeline import PARSED, PROGRESS_LINES, Progress, classified_events
 
     repairs = Repairs() if part is None else part.repairs
     unwrapper = Unwrapper() if part is None else part.unwrapper
 
-    def per_line(phys) -> Iterator[Event]:
-        return classified_events(unwrapper.push(phys), parser, tally, progress, index)
+    def per_line(physical: Iterable) -> Iterator[Event]:
+        """The per-line path for these physical lines (one classify loop for a stretch of them)."""
+        logical = (line for phys in physical for line in unwrapper.push(phys))
+        return classified_events(logical, parser, tally, progress, index)
+
+    def rows_per_line(block: LineBlock, rows: Iterable[int]) -> Iterator[Event]:
+        n, first = len(block), block.first_number
+        return per_line(decode_line(block.raw(r), block.ended or r < n - 1, False, index, first + r, repairs)
+                        for r in rows)
 
     blocks = iter_blocks(path) if part is None else iter_blocks(path, None, part.start, part.end, part.first_number)
     size = os.path.getsize(path)
@@ -448,40 +616,47 @@ def columnar_events(path: str, index: int, parser, tally, progress=None, part: B
             if not checked:  # the first line is over-long: the per-line reader decides on prefixes too
                 yield from _all_per_line(path, index, parser, tally, progress, blocks)
                 return
-            for phys in iter_lines_from(path, index, block.offset, block.number, repairs):
-                yield from per_line(phys)
+            yield from per_line(iter_lines_from(path, index, block.offset, block.number, repairs))
             break
         if not checked:
             checked = True
             if not _passes_through(block, index, size):  # a prefix or colors: the per-line reader strips them
                 yield from _all_per_line(path, index, parser, tally, progress, blocks)
                 return
-        hot = hot_rows(block)
-        first, n, row = block.first_number, len(block), 0
+        hot = hot_rows(block, index, partial(parser.stream, index, None))
+        row, rows = 0, hot.rows.tolist()
         ready = not unwrapper.pending and parser.hot_ready()  # only per-line rows change it
-        take = parser.take_hot
-        for hot_row, event, structured, text, pid, moment, file, stamp, chars, record in zip(
-                hot.rows, hot.events, hot.structured, hot.texts, hot.pids, hot.moments, hot.files, hot.stamps,
-                hot.chars, hot.json, strict=True):
-            number = first + hot_row
-            if row < hot_row:
-                for r in range(row, hot_row):
-                    yield from per_line(decode_line(block.raw(r), True, False, index, first + r, repairs))
+        for a, b in hot.runs():
+            if row < rows[a]:
+                yield from rows_per_line(block, range(row, rows[a]))
                 ready = not unwrapper.pending and parser.hot_ready()
-            row = hot_row + 1
-            if ready and take(event, structured, text, index, number, pid, moment, file, stamp, record):
-                tally.total += 1
-                tally.chars += chars
-                buckets[PARSED] += 1
-                yield event
-                if progress is not None and tally.total % 50000 == 0:
+            row = rows[b - 1] + 1
+            if ready and b - a >= MIN_RUN and parser.take_hot_run(hot, a, b):
+                before = tally.total
+                try:
+                    for event in hot.events[a:b]:
+                        tally.total += 1
+                        yield event
+                finally:  # counted once handed on (up to where a caller stopped)
+                    taken = tally.total - before
+                    parser.count_hot(hot, a, a + taken)
+                    tally.chars += hot.chars_of(a, a + taken)
+                    buckets[PARSED] += taken
+                if progress is not None and tally.total // PROGRESS_LINES != before // PROGRESS_LINES:
                     progress(Progress.of(index, tally, parser.features.kinds))
-            else:  # a repeated record, an open multi-line value or a held fragment: the per-line way
-                yield from per_line(decode_line(block.raw(hot_row), True, False, index, number, repairs))
-                ready = not unwrapper.pending and parser.hot_ready()
-        for r in range(row, n):
-            yield from per_line(decode_line(block.raw(r), block.ended or r < n - 1, False, index, first + r,
-                                            repairs))
+                continue
+            for i in range(a, b):
+                if ready and parser.take_hot(hot, i):
+                    tally.total += 1
+                    tally.chars += int(hot.chars[i])
+                    buckets[PARSED] += 1
+                    yield hot.events[i]
+                    if progress is not None and tally.total % PROGRESS_LINES == 0:
+                        progress(Progress.of(index, tally, parser.features.kinds))
+                else:  # a repeated record, an open multi-line value or a held fragment: the per-line way
+                    yield from rows_per_line(block, (rows[i],))
+                    ready = not unwrapper.pending and parser.hot_ready()
+        yield from rows_per_line(block, range(row, len(block)))
     if part is not None:
         return
     tally.notes.extend(repairs.notes(path))

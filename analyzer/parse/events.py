@@ -8,8 +8,9 @@ structured, recorded, dumps, the line parser) writes to it; reconstruction build
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 
@@ -34,6 +35,20 @@ class Event:
     pod_form: str = "ns/name"  # ns/name | name | name_ns | ns name | object
 
 
+
+
+def build_events(n: int, kind: Any, input_index: int, lines: Iterable[int], ts: Iterable[str | None],
+                 streams: Iterable[str], pod: Any = None, node: Any = None, name: Any = None, value: Any = None,
+                 data: Iterable[dict[str, Any]] | None = None, pod_form: Any = "ns/name") -> list[Event]:
+    """``n`` Events built a column at a time (the columnar parser's hot rows): each of kind, pod, node, name, value
+    and pod_form is a column (a list or an iterator of ``n`` values) or one value for every row; each row gets a
+    data dict of its own (``data``, or an empty one)."""
+    def column(values: Any) -> Iterable[Any]:
+        return values if isinstance(values, list | Iterator) else repeat(values, n)
+
+    data = [{} for _ in range(n)] if data is None else data
+    return list(map(Event, column(kind), column(pod), column(node), column(name), column(value), data,
+                    repeat(input_index, n), lines, ts, streams, column(pod_form)))
 
 
 class _Multiline:

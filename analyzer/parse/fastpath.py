@@ -75,6 +75,9 @@ PRINTF_SHAPES: tuple[Shape, ...] = (
     Shape("bound", "bound", {"evaluated_feasible": 1}, ("POD", "NODE_MAYBE_QUOTED", "INT", "INT"),
           lambda t, v: t.bound(v[0], v[1], t.evaluated_feasible(v[2], v[3]))),
     Shape("allowed", "allowed", {}, ("POD", "NODE", "REST"), lambda t, v: t.allowed(v[0], v[1], v[2])),
+    # "Event(v1.ObjectReference{..}): type: 'Normal' reason: 'Scheduled' <message>" (1.14-1.16, one per pod)
+    Shape("event", "event", {"event": 0}, ("OBJECT_REF", "SQUOTED", "SQUOTED", "EVENT_TEXT"),
+          lambda t, v: t.event(v[0], v[1], v[2], v[3])),
 )
 # fmt: on
 
@@ -142,6 +145,10 @@ def fast_printf(rule: str, message: str, transformer: Any) -> Event | None:
 
 
 # -- structured key/values -----------------------------------------------------------------------
+# the groups of structured_matcher().pair, in order: the key, then one per value form
+PAIR_GROUPS = ("key", "string", "array", "gomap", "gostruct", "goslice", "bare")
+
+
 @dataclass(frozen=True)
 class _Structured:
     line: re.Pattern[str]
@@ -154,6 +161,11 @@ def structured_terminals() -> dict[str, str]:
     from .grammar import lalr_parser
 
     return {t.name: t.pattern.to_regexp() for t in lalr_parser("structured").terminals}
+
+
+def slice_value(text: str, bare: Callable[[str], Any]) -> list[Any]:
+    """A Go slice of bare values ('[8000 14554681344]', '[]') as a list."""
+    return [bare(item) for item in text[1:-1].split()]
 
 
 def array_value(text: str, number: Callable[[str], Any]) -> list[Any]:
@@ -185,7 +197,10 @@ def structured_matcher() -> _Structured:
         return f" (?>{capture}{pat['KEY']}))=(?:" + "|".join(f"(?>{capture}{f}))" for f in forms) + ")"
 
     line = f"(?>({pat['LOGGER_PREFIX']}))?(?>({pat['MESSAGE']}))((?:{pair('(?:')})*)\\Z"
-    return _Structured(re.compile(line), re.compile(pair("(")))
+    pairs = re.compile(pair("("))
+    if pairs.groups != len(PAIR_GROUPS):
+        raise ValueError(f"structured pair regex: {pairs.groups} groups, PAIR_GROUPS names {len(PAIR_GROUPS)}")
+    return _Structured(re.compile(line), pairs)
 
 
 def fast_split(
@@ -202,7 +217,7 @@ def fast_split(
         if string:
             value: Any = string[1:-1] if "\\" not in string and string.isprintable() else unquote(string)
         elif goslice:
-            value = [bare(item) for item in goslice[1:-1].split()]
+            value = slice_value(goslice, bare)
         elif array:
             value = array_value(array, number)
         elif token:

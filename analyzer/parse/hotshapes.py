@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from . import fastpath
 from .klog import KLOG_HEADER
+from .lines import STATEFUL_KINDS
 from .re2 import to_re2
 from .structured import STATEMENTS
 
@@ -38,12 +39,18 @@ HOT_STRUCTURED: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Listing internal info for allocatable resources, requested resources and score",
      (("pod", "STRING"), ("node", "STRING"), ("resourceAllocationScorer", "STRING"),
       ("allocatableResource", "GOMAP"), ("requestedResource", "GOMAP"), ("resourceScore", "INT"))),
+    # one line each per pod and cycle (with many nodes rare, with few nodes a tenth of all lines)
+    ("Add event for unscheduled pod", (("pod", "STRING"),)),
+    ("About to try and schedule pod", (("pod", "STRING"),)),
+    ("Attempting to schedule pod", (("pod", "STRING"),)),
+    ("Attempting to bind pod to node", (("logger", "STRING"), ("pod", "STRING"), ("node", "STRING"))),  # 1.30
+    ("Attempting to bind pod to node", (("pod", "STRING"), ("node", "STRING"))),  # 1.21
+    ("Successfully bound pod to node",
+     (("pod", "STRING"), ("node", "STRING"), ("evaluatedNodes", "INT"), ("feasibleNodes", "INT"))),
+    ("Delete event for unscheduled pod", (("pod", "STRING"),)),
+    ("Delete event for scheduled pod", (("pod", "STRING"),)),
 )
 # fmt: on
-# kinds whose per-line handling does more than take_hot mirrors (LineParser._stamp, HELD_KINDS)
-_NOT_HOT_KINDS = frozenset({"dequeue", "attempt_start", "bind_attempt", "bound", "no_fit", "schedule_error",
-                            "event_failed_scheduling", "version", "host_total", "component_config",
-                            "cache_dump", "queue_dump"})
 INT_FORM = r"-?[0-9]+"
 
 
@@ -87,13 +94,13 @@ def hot_shapes() -> tuple[HotShape, ...]:
     pair = fastpath.structured_matcher().pair
     for sample in ("7", "-12"):  # an INT value must be read as a bare token by the per-line path
         m = pair.fullmatch(f" k={sample}")
-        if m is None or m.group(7) != sample:
+        if m is None or m.group(1 + fastpath.PAIR_GROUPS.index("bare")) != sample:
             raise ValueError(f"columnar INT form: the structured grammar no longer reads {sample!r} as a bare value")
     message_terminal = re.compile(fastpath.structured_terminals()["MESSAGE"])
     out = []
     for message, keys in HOT_STRUCTURED:
         statement = STATEMENTS.get(message)
-        if statement is None or statement.kind in _NOT_HOT_KINDS:
+        if statement is None or statement.kind in STATEFUL_KINDS:
             raise ValueError(f"columnar shape {message!r}: not a plain scored statement in structured.STATEMENTS")
         quoted = f'"{message}"'
         if message_terminal.fullmatch(quoted) is None or "\\" in message:
@@ -123,6 +130,10 @@ HOT_PRINTF: dict[str, str] = {
                                "* memory bytes, score *",
     "host": "Host * => Score *",
     "allowed": "Schedule Pod * on Node * is allowed,*",
+    "dequeue": "About to try and schedule pod *",
+    "attempt": "Attempting to schedule pod: *",
+    "bind": "Attempting to bind * to *",
+    "bound": "pod * is bound successfully on node *, * nodes evaluated, * nodes were found feasible",
 }
 # the printf start rules of the hot shapes (parse/printf.py DISPATCH), in fastpath.PRINTF_SHAPES order
 HOT_PRINTF_RULES: tuple[str, ...] = tuple(dict.fromkeys(shape.rule for shape in fastpath.PRINTF_SHAPES
@@ -262,17 +273,21 @@ def printf_shapes() -> tuple[PrintfShape, ...]:
     return tuple(out)
 
 
-def dispatched(msg: pa.Array, rule: str) -> pa.Array:
-    """Where ``printf.dispatch`` sends the message to ``rule`` (its route passes, no earlier one does)."""
+def dispatched(msg: pa.Array, rule: str, tests: dict | None = None) -> pa.Array:
+    """Where ``printf.dispatch`` sends the message to ``rule`` (its route passes, no earlier one does);
+    ``tests`` keeps each route's test on ``msg`` for the next rule asked about the same messages."""
     from .printf import _BY_WORD, _UNPREFIXED
 
     routes = list(_UNPREFIXED)
     for candidates in _BY_WORD.values():
         if any(route.rule == rule for route in candidates):
             routes += candidates
+    tests = {} if tests is None else tests
     mask = None
     for route in routes:
-        test = _route_test(msg, route)
+        test = tests.get(route)
+        if test is None:
+            test = tests[route] = _route_test(msg, route)
         if route.rule == rule:
             return test if mask is None else pc.and_(mask, test)
         mask = pc.invert(test) if mask is None else pc.and_(mask, pc.invert(test))
@@ -359,7 +374,8 @@ def json_shapes() -> tuple[JsonShape, ...]:
         regex += f'v":{JSON_INT}'
         regex += "".join(_json_pair(key, form, roles, wanted) for key, form in keys if key not in JSON_HEADER_KEYS)
         regex += r"\}\n\Z"
-        out.append(JsonShape(message, f'"msg":{quoted},', to_re2(regex), tuple(roles), regex))
+        if all(shape.source != regex for shape in out):  # (a logger key is a header key in JSON)
+            out.append(JsonShape(message, f'"msg":{quoted},', to_re2(regex), tuple(roles), regex))
     # 1.19-1.21 printf lines through JSON: klog.Infof's text with its newline, then "v"; the message text
     # is then matched by the printf shapes (columnar._printf_events), as parse_printf would read it
     roles = []

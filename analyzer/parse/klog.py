@@ -11,6 +11,9 @@ KLOG_HEADER = re.compile(
     r"(?P<file>[^\s:\]]+):(?P<lineno>\d+)\] ?(?P<msg>.*)\Z",
     re.DOTALL,
 )
+# A record line longer than this is remembered by its hash in the parser's repeated-record window (lines.py);
+# the columnar parser leaves such lines to the per-line path (read/blocks.py).
+HASHED_RECORD_CHARS = 4096
 # Pastes that cut the severity and date off: "hh:mm:ss.uuuuuu PID file.go:NN] message".
 CUT_HEADER = re.compile(
     r"(?P<time>\d\d:\d\d:\d\d\.\d{6})\s+(?P<pid>\d+) (?P<file>[^\s:\]]+):(?P<lineno>\d+)\] ?(?P<msg>.*)\Z", re.DOTALL)
@@ -58,6 +61,15 @@ class ClockWatch:
             return
         self.backwards += 1
         self.first_backwards = self.first_backwards or line
+
+    def see_run(self, stream: str, first: tuple, last: tuple) -> bool:
+        """``see`` of a run of lines of one process whose times never go back (the caller checked), from
+        ``first`` to ``last``: False, with nothing changed, when ``first`` is earlier than the line before it."""
+        previous = self.last.get(stream)
+        if previous is not None and first < previous:
+            return False
+        self.last[stream] = last
+        return True
 
     def notes(self) -> list[str]:
         out = [f"line {n}: the time turns from Dec 31 to Jan 1 (klog prints no year); file order kept"

@@ -14,7 +14,8 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 from ..read.prefixes import record_start
 from ..read.wrappers import LogicalLine
@@ -30,6 +31,7 @@ from .ignore import (
 from .klog import (
     CUT_HEADER,
     FILE_ONLY_HEADER,
+    HASHED_RECORD_CHARS,
     KLOG_FILE_HEADER,
     KLOG_HEADER,
     ClockWatch,
@@ -38,6 +40,9 @@ from .klog import (
 )
 from .printf import parse_printf
 from .structured import MULTILINE, split_structured, structured_event
+
+if TYPE_CHECKING:
+    from .columnar import HotRows
 
 PARSED, IGNORED, UNRECOGNIZED = "parsed", "ignored", "unrecognized"
 _LOGGER_PREFIX = re.compile(r'[A-Za-z0-9_./-]+: "')  # klogr 2.100 contextual names before the message
@@ -56,6 +61,50 @@ FIT_NODE_LINE = re.compile(r"fit failure on node \((?P<node>[^()\s]+)\): (?P<rea
 _FIT_ERROR_TEXT = {"schedule_error": "err", "no_fit": "err", "event_failed_scheduling": "message"}
 # event kinds that show the process is scheduling: a version line after one of them is a restart
 _SCHEDULING_KINDS = frozenset({"dequeue", "attempt_start", "bind_attempt", "bound", "no_fit", "schedule_error"})
+# kinds whose line changes more of the parser's state than its counters (a FitError head, a restart, a held
+# record): ``take_hot`` never takes them (parse/hotshapes.py checks its shapes against this)
+STATEFUL_KINDS = frozenset(_FIT_ERROR_TEXT) | {"version"} | HELD_KINDS
+HOST_WITHOUT_ARROW = object()  # the mark of a "Host X Score N" line (FormatFeatures.host_without_arrow)
+
+
+def event_mark(kind: str, data: dict[str, Any], text: str | None) -> Any:
+    """What ``_stamp`` counts for an event beyond its kind and pod form: the ``styles`` entry of a resource line
+    or a printf bind line, HOST_WITHOUT_ARROW, or None (``text``: the line the event came from)."""
+    if kind == "resource_score":
+        return data.get("line_style", "?")
+    if kind == "bound" and "is bound successfully" in text:
+        return "bound-quoted" if '"' in text else "bound-printf"
+    if kind == "host_total" and "=>" not in (text or ""):
+        return HOST_WITHOUT_ARROW
+    return None
+
+
+_MARKED_KINDS = frozenset({"resource_score", "bound", "host_total"})  # the kinds event_mark may mark
+# kinds the columnar parser hands on alone, so that at their events every counter is exact (parts.preamble and
+# the progress line read FormatFeatures.kinds at cycle starts; a run of hot rows is counted once handed on)
+ALONE_KINDS = frozenset({"dequeue", "attempt_start"})
+
+
+def hot_tags(events: list[Event], texts: list[str], files: list[str | None], json_records: list[bool],
+             printf: list[bool]) -> list[tuple]:
+    """What ``LineParser._count_hot`` counts for each hot row (parse/columnar.py HotRows): its kind, pod form,
+    stream, file, whether it is a JSON record or structured klog text, and its ``event_mark``."""
+    fields = list(map(_TAGGED_FIELDS, events))
+    marks = [None] * len(events)
+    if _MARKED_KINDS.intersection(kind for kind, _form, _stream in set(fields)):
+        marks = [event_mark(e.kind, e.data, text) if e.kind in _MARKED_KINDS else None
+                 for e, text in zip(events, texts, strict=True)]
+    return [(*tagged, file, is_json, not (is_json or is_printf), mark) for tagged, file, is_json, is_printf, mark
+            in zip(fields, files, json_records, printf, marks, strict=True)]
+
+
+_TAGGED_FIELDS = attrgetter("kind", "pod_form", "stream")
+
+
+def record_key(wrapper_ts: str | None, source: str | None, body: str) -> Any:
+    """The repeated-record window's key for a record line: the text itself for an unwrapped line of one
+    source (the columnar parser's hot rows), else with the wrapper's time and the source."""
+    return body if wrapper_ts is None and source is None else (wrapper_ts, source, body)
 
 
 def crash_text(message: str, severity: str | None) -> str | None:
@@ -258,14 +307,18 @@ class LineParser:
     def _seen(self, line: LogicalLine, stripped: str) -> bool:
         """True when this exact record line (time to the microsecond, pid, text) appeared recently."""
         body = stripped
-        if len(stripped) > 4096:
+        if len(stripped) > HASHED_RECORD_CHARS:
             body = hashlib.blake2b(stripped.encode(), digest_size=16).hexdigest()
-        key = (line.wrapper_ts, line.source, body)  # exact, not hash(): the same verdicts on every run
-        if key in self._recent:
+        return self._remember(record_key(line.wrapper_ts, line.source, body))  # exact, not hash(): stable verdicts
+
+    def _remember(self, key: Any) -> bool:
+        """True when ``key`` is in the repeated-record window; else add it (the oldest drops out)."""
+        recent = self._recent
+        if key in recent:
             return True
-        self._recent[key] = None
-        if len(self._recent) > RECENT_RECORDS:
-            self._recent.popitem(last=False)
+        recent[key] = None
+        if len(recent) > RECENT_RECORDS:
+            recent.popitem(last=False)
         return False
 
     # -- the columnar parser's hot rows (parse/columnar.py) ------------------------------------------
@@ -274,44 +327,67 @@ class LineParser:
         multi-line value is open and no component-config record is collecting lines."""
         return not self._in_block and self._config is None
 
-    def take_hot(self, event: Event, structured: bool, text: str, input_index: int, number: int, pid: str | None,
-                 moment: tuple, file: str | None, ts: str, json_record: bool = False) -> bool:
-        """Account one unwrapped, unprefixed klog line whose message (structured, or printf) became ``event``
-        (the one ``_message`` builds) exactly as ``classify`` would, and stamp the event; False, with
-        nothing changed, when the line repeats a recent record (``classify`` must then take it).
-
-        ``text`` is the whole line (clean ASCII, nothing to strip), ``moment`` its (month, day, time).
-        ``json_record``: the line is a JSON record (``_json_record``'s way): ``moment`` is (epoch ms,), ``pid``
-        None, ``file`` the caller's file name or None, and ``structured`` is not used.
-        Only kinds without extra handling in ``_stamp`` come here (hotshapes._NOT_HOT_KINDS)."""
-        key = (None, None, text)
-        recent = self._recent
-        if key in recent:
+    def take_hot(self, hot: HotRows, i: int) -> bool:
+        """Account hot row ``i`` (an unwrapped, unprefixed, clean line whose message became ``hot.events[i]``,
+        the Event ``_message`` or ``_json_record`` builds, already stamped) exactly as ``classify`` would;
+        False, with nothing changed, when the line repeats a recent record (``classify`` must then take it)."""
+        if self._remember(hot.texts[i]):
             return False
-        recent[key] = None
-        if len(recent) > RECENT_RECORDS:
+        self._clock.see(hot.clocks[i], hot.moment(i), hot.events[i].line)
+        self._taken(hot, i)
+        self._count_hot(hot.tags[i], 1)
+        return True
+
+    def take_hot_run(self, hot: HotRows, a: int, b: int) -> bool:
+        """``take_hot`` of rows a..b-1 (consecutive lines) at once, but for the counters (``count_hot``, once
+        their events are handed on); False, with nothing changed, when a row repeats a recent record (or
+        another row of the run) or the run's clock is not one process's going forward (take them one by one)."""
+        keys = hot.texts[a:b]
+        if not (hot.distinct and self._recent.keys().isdisjoint(keys) and hot.steady(a, b)):
+            return False
+        if not self._clock.see_run(hot.clocks[a], hot.moment(a), hot.moment(b - 1)):
+            return False
+        recent = self._recent
+        recent.update(dict.fromkeys(keys))
+        for _ in range(len(recent) - RECENT_RECORDS):
             recent.popitem(last=False)
-        f = self.features
-        f.wrappers["none"] += 1
-        f.encodings["json" if json_record else "text"] += 1
-        self._input = input_index
-        self._clock.see("json" if json_record else pid, moment, number)
-        if file is not None:
-            f.files[file] += 1
-        if structured and not json_record:
-            f.styles["structured"] += 1
-        self._printf_open = not (structured or json_record)
+        self._taken(hot, b - 1)
+        return True
+
+    def count_hot(self, hot: HotRows, a: int, b: int) -> None:
+        """Count rows a..b-1 taken by ``take_hot_run`` (in first-seen order, so each counter's keys come in the
+        order ``take_hot`` row by row would add them)."""
+        for tag, n in Counter(hot.tags[a:b]).items():
+            self._count_hot(tag, n)
+
+    def _taken(self, hot: HotRows, last: int) -> None:
+        """The state a hot row leaves (``last``: the last row taken)."""
+        self._input = hot.events[last].input
+        self._printf_open = hot.printf[last]
         self._crashing = self._duplicate = False
         self._fit_error = self._record_component = None
-        stream = self._stream_names.get((input_index, None, pid))
-        if stream is None:
-            stream = self._stream_names[(input_index, None, pid)] = stream_name(input_index, None, pid)
-        event.ts, event.stream, event.input, event.line = ts, stream, input_index, number
-        f.kinds[event.kind] += 1
-        f.pod_forms[event.pod_form] += 1
-        if event.kind == "resource_score":
-            f.styles[event.data.get("line_style", "?")] += 1
-        return True
+
+    def _count_hot(self, tag: tuple, n: int) -> None:
+        """Count ``n`` hot rows of one ``hot_tags`` tag, as ``classify`` and ``_stamp`` count them."""
+        kind, form, stream, file, json_record, structured, mark = tag
+        f = self.features
+        f.wrappers["none"] += n
+        f.encodings["json" if json_record else "text"] += n
+        if file is not None:
+            f.files[file] += n
+        if structured and not json_record:
+            f.styles["structured"] += n
+        f.kinds[kind] += n
+        f.pod_forms[form] += n
+        self._count_mark(mark, n)
+        if kind in _SCHEDULING_KINDS:
+            self._scheduling.add(stream)
+
+    def _count_mark(self, mark: Any, n: int) -> None:
+        if mark is HOST_WITHOUT_ARROW:
+            self.features.host_without_arrow += n
+        elif mark is not None:
+            self.features.styles[mark] += n
 
     # -- records ------------------------------------------------------------------------------
     def _classify_record(self, line: LogicalLine, stripped: str) -> Classified | None:
@@ -468,11 +544,7 @@ class LineParser:
             event.ts = klog_timestamp(*ts, year=year)
         else:
             event.ts = iso or (line.wrapper_ts.rstrip("Z") if line.wrapper_ts else None)
-        key = (line.input, line.source, pid)
-        stream = self._stream_names.get(key)
-        if stream is None:  # built once per process seen
-            stream = self._stream_names[key] = stream_name(line.input, line.source, pid)
-        event.stream = stream
+        event.stream = stream = self.stream(line.input, line.source, pid)
         self._crashing = False
         self._fit_error = None  # only a FitError head opens the header-less per-node lines after it
         text_key = _FIT_ERROR_TEXT.get(event.kind)
@@ -489,14 +561,17 @@ class LineParser:
         f = self.features
         f.kinds[event.kind] += 1
         f.pod_forms[event.pod_form] += 1
-        if event.kind == "resource_score":
-            f.styles[event.data.get("line_style", "?")] += 1
+        self._count_mark(event_mark(event.kind, event.data, line.text), 1)
         if event.kind == "version":
             f.versions.append(str(event.data.get("version")))
-        if event.kind == "bound" and "is bound successfully" in line.text:
-            f.styles["bound-quoted" if '"' in line.text else "bound-printf"] += 1
-        if event.kind == "host_total" and "=>" not in (line.text or ""):
-            f.host_without_arrow += 1
+
+    def stream(self, input_index: int, source: str | None, pid: str | None) -> str:
+        """``stream_name``, built once per process seen."""
+        key = (input_index, source, pid)
+        stream = self._stream_names.get(key)
+        if stream is None:
+            stream = self._stream_names[key] = stream_name(input_index, source, pid)
+        return stream
 
     def _locate(self, event: Event, line: LogicalLine) -> None:
         event.input, event.line = line.input, line.number

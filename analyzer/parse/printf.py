@@ -6,7 +6,9 @@ turns the tree into an Event. A message that passes a test but fails the grammar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from lark import Token, Transformer, v_args
 from lark.exceptions import LarkError
@@ -151,6 +153,25 @@ def _pod_form(pod: str) -> str:
     return "name"
 
 
+def _score_kind(pod: str, name: str) -> str:
+    """'<pod>_<ns> -> node: <url or extender>, Score: (n)' is an extender's score; a priority's otherwise."""
+    return "extender_score" if _may_be_extender(name) and ("://" in name or "_" in pod) else "priority_score"
+
+
+def _may_be_extender(name: str) -> bool:
+    return "://" in name or name.startswith("/")
+
+
+def _capacity_data(cap_cpu: str, cap_mem: str, req_cpu: str, req_mem: str, cap_vol: str | None = None,
+                   req_vol: str | None = None) -> dict[str, Any]:
+    """The data of a legacy 'capacity C millicores M memory bytes, total request ...' resource line."""
+    alloc = {"cpu": int(cap_cpu), "memory": int(cap_mem)}
+    req = {"cpu": int(req_cpu), "memory": int(req_mem)}
+    if cap_vol is not None:
+        alloc["volumes"], req["volumes"] = int(cap_vol), int(req_vol or 0)
+    return {"allocatableResource": alloc, "requestedResource": req, "line_style": "legacy-capacity"}
+
+
 @v_args(inline=True)
 class PrintfToEvent(Transformer):
     """Turn each start rule's tree into an Event (location fields are filled by the caller)."""
@@ -160,10 +181,7 @@ class PrintfToEvent(Transformer):
         pod = str(subject)
         name = str(name).strip()
         if kind == "priority_score":
-            # '<pod>_<ns> -> node: <url or extender>, Score: (n)' is an extender; a priority otherwise
-            looks_like_extender = "://" in name or (name.startswith("/") and "_" in pod)
-            kind = "extender_score" if looks_like_extender else "priority_score"
-            return Event(kind, pod=pod, node=str(target), name=name, value=data["score"],
+            return Event(_score_kind(pod, name), pod=pod, node=str(target), name=name, value=data["score"],
                          pod_form=_pod_form(pod))
         score = data.pop("score")  # the score is the Event's value, not a data key
         return Event("resource_score", pod=pod, node=str(target), name=name, value=score, data=data,
@@ -189,12 +207,9 @@ class PrintfToEvent(Transformer):
 
     def resource_capacity(self, capacity, request, score, _cm=None):
         (cap_cpu, cap_mem, cap_vol), (req_cpu, req_mem, req_vol) = capacity, request
-        alloc = {"cpu": int(cap_cpu), "memory": int(cap_mem)}
-        req = {"cpu": int(req_cpu), "memory": int(req_mem)}
-        if cap_vol is not None:
-            alloc["volumes"], req["volumes"] = int(cap_vol), int(req_vol or 0)
-        return "resource_score", {"allocatableResource": alloc, "requestedResource": req, "score": int(score),
-                                  "line_style": "legacy-capacity"}
+        data = _capacity_data(cap_cpu, cap_mem, req_cpu, req_mem, cap_vol, req_vol)
+        data["score"] = int(score)  # (arrow takes it out again)
+        return "resource_score", data
 
     def resource_map(self, alloc, request):
         req, score = request
@@ -249,9 +264,7 @@ class PrintfToEvent(Transformer):
         pod_key, form = _spaced_pod(ns_part, pod)
         return Event("schedule_error", pod=pod_key, data={"err": str(text).strip()}, pod_form=form)
 
-    def error_scheduling(self, ns_part, pod, text):
-        pod_key, form = _spaced_pod(ns_part, pod)
-        return Event("schedule_error", pod=pod_key, data={"err": str(text).strip()}, pod_form=form)
+    error_scheduling = no_nodes  # "Error scheduling <pod>: <err>" reads as "Unable to schedule <pod>: <err>"
 
     def error_selecting(self, text):
         # names no pod; the error handler's "Error scheduling <pod>: ...; retrying" may come before or after
@@ -351,6 +364,58 @@ def _keys(text: str) -> list[str]:
 
 
 _TRANSFORMER = PrintfToEvent()
+
+
+# -- the columnar parser's hot printf shapes, a column at a time (parse/columnar.py) ---------------------------
+def _forms(pods: list[str]) -> list[str]:
+    """``_pod_form`` of each pod, worked out once per pod."""
+    forms = {pod: _pod_form(pod) for pod in set(pods)}
+    return list(map(forms.__getitem__, pods))
+
+
+def _ints(texts: list[str]) -> list[int]:
+    return list(map(int, texts))
+
+
+def _stripped(texts: list[str], chars: str | None = None) -> list[str]:
+    return [text.strip(chars) for text in texts]
+
+
+def _arrow_score(subject: list[str], target: list[str], name: list[str], score: list[str]) -> dict[str, Any]:
+    names = _stripped(name)
+    kinds: Any = "priority_score"
+    if any(_may_be_extender(text) for text in set(names)):
+        kinds = list(map(_score_kind, subject, names))
+    return {"kind": kinds, "pod": subject, "node": target, "name": names, "value": _ints(score),
+            "pod_form": _forms(subject)}
+
+
+def _arrow_capacity(subject: list[str], target: list[str], name: list[str], cpu: list[str], memory: list[str],
+                    req_cpu: list[str], req_memory: list[str], score: list[str]) -> dict[str, Any]:
+    return {"kind": "resource_score", "pod": subject, "node": target, "name": _stripped(name), "value": _ints(score),
+            "data": list(map(_capacity_data, cpu, memory, req_cpu, req_memory)), "pod_form": _forms(subject)}
+
+
+def _pod_only(kind: str) -> Callable[[list[str]], dict[str, Any]]:
+    return lambda pod: {"kind": kind, "pod": pod, "pod_form": _forms(pod)}
+
+
+# fastpath.PRINTF_SHAPES name -> the Event fields of its rows, from the columns of its captured tokens: what the
+# shape's build gives row by row (tests/test_columnar.py compares them on every corpus line)
+COLUMN_BUILDS: dict[str, Callable[..., dict[str, Any]]] = {
+    "arrow-score": _arrow_score,
+    "arrow-resource-capacity": _arrow_capacity,
+    "host": lambda node, total: {"kind": "host_total", "node": node, "value": _ints(total)},
+    "allowed": lambda pod, node, rest: {"kind": "filter_pass", "pod": pod, "node": node,
+                                        "data": [{"detail": text.strip()} for text in rest]},
+    "dequeue": _pod_only("dequeue"),
+    "attempt": _pod_only("attempt_start"),
+    "bind": lambda pod, node: {"kind": "bind_attempt", "pod": pod, "node": node, "pod_form": _forms(pod)},
+    "bound": lambda pod, node, evaluated, feasible: {
+        "kind": "bound", "pod": pod, "node": _stripped(node, '"'),
+        "data": [{"evaluatedNodes": e, "feasibleNodes": f} for e, f in zip(_ints(evaluated), _ints(feasible),
+                                                                            strict=True)]},
+}
 
 
 def parse_printf(message: str) -> Event | None:

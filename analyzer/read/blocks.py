@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from ..parse.klog import HASHED_RECORD_CHARS
 from . import sources
 from .sources import _GZIP_MAGIC, _UTF16_BOMS
 
@@ -23,7 +24,7 @@ from .sources import _GZIP_MAGIC, _UTF16_BOMS
 # block size sets the parser's working set (8 MiB blocks: ~270 MB peak RSS, 1 MiB: ~170-200 MB on a
 # 10 MB log, against 79 MB per line; Arrow's own start-up takes ~45 MB of that), not its speed.
 BLOCK_BYTES = 1024 * 1024
-CLEAN_MAX = 4096  # longer rows go the per-line way (the repeated-record window hashes them)
+CLEAN_MAX = HASHED_RECORD_CHARS  # longer rows go the per-line way (the repeated-record window hashes them)
 _LF = 10
 
 

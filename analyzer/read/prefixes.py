@@ -15,9 +15,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
+from operator import attrgetter
+from typing import Any
 
 from .sources import PhysicalLine
 
@@ -60,6 +63,7 @@ KNOWN_COMPONENTS = ("scheduler", "kube-apiserver", "apiserver", "kube-controller
                     "kubelet", "kube-proxy", "etcd", "containerd", "dockerd", "crio", "coredns")
 
 
+@lru_cache(maxsize=256)  # called per grep-prefixed line, with a few file names
 def component_from_file(path: str | None) -> str | None:
     """The component a log file's name tells (``/tmp/kube-apiserver0.log`` -> kube-apiserver), if any."""
     if not path:
@@ -227,17 +231,7 @@ def strip_prefixes(lines: Iterable[PhysicalLine | None], live: bool = False) -> 
     Terminal color codes are removed first from a file whose first lines carry them. ``live`` (a followed
     input): a None in ``lines`` says the input paused; the prefix is then learned from the lines so far."""
     it = iter(lines)
-    head: list[PhysicalLine] = []
-    records = 0
-    for line in it:
-        if line is None:  # a live input paused: learn from what came (never None when not live)
-            if head:
-                break
-            continue
-        head.append(line)
-        records += RECORD_START.search(line.text) is not None
-        if len(head) >= SAMPLE_LINES or records >= SAMPLE_RECORDS:
-            break
+    head = _head(it, attrgetter("text"))
     if live:
         it = (line for line in it if line is not None)
     lines_out: Iterator[PhysicalLine] = chain(head, it)
@@ -253,14 +247,25 @@ def strip_prefixes(lines: Iterable[PhysicalLine | None], live: bool = False) -> 
 def passes_through(texts: list[str]) -> bool:
     """True when ``strip_prefixes`` leaves a file's lines as they are, told from its first lines
     (at least SAMPLE_LINES of them, or all): no colors and no prefix learned from the same head."""
-    head: list[str] = []
+    head = _head(iter(texts), str)
+    return not any("\x1b[" in text for text in head) and learn_prefix(head) is None
+
+
+def _head(lines: Iterator, text: Callable[[Any], str]) -> list:
+    """The first lines of a file, the prefix is learned from: SAMPLE_LINES of them, or up to the SAMPLE_RECORDS-th
+    record line; a None (a live input paused) ends the head once it has a line (``text``: a line's text)."""
+    head: list = []
     records = 0
-    for text in texts:
-        head.append(text)
-        records += RECORD_START.search(text) is not None
+    for line in lines:
+        if line is None:
+            if head:
+                break
+            continue
+        head.append(line)
+        records += RECORD_START.search(text(line)) is not None
         if len(head) >= SAMPLE_LINES or records >= SAMPLE_RECORDS:
             break
-    return not any("\x1b[" in text for text in head) and learn_prefix(head) is None
+    return head
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # terminal color and style codes, never part of a log record

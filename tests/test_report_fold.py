@@ -158,3 +158,14 @@ def test_what_a_timeline_keeps_of_an_attempt_is_small(tmp_path: Path):
         tracemalloc.stop()
     assert [n.node for n in kept[0].nodes][0] == attempt.winner and len(kept[0].nodes) == 2
     assert size / len(kept) < 600, size / len(kept)
+
+
+@needs_shared
+def test_an_html_path_that_is_a_directory_fails_before_any_png_is_written(tmp_path: Path):
+    """PNG files are written while the log is read: a bad --out must stop the run before that."""
+    log = LAB / "v1.30.6-three-nodes" / "v1.30.6-three-nodes.log"
+    pngs = tmp_path / "png"
+    done = CliRunner().invoke(app, ["report", str(log), "--out", str(tmp_path), "--png-dir", str(pngs)])
+    assert done.exit_code == 2
+    assert "is a directory; give the HTML file name" in done.stderr
+    assert not pngs.exists() or not any(pngs.iterdir())

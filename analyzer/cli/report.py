@@ -99,12 +99,12 @@ def report(logs: LogsArg,
         pngs = PngFiles(png_dir, pod, prepare=_writable_dir) if png_dir is not None else None
         return ReportPage(pod, pngs=pngs)
 
-    folded = fold_with_weights(logs, quiet, None, None, page)
+    if out.is_dir():  # before the log is read: PNG files are written while it is
+        fail(f"{out}: is a directory; give the HTML file name")
+    folded = fold_with_weights(logs, quiet, None, None, page, replays=False)
     shown = folded.consumer
     if pod is not None and not shown.across.count:
         fail(f"no attempt for pod {pod}")
-    if out.is_dir():
-        fail(f"{out}: is a directory; give the HTML file name")
     progress = render_progress(quiet, "rendering the report")
     try:
         out.write_text(shown.render(folded.header, folded.times, progress), encoding="utf-8")
@@ -115,7 +115,10 @@ def report(logs: LogsArg,
             progress(0, 0)
     written = 0
     if shown.pngs is not None:
-        written = _finish_pngs(folded, logs, quiet)
+        try:
+            written = _finish_pngs(folded, logs, quiet)
+        except OSError as exc:
+            fail(f"{png_dir}: cannot write ({exc.strerror or exc})")
     if not quiet:
         stderr.print(f"wrote {out}" + (f" and {written} PNG files in {png_dir}" if written else ""),
                      markup=False, highlight=False)
@@ -139,7 +142,7 @@ def _finish_pngs(folded: Folded[ReportPage], logs: list[str], quiet: bool) -> in
             for attempt in folded.collected.attempts:
                 redraw.add(attempt)
         else:
-            fold_with_weights(logs, quiet, None, None, again)
+            fold_with_weights(logs, quiet, None, None, again, replays=False)
     return pngs.count + len(pngs.finish(page.across))
 
 

@@ -26,22 +26,41 @@ def test_a_spool_gives_back_what_was_appended_in_order_from_its_file():
     items = [(f"node-{i % 13}", i) for i in range(100)]
     for item in items:
         s.append(item)
-    assert s._file is not None and len(s._pending) == 100 % 7  # 14 batches were written out
+    assert s._file is not None and len(s._written) == 14 and len(s._pending) == 100 % 7
     assert len(s) == 100
     assert list(s) == items
     assert list(s) == items  # read again
-    assert [len(b) for b in s.batches(30)] == [30, 30, 30, 10]
-    assert [x for b in s.batches(30) for x in b] == items
-    s.close()
-    assert list(s) == [] and len(s) == 0
+
+
+def test_a_spool_read_by_two_readers_at_once_and_appended_to_while_read():
+    s: Spool[int] = Spool(batch=3)
+    for i in range(10):
+        s.append(i)
+    assert [(a, b) for a in s for b in s] == [(a, b) for a in range(10) for b in range(10)]
+    reader = iter(s)
+    assert [next(reader) for _ in range(4)] == [0, 1, 2, 3]
+    for i in range(10, 15):
+        s.append(i)
+    assert list(reader) == list(range(4, 10))  # a reader sees what was there when it started
+    assert list(s) == list(range(15)) and len(s) == 15
 
 
 def test_an_empty_spool_and_one_in_memory_only():
     s: Spool[int] = Spool(batch=10)
-    assert list(s) == [] and list(s.batches(3)) == []
+    assert list(s) == []
     for i in range(4):
         s.append(i)
     assert s._file is None and list(s) == [0, 1, 2, 3]
+
+
+def test_check_without_records_to_print_keeps_none(tmp_path: Path):
+    """check's table output prints the groups only: no record goes to a temporary file."""
+    log = _legacy_log(tmp_path / "g.log", 12)
+    kept = fold_reconciled([str(log)], CheckFindings).consumer
+    counted = fold_reconciled([str(log)], lambda v: CheckFindings(v, keep_records=False)).consumer
+    assert counted._records is None and kept.count_of == counted.count_of and kept.count_of["hidden-component"]
+    assert [g.to_dict() for g in kept.groups()] == [g.to_dict() for g in counted.groups()]
+    assert {k: len(v) for k, v in kept.records().items()} == dict(counted.count_of)
 
 
 def _legacy_log(path: Path, pods: int) -> Path:

@@ -103,9 +103,13 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
 
     Exit 0 when every one is explained (hidden components, ties, cut attempts), 1 when some are not.
     """
-    folded = fold_with_weights(logs, quiet, k8s_version, config, CheckFindings)
+    keep = verbose or output.is_data  # every record is printed, not only the groups
+
+    def findings(version: str | None) -> CheckFindings:
+        return CheckFindings(version, keep_records=keep)
+
+    folded = fold_with_weights(logs, quiet, k8s_version, config, findings)
     result, weights, found = folded.header, folded.weights, folded.consumer
-    groups = found.records()
     open_items = found.unexplained
     inference = found.inference()
     findings = found.groups()
@@ -116,16 +120,16 @@ def check(logs: LogsArg, k8s_version: VersionOpt = None, config: ConfigOpt = Non
             "k8s_version": result.format.k8s_version, "version_source": result.format.version_source,
             "weights": {"origin": weights.origin, "provenance": weights.provenance.value,
                         "by_profile": {p: dict(w) for p, w in weights.by_profile.items()}},
-            "summary": {k: {"total": len(v), "explained": len(v) - found.unexplained_of[k],
-                            "unexplained": found.unexplained_of[k]} for k, v in groups.items()},
-            "discrepancies": groups,
+            "summary": {k: {"total": found.count_of[k], "explained": found.count_of[k] - found.unexplained_of[k],
+                            "unexplained": found.unexplained_of[k]} for k in found.kinds()},
+            "discrepancies": found.records(),
             "inferred_config": inference.to_dict(),
             "unexplained": open_items, "exit_code": code,
             "groups": [g.to_dict() for g in findings],
             **cache_check_keys(folded.result),
         }, output)
         raise typer.Exit(code)
-    lines = [_header(result, weights)] + ([] if groups else ["", "no discrepancies"])
+    lines = [_header(result, weights)] + ([] if found.count_of else ["", "no discrepancies"])
     lines += _record_lines(found) if verbose else finding_lines(findings)
     lines += cache_finding_lines(folded.result)
     lines += ["", *_inference_lines(inference), ""]

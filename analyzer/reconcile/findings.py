@@ -16,31 +16,40 @@ Record = tuple[AttemptRef, Discrepancy]
 
 
 class CheckFindings:
-    """A consumer of reconciled attempts (``add`` each, in log order) for a log reconciled as ``version``."""
+    """A consumer of reconciled attempts (``add`` each, in log order) for a log reconciled as ``version``;
+    with ``keep_records`` (check -v, -o json/yaml) every finding is kept too, in a temporary file."""
 
-    def __init__(self, version: str | None) -> None:
+    def __init__(self, version: str | None, keep_records: bool = True) -> None:
         self.grouper = FindingGrouper()
         self.evidence = WeightEvidence(version)
-        self._records: dict[str, Spool[Record]] = {}  # kind -> its findings, in log order
+        self._records: dict[str, Spool[Record]] | None = {} if keep_records else None  # kind -> its findings
+        self.count_of: Counter[str] = Counter()  # kind -> its findings, kinds in the order first seen
         self.unexplained_of: Counter[str] = Counter()  # kind -> its unexplained findings
         self.unexplained = 0
 
     def add(self, attempt: Attempt) -> None:
         self.evidence.add(attempt)
+        kept = self._records
         for ref, d in self.grouper.add(attempt):
-            spool = self._records.get(d.kind)
-            if spool is None:
-                spool = self._records[d.kind] = Spool()
-            spool.append((ref, d))
+            self.count_of[d.kind] += 1
+            if kept is not None:
+                spool = kept.get(d.kind)
+                if spool is None:
+                    spool = kept[d.kind] = Spool()
+                spool.append((ref, d))
             if not d.explained:
                 self.unexplained_of[d.kind] += 1
                 self.unexplained += 1
 
+    def kinds(self) -> list[str]:
+        """The kinds found: KINDS first, in that order, then any other in the order first seen."""
+        return [k for k in KINDS if k in self.count_of] + [k for k in self.count_of if k not in KINDS]
+
     def records(self) -> dict[str, Spool[Record]]:
-        """Every finding by kind (KINDS first, in that order, then any other in the order first seen), each
-        kind's in log order; read them one kind at a time."""
-        known = {k: self._records[k] for k in KINDS if k in self._records}
-        return known | {k: v for k, v in self._records.items() if k not in known}
+        """Every finding by kind (in ``kinds()`` order), each kind's in log order (needs ``keep_records``)."""
+        if self._records is None:
+            raise ValueError("CheckFindings made without keep_records")
+        return {k: self._records[k] for k in self.kinds()}
 
     def groups(self) -> list[FindingGroup]:
         """The findings grouped by pattern (``grouping.FindingGrouper``)."""

@@ -510,3 +510,27 @@ def test_a_late_bind_line_does_not_steal_the_running_cycle(tmp_path):
     (standalone,) = [a for a in result.attempts if a.pod == "default/standalone"]
     (truth,) = [a for a in analysis(str(path)).attempts if a.pod == "default/standalone"]
     assert signature(standalone) == signature(truth)
+
+
+@needs_shared
+@pytest.mark.parametrize("parser", ["fast", "line"])
+def test_a_resource_line_whose_logger_is_a_list_is_read_not_fatal(tmp_path: Path, monkeypatch, parser: str):
+    """A damaged 1.30 resource line with logger=[a b] (a Go slice, not a name): the assembler's scorer table
+    once keyed on it and the run died with 'unhashable type: list'. The score is read as the logged name says."""
+    from typer.testing import CliRunner
+
+    from analyzer.cli import app
+
+    monkeypatch.setenv("SCHEDLOG_PARSER", parser)
+    text = (LAB / "v1.30.6-three-nodes" / "v1.30.6-three-nodes.log").read_text(encoding="utf-8")
+    damaged = text.replace('logger="Score.NodeResourcesFit" pod="default/nginx" node="node-1"',
+                           'logger=[a b] pod="default/nginx" node="node-1"', 1)
+    assert damaged != text
+    log = tmp_path / "damaged.log"
+    log.write_text(damaged, encoding="utf-8")
+    done = CliRunner().invoke(app, ["-j1", "check", "-o", "json", str(log)])
+    assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
+    assert done.exit_code in (0, 1) and '"schema": "schedlog/v1"' in done.stdout
+    result = analyze_paths([str(log)])
+    node = next(n for a in result.attempts for n in a.nodes if n.node == "node-1")
+    assert "NodeResourcesFit" in {s.plugin for s in node.scores}

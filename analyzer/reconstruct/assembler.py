@@ -47,6 +47,7 @@ _FINAL_PREDICATE_DETAILS = ("existing pods anti-affinity", "pod affinity/anti-af
                             "pod (anti)affinity constraints satisfied")
 _FINAL_PREDICATE = re.compile("|".join(map(re.escape, _FINAL_PREDICATE_DETAILS)))  # one search per pass line
 _NS_NAMES_LIMIT = 4096  # 'name_ns' pod names remembered as 'ns/name' before the table starts over
+_SCORERS_LIMIT = 4096  # (logger, logged name) -> resource scorer pairs remembered before the table starts over
 
 
 @dataclass(slots=True)
@@ -460,10 +461,13 @@ class Assembler:
         logged = event.name or "?"
         data = event.data
         logger = data.get("logger")
-        scorer = self._scorers.get((logger, logged))
+        key = (logger if isinstance(logger, str) else None, logged)  # a damaged line's logger may be a list
+        scorer = self._scorers.get(key)
         if scorer is None:
-            plugin = plugin_from_logger(logger) or canonical_name(logged)
-            scorer = self._scorers[(logger, logged)] = (plugin, self._resource_orders.get(plugin, DEFAULT_ORDER))
+            if len(self._scorers) >= _SCORERS_LIMIT:
+                self._scorers = {}
+            plugin = plugin_from_logger(key[0]) or canonical_name(logged)
+            scorer = self._scorers[key] = (plugin, self._resource_orders.get(plugin, DEFAULT_ORDER))
         plugin, order = scorer
         printed = event.value
         score = node.observe(plugin, logged, "raw", printed)

@@ -23,10 +23,12 @@ from .reconstruct.config import config_from_events
 from .run.numbering import AttemptNumbers
 
 MAX_UNRECOGNIZED_SAMPLES = 200
-PROGRESS_LINES = 50000  # a progress line every this many lines
+PROGRESS_LINES = 50000  # a progress line about every this many lines (after a run of hot rows ends)
 @dataclass
 class LineTally:
-    """Running line accounting for all inputs (every physical line lands in exactly one bucket)."""
+    """Running line accounting for all inputs (every physical line lands in exactly one bucket once read;
+    while the columnar parser hands on a run of hot rows, ``total`` is exact and the buckets and ``chars``
+    catch up when the run ends: see lines.ALONE_KINDS)."""
 
     total: int = 0
     buckets: Counter = field(default_factory=Counter)

@@ -442,11 +442,6 @@ _JSON_MSG = r'"msg":"(?P<m>[^"\\]*)"'  # a JSON record's message (the first "msg
 _YEARS_1000_TO_9999 = (-30610224000, 253402300800)  # epoch seconds: the years isoformat and strftime agree on
 
 
-def json_stamps(ts: list[str]) -> list[str | None]:
-    """``lines._json_ts`` of each JSON "ts" text (epoch ms), in bulk (see _json_times)."""
-    return _json_times(ts)[1]
-
-
 def _json_times(ts: list[str]) -> tuple[np.ndarray, list[str | None]]:
     """Each JSON "ts" text (epoch ms) as ``float`` and as ``lines._json_ts`` gives it, in bulk: the seconds and
     microseconds split and rounded as ``datetime.fromtimestamp`` does (half to even), the date and time by numpy;
@@ -477,7 +472,9 @@ def _json_events(shape: JsonShape, found: dict[str, pa.Array], input_index: int 
         key, form = role
         texts = found[f"v{i}"] if keep is None else found[f"v{i}"].take(_arrow(np.array(keep)))
         if key in by_key:
-            form, earlier = by_key[key]
+            first_form, earlier = by_key[key]
+            if first_form != form:  # the earlier text is read by its own form below: both must agree
+                raise ValueError(f"JSON shape {shape.message!r}: key {key!r} given as {first_form} and as {form}")
             texts = pc.if_else(pc.equal(earlier, ""), texts, earlier)
         by_key[key] = form, texts
     columns, keys = [], []

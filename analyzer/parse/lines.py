@@ -80,8 +80,10 @@ def event_mark(kind: str, data: dict[str, Any], text: str | None) -> Any:
 
 
 _MARKED_KINDS = frozenset({"resource_score", "bound", "host_total"})  # the kinds event_mark may mark
-# kinds the columnar parser hands on alone, so that at their events every counter is exact (parts.preamble and
-# the progress line read FormatFeatures.kinds at cycle starts; a run of hot rows is counted once handed on)
+# Kinds the columnar parser hands on alone, never inside a run of hot rows. A run's counters (tally.chars and
+# buckets, FormatFeatures) are added only after all its events are handed on, so they lag inside a run;
+# tally.total does not. parts.preamble reads FormatFeatures.kinds at a cycle start (dequeue, attempt_start)
+# and stops there, so at those events every counter must be exact (tests: test_counts_are_exact_where_they_are_read).
 ALONE_KINDS = frozenset({"dequeue", "attempt_start"})
 
 
@@ -340,8 +342,9 @@ class LineParser:
 
     def take_hot_run(self, hot: HotRows, a: int, b: int) -> bool:
         """``take_hot`` of rows a..b-1 (consecutive lines) at once, but for the counters (``count_hot``, once
-        their events are handed on); False, with nothing changed, when a row repeats a recent record (or
-        another row of the run) or the run's clock is not one process's going forward (take them one by one)."""
+        their events are handed on); False, with nothing changed, when a row repeats a recent record, two rows of
+        the block have the same text (``HotRows.distinct``: the whole block, simpler than per run and rare), or the
+        run's clock is not one process's going forward (the caller then takes them one by one)."""
         keys = hot.texts[a:b]
         if not (hot.distinct and self._recent.keys().isdisjoint(keys) and hot.steady(a, b)):
             return False

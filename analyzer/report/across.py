@@ -8,11 +8,9 @@ from collections import Counter
 from typing import Any
 
 from ..model import Attempt
-from .charts import deciding_plugin
+from .charts import MAX_HEATMAP_ROWS, deciding_plugin
 from .explain import Explanation
 from .ranking import HeatRow, scored
-
-HEAT_ROWS = 60  # attempts in the cross-attempt heat maps (the HTML and the PNG one)
 
 
 def discrepancy_data(discrepancy: Any) -> dict[str, Any]:
@@ -24,7 +22,7 @@ class Across:
     """Running counts over the attempts shown, in log order; each attempt's cost is its pod's name (once per pod),
     plus, for the first ``heat_rows`` attempts with a scored node, a ``HeatRow``."""
 
-    def __init__(self, heat_rows: int = HEAT_ROWS) -> None:
+    def __init__(self, heat_rows: int = MAX_HEATMAP_ROWS) -> None:
         self.count = 0  # attempts
         self.pods: set[str] = set()
         self.outcomes: Counter = Counter()

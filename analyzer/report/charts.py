@@ -32,7 +32,7 @@ HIDDEN_COLOR, GAP_COLOR, LOGGED_COLOR, RECOMPUTED_COLOR = "#9e9e9e", "#ffffff", 
 HIDDEN_LABEL = "hidden: not printed in the log"
 GAP_LABEL = "unaccounted:\nlogged total minus known parts"
 COMPRESS_RATIO = 4  # draw hidden/unaccounted parts shortened when they exceed this many times the visible sum
-MAX_HEATMAP_ROWS, MAX_HEATMAP_COLS = 60, 12
+MAX_HEATMAP_ROWS, MAX_HEATMAP_COLS = 60, 12  # the cross-attempt heat maps (HTML and PNG): attempts, nodes
 TIE = "(tie: picked at random)"
 UNSEEN = "(no logged plugin: lead is in hidden/unaccounted parts)"
 

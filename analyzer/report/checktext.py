@@ -75,14 +75,10 @@ def _exception_lines(g: FindingGroup) -> list[str]:
     return lines
 
 
-def _example(g: FindingGroup) -> tuple:
-    return g.first
-
-
 def _hidden(g: FindingGroup) -> list[str]:
     amounts = g.amounts.values()
     if g.explained and g.pattern == AVOIDED:
-        _, d = _example(g)
+        _, d = g.first
         full = re.search(r"no \+(\d+)", d.explanation)
         lost = f" +{full.group(1)}" if full else ""
         plugin = (g.attribution or "?").split(" ")[0]
@@ -104,7 +100,7 @@ def _hidden(g: FindingGroup) -> list[str]:
 
 
 def _formula(g: FindingGroup) -> list[str]:
-    attempt, d = _example(g)
+    attempt, d = g.first
     deltas = g.amounts.values()
     formula = (g.attribution or "reference formula").removeprefix(f"{g.plugin} ")
     return [f"{_head(g, False)}: {g.plugin} on {count(g.records, 'node score')} differs from the {formula} by "
@@ -113,13 +109,13 @@ def _formula(g: FindingGroup) -> list[str]:
 
 
 def _weight(g: FindingGroup) -> list[str]:
-    attempt, d = _example(g)
+    attempt, d = g.first
     return [f"{_head(g, False)}: {g.plugin}: {count(g.records, 'logged weighted score')} do not fit the "
             f"{g.attribution} (e.g. {attempt.pod} #{attempt.attempt} on {d.node}: logged {d.logged}){_mark(g)}"]
 
 
 def _winner(g: FindingGroup) -> list[str]:
-    attempt, d = _example(g)
+    attempt, d = g.first
     gaps = g.amounts.values()
     return [f"{_head(g, False)}: the chosen node scored {span(gaps)} below the top total (e.g. {attempt.pod} "
             f"#{attempt.attempt}: {d.node} with {d.logged}, top {d.recomputed}){_mark(g)}"]
@@ -132,7 +128,7 @@ def _incomplete(g: FindingGroup) -> list[str]:
 
 
 def _other(g: FindingGroup) -> list[str]:
-    _, d = _example(g)
+    _, d = g.first
     return [f"{_head(g, False)}: {g.records} records like: {d.explanation}{_mark(g)}"]
 
 

@@ -40,7 +40,6 @@ SCRIPT = TEMPLATES / "report.js"
 MAX_SECTIONS = 200  # attempts drawn in detail (each has a chart)
 MAX_TABLE_ROWS = 2000  # rows of the attempts table
 MAX_DISCREPANCY_ROWS = 25  # per attempt; the count says how many there are
-MAX_HEATMAP_ROWS = 60  # attempts in the cross-attempt heat map
 GAP_BANDS = ((0, "g0"), (2, "g1"), (5, "g2"), (10, "g3"), (25, "g4"))  # (up to this many points behind, class)
 FILTER_CODES = {"passed": "p", "failed": "f", "unknown": "u"}
 Progress = Callable[[int, int], None]  # (attempts rendered, attempts to render)
@@ -199,7 +198,7 @@ def _heatmap(across: Across) -> dict[str, Any] | None:
     """Attempts x the nodes that ranked near the top: each cell the node's total, shaded by its gap."""
     if not across.scored:
         return None
-    shown = across.heat[:MAX_HEATMAP_ROWS]
+    shown = across.heat
     columns = heat_columns([row for _, row in shown])
     rows = []
     for seq, row in shown:
@@ -290,7 +289,7 @@ class ReportPage:
     def __init__(self, pod: str | None = None, max_sections: int = MAX_SECTIONS, max_rows: int = MAX_TABLE_ROWS,
                  pngs: PngFiles | None = None) -> None:
         self.pod, self.max_sections, self.max_rows, self.pngs = pod, max_sections, max_rows, pngs
-        self.across = Across(MAX_HEATMAP_ROWS)
+        self.across = Across()
         self.story: list[StoryAttempt] = []  # every attempt of the log, for the timelines
         self.rows: list[tuple[dict[str, Any], StoryAttempt]] = []
         self.sections: list[tuple[dict[str, Any], Gap | None, StoryAttempt]] = []
@@ -350,7 +349,8 @@ def render_html(result: AnalysisResult, pod: str | None = None, max_sections: in
                 max_rows: int = MAX_TABLE_ROWS, progress: Progress | None = None) -> str:
     """The report page as a string (all of the log's attempts, or one pod's).
 
-    ``progress(done, total)`` is called as the attempt sections are built (the slow part).
+    ``progress(done, total)`` is called as the kept attempt sections are finished (their times and gap charts;
+    the sections themselves are built as the attempts are added).
     """
     page = ReportPage(pod, max_sections, max_rows)
     for attempt in result.attempts:

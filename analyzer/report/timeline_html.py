@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from ..model import AnalysisResult, Attempt, NodeResult, names_pod
 from ..timeline import PodStory
-from ..timeline.build import each_story, first_sight, parse_time
+from ..timeline.build import each_story, first_sight, parse_time, runner_up
 from ..times import FullTimes
 from .timeline import full_time, waited_text, waiting_order
 
@@ -70,8 +70,7 @@ def _margin_nodes(attempt: Attempt) -> tuple[NodeResult, ...]:
     winner = attempt.node(attempt.winner) if attempt.winner else None
     if winner is None:
         return ()
-    others = [n for n in attempt.nodes if n.node != winner.node and n.total_logged is not None]
-    best = max(others, key=lambda n: (n.total_logged, n.node), default=None)
+    best = runner_up(attempt, winner.node)
     return (winner,) if best is None else (winner, best)
 
 

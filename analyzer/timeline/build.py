@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..model import AnalysisResult, Attempt, Outcome
+from ..model import AnalysisResult, Attempt, NodeResult, Outcome
 from ..parse.events import Event
 
 # queue names as the scheduler logs them -> the queue's name in the scheduler's own source
@@ -108,11 +108,17 @@ def _margin(attempt: Attempt) -> tuple[int | None, str | None]:
     mine = attempt.node(winner)
     if mine is None or mine.total_logged is None:
         return None, None
-    others = [n for n in attempt.nodes if n.node != winner and n.total_logged is not None]
-    if not others:
+    best = runner_up(attempt, winner)
+    if best is None:
         return None, None
-    best = max(others, key=lambda n: (n.total_logged, n.node))
     return mine.total_logged - best.total_logged, best.node
+
+
+def runner_up(attempt: Attempt, winner: str) -> NodeResult | None:
+    """The best node other than the winner by (logged total, name), the one a winner's margin is measured to;
+    None when no other node has a logged total."""
+    others = (n for n in attempt.nodes if n.node != winner and n.total_logged is not None)
+    return max(others, key=lambda n: (n.total_logged, n.node), default=None)
 
 
 def _top_reason(attempt: Attempt) -> str | None:

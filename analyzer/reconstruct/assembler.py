@@ -182,7 +182,8 @@ class Assembler:
         return draft
 
     def _find(self, stream: _Stream, pod: str | None, form: str) -> _AttemptDraft | None:
-        """The latest open attempt in this stream for a pod named in any of its logged forms."""
+        """The latest open attempt in this stream for a pod named in any of its logged forms.
+        (``_latest_for_pod`` repeats the first test for the hot score lines: change both together.)"""
         if pod is None:
             return None
         if stream.open and stream.open[-1].pod == pod:
@@ -301,7 +302,8 @@ class Assembler:
         return ()
 
     def _ready(self, stream: _Stream) -> Sequence[_AttemptDraft]:
-        """The stream's attempts that are final now (outcome known, no longer the running cycle)."""
+        """The stream's attempts that are final now (outcome known, no longer the running cycle).
+        (``feed`` makes the first test itself before calling: change both together.)"""
         current = stream.current
         if len(stream.open) == 1 and stream.open[0] is current:
             return ()  # the common case: only the running cycle is open
@@ -431,6 +433,8 @@ class Assembler:
         return draft
 
     def _scored_node(self, draft: _AttemptDraft, node_name: str) -> _NodeDraft:
+        """The draft's node for a line that scored it (it passed the filters unless a line said it failed).
+        ``_node_line`` writes the same steps out for the hot score lines: change both together."""
         draft.scored = True
         node = draft.node(node_name)
         if node.filter is not _FAILED:

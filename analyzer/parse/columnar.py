@@ -323,23 +323,32 @@ def _klog_times(block: LineBlock, rows: np.ndarray) -> tuple[list[str], np.ndarr
     return _strings(ts), times
 
 
+def _candidate_rows(block: LineBlock, shape: Callable[[np.ndarray, np.ndarray], np.ndarray]
+                    ) -> tuple[np.ndarray, pa.Array]:
+    """The clean, ended rows whose first and last bytes ``shape(first, last)`` accepts: their positions in the
+    block and the rows themselves (none when the block is empty)."""
+    if not len(block):
+        return np.zeros(0, np.int64), block.rows
+    raw = np.frombuffer(block.data, dtype=np.uint8)
+    candidate = block.clean & shape(raw[block.starts[:-1]], raw[np.maximum(block.starts[1:] - 2, 0)])
+    if not block.ended:
+        candidate[-1] = False  # its end is in the next block
+    index_rows = np.flatnonzero(candidate)
+    rows = block.rows if len(index_rows) == len(block) else block.rows.take(_arrow(index_rows))
+    return index_rows, rows
+
+
 def _klog_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Group]:
     """The hot klog text rows of one block (clean rows whose header and message match exactly), by shape.
 
     The header regex only says yes or no (RE2's fast path); a row it accepts has the klog layout, so its
     fields are cut at fixed places and at the first ']' (nothing before the message may hold one).
     """
-    raw = np.frombuffer(block.data, dtype=np.uint8)
-    first = raw[block.starts[:-1]] if len(block) else np.zeros(0, np.uint8)
-    last = raw[np.maximum(block.starts[1:] - 2, 0)] if len(block) else np.zeros(0, np.uint8)
     # E and F lines may be crash lines; a line ending in spaces is stripped by the per-line path
-    candidate = block.clean & ((first == ord("I")) | (first == ord("W"))) & (last != ord(" "))
-    if not block.ended:
-        candidate[-1] = False
-    index_rows = np.flatnonzero(candidate)
+    index_rows, rows = _candidate_rows(block, lambda first, last: ((first == ord("I")) | (first == ord("W")))
+                                       & (last != ord(" ")))
     if not len(index_rows):
         return []
-    rows = block.rows if len(index_rows) == len(block) else block.rows.take(_arrow(index_rows))
     klog = _nonzero(pc.match_substring_regex(rows, header_re2()))
     if not len(klog):
         return []
@@ -387,17 +396,9 @@ def _file_names(files: pa.Array) -> list[str]:
 def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Group]:
     """The hot JSON rows of one block (hotshapes.json_shapes), by shape: the Events and what take_hot needs, as
     ``LineParser._json_record`` gives them from ``json.loads`` of the row."""
-    if not len(block):
-        return []
-    raw = np.frombuffer(block.data, dtype=np.uint8)
-    candidate = (block.clean & (raw[block.starts[:-1]] == ord("{"))
-                 & (raw[np.maximum(block.starts[1:] - 2, 0)] == ord("}")))
-    if not block.ended:
-        candidate[-1] = False
-    index_rows = np.flatnonzero(candidate)
+    index_rows, rows = _candidate_rows(block, lambda first, last: (first == ord("{")) & (last == ord("}")))
     if not len(index_rows):
         return []
-    rows = block.rows if len(index_rows) == len(block) else block.rows.take(_arrow(index_rows))
     stream = streams(None)
     files = _caller_files()
     groups = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from .gctuning import fewer_collections
 from .model import AnalysisResult, Attempt, FormatInfo, LineCounts, frozen_map
 from .parse.eras import detect_encoding, detect_era, detect_wrapper
-from .parse.events import Event
+from .parse.events import Event, EventRun
 from .parse.lines import IGNORED, PARSED, UNRECOGNIZED, FormatFeatures, LineParser
 from .read.sources import iter_physical_lines
 from .read.wrappers import LogicalLine, unwrap_lines
@@ -80,14 +80,16 @@ ProgressFn = Callable[[Progress], None]
 
 
 def iter_events(paths: Sequence[str], tally: LineTally, features: FormatFeatures,
-                progress: ProgressFn | None = None, first_index: int = 0) -> Iterator[Event]:
-    """Every scheduler event of every input, in input order, while keeping the line accounting."""
+                progress: ProgressFn | None = None, first_index: int = 0, runs: bool = False
+                ) -> Iterator[Event | EventRun]:
+    """Every scheduler event of every input, in input order, while keeping the line accounting
+    (``runs``: a run of hot rows as one EventRun, for ``assemble``; see ``columnar.columnar_events``)."""
     from .parse import columnar  # numpy and pyarrow: imported when logs are read, not when the CLI starts
 
     for index, path in enumerate(paths, start=first_index):
         parser = LineParser(features)
         if columnar.usable(path):  # a plain file: its hot lines in bulk, the same events and accounting
-            yield from columnar.columnar_events(path, index, parser, tally, progress)
+            yield from columnar.columnar_events(path, index, parser, tally, progress, runs=runs)
         else:
             yield from classified_events(unwrap_lines(iter_physical_lines(path, index, tally.notes)), parser,
                                          tally, progress, index)
@@ -155,7 +157,7 @@ def read_input(part: PartialResult, progress: ProgressFn | None = None) -> Itera
     handing on its (start sequence, attempt) pairs in start order."""
     assembler = Assembler()
     part.config_events = assembler.config_events
-    events = iter_events([part.path], part.tally, part.features, progress, first_index=part.index)
+    events = iter_events([part.path], part.tally, part.features, progress, first_index=part.index, runs=True)
     yield from in_start_order(assemble(events, assembler), assembler)
 
 

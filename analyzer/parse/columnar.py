@@ -40,7 +40,7 @@ from ..read.sources import Repairs, decode_line, iter_lines_from
 from ..read.wrappers import Unwrapper
 from ..switch import Switch
 from . import fastpath
-from .events import Event, build_events
+from .events import Event, EventRun, build_events
 from .hotshapes import (
     HOT_PRINTF_RULES,
     STRUCTURED_START,
@@ -580,10 +580,13 @@ class ByteRange:
 MIN_RUN = 8  # shorter runs of hot rows are taken row by row (the same accounting, less set-up)
 
 
-def columnar_events(path: str, index: int, parser, tally, progress=None, part: ByteRange | None = None
-                    ) -> Iterator[Event]:
+def columnar_events(path: str, index: int, parser, tally, progress=None, part: ByteRange | None = None,
+                    runs: bool = False) -> Iterator[Event | EventRun]:
     """Every event of one plain input in order, keeping ``tally`` and ``parser`` exactly as the per-line
     loop (``pipeline.classified_events`` over ``unwrap_lines(iter_physical_lines(...))``) would.
+
+    With ``runs``, the events of a run of hot rows come as one EventRun (for ``Assembler.feed_run``; ``tally.total``
+    counts the whole run when it is handed on); ``events.expand`` gives them one by one.
 
     With ``part``, only the lines of that byte range (the caller checked its head: ``head_passes_through``;
     it reads on per line from where the range ends or ``part.resume`` says, and finishes the unwrapper)."""
@@ -632,9 +635,13 @@ def columnar_events(path: str, index: int, parser, tally, progress=None, part: B
             if ready and b - a >= MIN_RUN and parser.take_hot_run(hot, a, b):
                 before = tally.total
                 try:
-                    for event in hot.events[a:b]:
-                        tally.total += 1
-                        yield event
+                    if runs:
+                        tally.total += b - a
+                        yield EventRun(hot.events[a:b])
+                    else:
+                        for event in hot.events[a:b]:
+                            tally.total += 1
+                            yield event
                 finally:  # counted once handed on (up to where a caller stopped)
                     taken = tally.total - before
                     parser.count_hot(hot, a, a + taken)

@@ -51,6 +51,22 @@ def build_events(n: int, kind: Any, input_index: int, lines: Iterable[int], ts: 
                     repeat(input_index, n), lines, ts, streams, column(pod_form)))
 
 
+class EventRun(list):
+    """The Events of consecutive hot rows (parse/columnar.py), handed on together so that the assembler can apply
+    them in bulk (``Assembler.feed_run``); ``expand`` gives them one by one to every other consumer."""
+
+    __slots__ = ()
+
+
+def expand(items: Iterable[Event | EventRun]) -> Iterator[Event]:
+    """Every Event of a stream of Events and EventRuns, one by one, in order."""
+    for item in items:
+        if type(item) is EventRun:
+            yield from item
+        else:
+            yield item
+
+
 class _Multiline:
     """The type of MULTILINE."""
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from itertools import chain
 from typing import TYPE_CHECKING
 
-from ..parse.events import Event
+from ..parse.events import Event, EventRun
 from ..parse.lines import LineParser
 from ..pipeline import LineTally, classified_events
 from ..read.sources import Repairs, iter_lines_from
@@ -24,10 +24,11 @@ if TYPE_CHECKING:
 
 
 def part_events(path: str, index: int, parser: LineParser, tally: LineTally, repairs: Repairs, offset: int,
-                first_line: int, end_offset: int | None, end_line: int | None, past_end: list[LogicalLine]
-                ) -> tuple[Iterator[Event], Iterator[LogicalLine]]:
+                first_line: int, end_offset: int | None, end_line: int | None, past_end: list[LogicalLine],
+                runs: bool = False) -> tuple[Iterator[Event | EventRun], Iterator[LogicalLine]]:
     """(the events of lines ``first_line`` up to ``end_line`` (None: the file's end), counted in ``tally``
-    and ``repairs``; the logical lines after them, the first of which goes to ``past_end``)."""
+    and ``repairs``; the logical lines after them, the first of which goes to ``past_end``). ``runs``: a run of
+    hot rows as one EventRun (``columnar.columnar_events``)."""
     from ..parse import columnar  # numpy and pyarrow: imported when logs are read, not when the CLI starts
 
     by_blocks = (columnar.usable(path) and (end_line is None or end_offset is not None)
@@ -36,7 +37,7 @@ def part_events(path: str, index: int, parser: LineParser, tally: LineTally, rep
         lines = unwrap_lines(iter_lines_from(path, index, offset, first_line, repairs, count_until=end_line))
         return classified_events(lines, parser, tally, end_line=end_line, past_end=past_end), lines
     part = columnar.ByteRange(offset, end_offset, first_line, repairs, Unwrapper())
-    hot = columnar.columnar_events(path, index, parser, tally, part=part)
+    hot = columnar.columnar_events(path, index, parser, tally, part=part, runs=runs)
     lines = _lines_after(path, index, part, end_line)
     return chain(hot, classified_events(lines, parser, tally, end_line=end_line, past_end=past_end)), lines
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..gctuning import fewer_collections
 from ..model import Attempt
-from ..parse.events import Event
+from ..parse.events import Event, EventRun
 from ..parse.lines import CRASH_PREFIXES, STRUCTURED_CRASH, FormatFeatures, LineParser, ParserMarks
 from ..pipeline import LineTally, PartialResult, iter_events
 from ..read.sources import Repairs
@@ -81,9 +81,12 @@ def _analyze_chunk(path: str, input_index: int, chunk: Chunk) -> ChunkResult:
     end = chunk.end_line
     past_end: list[LogicalLine] = []
     events, lines = part_events(path, input_index, parser, tally, repairs, chunk.offset, chunk.first_line,
-                                chunk.end_offset, end, past_end)
+                                chunk.end_offset, end, past_end, runs=True)
     for event in events:
-        _feed(assembler, event, result, owned=None)
+        if type(event) is EventRun:
+            _feed_run(assembler, event, result)
+        else:
+            _feed(assembler, event, result, owned=None)
     if past_end:
         result.marks = parser.marks()
         _overrun(parser, assembler, past_end[0], lines, result)
@@ -119,6 +122,14 @@ def _feed(assembler: Assembler, event: Event, result: ChunkResult, owned: int | 
     last = assembler.last_draft
     if owned is not None and last is not None and last.seq <= owned:
         result.claims.add(event.line)
+
+
+def _feed_run(assembler: Assembler, run: EventRun, result: ChunkResult) -> None:
+    """``_feed`` of each event of a run of hot rows (before the part's end: no line is claimed)."""
+    if not result.inexact and any(event.kind == "bound" and event.pod is None for event in run):
+        result.inexact.append("a bind line without its pod (1.19 JSON)")
+    for draft in assembler.feed_run(run):
+        _keep(assembler, draft, result, owned=None)
 
 
 def _keep(assembler: Assembler, draft, result: ChunkResult, owned: int | None) -> None:
@@ -172,7 +183,7 @@ def _warm_up(parser: LineParser, path: str, input_index: int, chunk: Chunk) -> N
     """Run the lines just before the part through the parser, for its memory only (counted elsewhere)."""
     features, parser.features = parser.features, FormatFeatures()
     events, _ = part_events(path, input_index, parser, LineTally(), Repairs(), chunk.warm_offset,
-                            chunk.warm_first_line, chunk.offset, chunk.first_line, [])
+                            chunk.warm_first_line, chunk.offset, chunk.first_line, [], runs=True)
     deque(events, maxlen=0)  # the events and counts are the previous part's; only the parser's memory is kept
     parser.features = features
     parser.clear_marks()

@@ -24,7 +24,7 @@ from ..model import (
     ResourceInputs,
     SourceSpan,
 )
-from ..parse.events import ASSEMBLER, CONFIG, STORY, Event, kinds_for
+from ..parse.events import ASSEMBLER, CONFIG, STORY, ContractError, Event, EventRun, kinds_for
 from .failure import parse_failure, preemption_placement
 from .names import canonical_name, plugin_from_logger
 from .registry import build_routes, unknown_kind
@@ -126,13 +126,24 @@ class _Stream:
 
 
 def _canonical_pod(event: Event) -> str | None:
-    pod = event.pod
+    return _canonical(event.pod, event.pod_form)
+
+
+def _canonical(pod: str | None, form: str) -> str | None:
+    """A pod as logged in ``form`` as the assembler names it ('name_ns' becomes 'ns/name')."""
     if pod is None:
         return None
-    if event.pod_form == "name_ns" and "_" in pod:
+    if form == "name_ns" and "_" in pod:
         name, _, ns = pod.partition("_")
         return f"{ns}/{name}"
     return pod
+
+
+def _names(draft: _AttemptDraft, pod: str | None, form: str) -> bool:
+    """True when a line naming ``pod`` (logged in ``form``) goes to ``draft``, the latest open attempt of its stream:
+    what ``Assembler._latest_for_pod`` and ``Assembler._find`` test first."""
+    pod = _canonical(pod, form)
+    return pod is not None and (draft.pod == pod or ("/" not in pod and draft.name == pod))
 
 
 def _same_pod(one: str, other: str) -> bool:
@@ -278,7 +289,7 @@ class Assembler:
         if handler is None:
             return ()
         draft = self.last_draft = handler(self, stream, event)
-        if draft is not None:  # the lines the attempt spans
+        if draft is not None:  # the lines the attempt spans (_bulk writes the same steps out)
             line = event.line
             if not draft.first_line:
                 draft.input, draft.first_line = event.input, line
@@ -289,6 +300,72 @@ class Assembler:
         if self._cut:
             return [*ready, *self._take_cut()]
         return ready
+
+    def feed_run(self, events: Sequence[Event]) -> list[_AttemptDraft]:
+        """``feed`` of each event in turn (a run of hot rows: parse/columnar.py), the attempts that became final
+        in order. After each event fed, the node lines that follow it in the same stream and name the pod of
+        that stream's latest attempt (or, for 'Host X => Score N', its running cycle) are applied in bulk."""
+        handed: list[_AttemptDraft] = []
+        feed, i, n = self.feed, 0, len(events)
+        while i < n:
+            handed += feed(events[i])
+            i = self._bulk(events, i + 1)
+        return handed
+
+    def _bulk(self, events: Sequence[Event], start: int) -> int:
+        """Apply ``events[start:]`` up to the first one ``feed`` could route elsewhere; the index of that one.
+
+        What ``feed`` does for such a line, without its routing: ``_latest_for_pod`` (and ``_find``, for the final
+        score) gives the latest open attempt when the line names its pod; the stream and the input's latest stream
+        stay; nothing becomes final (no outcome or open attempt changes, and ``feed`` left none ready); no panic
+        or restart cuts a cycle."""
+        key = self._last_key
+        stream = self._streams.get(key) if key is not None else None
+        if stream is None or not stream.open:
+            return start
+        latest, current = stream.open[-1], stream.current
+        names_latest: dict[tuple[str | None, str], bool] = {}  # (pod, form) as logged -> it names ``latest``
+        done, n, draft = start, len(events), None
+        while done < n:  # the steps are written out: this loop runs for most lines of a --v=10 log
+            event = events[done]
+            if event.stream != key:
+                break
+            kind = event.kind
+            on_node = _BULK_ON_NODE.get(kind)
+            if on_node is not None:
+                logged = (event.pod, event.pod_form)
+                named = names_latest.get(logged)
+                if named is None:
+                    named = names_latest[logged] = _names(latest, *logged)
+                if not named:
+                    break
+                draft = latest
+            elif kind == "host_total" and current is not None:  # Host X => Score N: the running cycle's
+                draft, on_node = current, _set_total
+            else:
+                on_draft = _BULK_ON_DRAFT.get(kind)
+                if on_draft is None or not _names(latest, event.pod, event.pod_form):
+                    break
+                draft = latest
+                on_draft(self, draft, event)
+            name = event.node
+            if on_node is not None and name:  # what _node_line and _scored_node do
+                draft.scored = True
+                node = draft.nodes.get(name)
+                if node is None:
+                    node = draft.nodes[name] = _NodeDraft(name)
+                if node.filter is not _FAILED:
+                    node.filter, node.filter_provenance = _PASSED, _OBSERVED
+                on_node(self, node, event)
+            line = event.line  # the lines the attempt spans, as feed widens them
+            if not draft.first_line:
+                draft.input, draft.first_line = event.input, line
+            if line > draft.last_line:
+                draft.last_line = line
+            done += 1
+        if done > start:
+            self.last_draft = draft
+        return done
 
     def _aside(self, event: Event) -> Sequence[_AttemptDraft]:
         """A configuration or story line: kept; a restart ends the process's open cycles."""
@@ -400,12 +477,17 @@ class Assembler:
 
     def _on_filter_pass(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft = self._latest_for_pod(stream, event)
-        if draft is None or draft.failure_message is not None or not event.node:
-            return draft  # after a FitError these lines come from preemption's re-run
+        if draft is not None:
+            self._filter_passed(draft, event)
+        return draft
+
+    def _filter_passed(self, draft: _AttemptDraft, event: Event) -> None:
+        """A predicate passed on the event's node; the last one means the node passed the filters."""
+        if draft.failure_message is not None or not event.node:
+            return  # after a FitError these lines come from preemption's re-run
         node = draft.node(event.node)
         if _FINAL_PREDICATE.search(event.data.get("detail", "")):
             node.filter, node.filter_provenance = FilterVerdict.PASSED, Provenance.OBSERVED
-        return draft
 
     def _on_filter_fail(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         if event.data.get("fit_error"):
@@ -460,8 +542,12 @@ class Assembler:
 
     def _on_resource_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
-        if node is None:
-            return draft
+        if node is not None:
+            self._resource_score(node, event)
+        return draft
+
+    def _resource_score(self, node: _NodeDraft, event: Event) -> None:
+        """A resource scorer's printed score and inputs, under the plugin it scores for."""
         logged = event.name or "?"
         data = event.data
         logger = data.get("logger")
@@ -478,25 +564,23 @@ class Assembler:
         score.inputs = self.shared.resource_inputs(
             logged, printed, data.get("line_style", "?"), data.get("allocatableResource"),
             data.get("requestedResource"), order, _resource_amounts)
-        return draft
 
     def _on_priority_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
         if node is not None:
-            logged = event.name or "?"
-            node.observe(canonical_name(logged), logged, "normalized", event.value)
+            _priority_score(self, node, event)
         return draft
 
     def _on_extender_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
         if node is not None:
-            node.observe(f"extender:{event.name}", event.name, "raw", event.value)
+            _extender_score(self, node, event)
         return draft
 
     def _on_plugin_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft, node = self._node_line(stream, event)
         if node is not None:
-            node.observe(event.name or "?", event.name, "weighted", event.value)
+            _plugin_score(self, node, event)
         return draft
 
     def _on_plugin_score_list(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
@@ -512,13 +596,13 @@ class Assembler:
         if draft is None:
             draft = self._start(stream, event, "?", started=False)
         if event.node:
-            self._scored_node(draft, event.node).total_logged = event.value
+            _set_total(self, self._scored_node(draft, event.node), event)
         return draft
 
     def _on_final_score(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
         draft = self._for_pod(stream, event)
         if draft is not None and event.node:
-            self._scored_node(draft, event.node).total_logged = event.value
+            _set_total(self, self._scored_node(draft, event.node), event)
         return draft
 
     def _on_bind_attempt(self, stream: _Stream, event: Event) -> _AttemptDraft | None:
@@ -682,6 +766,32 @@ class Assembler:
         self._cut_process(event, f"the scheduler panicked at line {event.line}: {message}")
 
 
+# -- what a node line sets on its scored node (the handlers above and Assembler._bulk share them) -----------
+def _plugin_score(_: Assembler, node: _NodeDraft, event: Event) -> None:
+    node.observe(event.name or "?", event.name, "weighted", event.value)
+
+
+def _priority_score(_: Assembler, node: _NodeDraft, event: Event) -> None:
+    logged = event.name or "?"
+    node.observe(canonical_name(logged), logged, "normalized", event.value)
+
+
+def _extender_score(_: Assembler, node: _NodeDraft, event: Event) -> None:
+    node.observe(f"extender:{event.name}", event.name, "raw", event.value)
+
+
+def _set_total(_: Assembler, node: _NodeDraft, event: Event) -> None:
+    node.total_logged = event.value
+
+
+# kind -> what ``Assembler._bulk`` sets on the scored node of the latest attempt (routed by ``_node_line``, or by
+# ``_for_pod`` for the final score, which give that attempt when the line names its pod); 'host_total' goes to the
+# running cycle. _BULK_ON_DRAFT: kinds routed so whose handler does not score the node.
+_BULK_ON_NODE = {"plugin_score": _plugin_score, "priority_score": _priority_score, "extender_score": _extender_score,
+                 "resource_score": Assembler._resource_score, "final_score": _set_total}
+_BULK_ON_DRAFT = {"filter_pass": Assembler._filter_passed}
+
+
 def _int(value: Any) -> int | None:
     try:
         return None if value is None else int(value)
@@ -787,13 +897,18 @@ def freeze(draft: _AttemptDraft, cluster: Iterable[str] = (), shared: SharedPart
 
 
 _ROUTES = build_routes(Assembler)  # kind -> what feed does with it; fails at import when code and contract disagree
+if any(_ROUTES[kind].keep or _ROUTES[kind].aside for kind in (*_BULK_ON_NODE, *_BULK_ON_DRAFT, "host_total")):
+    raise ContractError("Assembler._bulk applies a kind that feed also keeps in config_events")
 
 
-def assemble(events: Iterable[Event], assembler: Assembler | None = None) -> Iterator[tuple[int, Attempt]]:
-    """Attempts as soon as each is final, with its start sequence number (sort on it for log order)."""
+def assemble(events: Iterable[Event | EventRun], assembler: Assembler | None = None
+             ) -> Iterator[tuple[int, Attempt]]:
+    """Attempts as soon as each is final, with its start sequence number (sort on it for log order);
+    an EventRun (hot rows) is fed by ``feed_run``, the same as each of its events by ``feed``."""
     assembler = assembler or Assembler()
     for event in events:
-        for draft in assembler.feed(event):
+        drafts = assembler.feed_run(event) if type(event) is EventRun else assembler.feed(event)
+        for draft in drafts:
             yield draft.seq, freeze_handed(draft, assembler)
     for draft in assembler.finish():
         yield draft.seq, freeze_handed(draft, assembler)

@@ -324,7 +324,8 @@ class Assembler:
         if stream is None or not stream.open:
             return start
         latest, current = stream.open[-1], stream.current
-        names_latest: dict[tuple[str | None, str], bool] = {}  # (pod, form) as logged -> it names ``latest``
+        latest_pod, latest_name = latest.pod, latest.name
+        ns_names_latest: dict[str, bool] = {}  # a pod logged as 'name_ns' -> it names ``latest``
         done, n, draft = start, len(events), None
         while done < n:  # the steps are written out: this loop runs for most lines of a --v=10 log
             event = events[done]
@@ -333,10 +334,13 @@ class Assembler:
             kind = event.kind
             on_node = _BULK_ON_NODE.get(kind)
             if on_node is not None:
-                logged = (event.pod, event.pod_form)
-                named = names_latest.get(logged)
-                if named is None:
-                    named = names_latest[logged] = _names(latest, *logged)
+                pod = event.pod  # does it name ``latest``? (_names, written out: other forms are 'ns/name' as logged)
+                if event.pod_form == "name_ns":
+                    named = ns_names_latest.get(pod)
+                    if named is None:
+                        named = ns_names_latest[pod] = _names(latest, pod, "name_ns")
+                else:
+                    named = pod == latest_pod or (pod is not None and "/" not in pod and pod == latest_name)
                 if not named:
                     break
                 draft = latest

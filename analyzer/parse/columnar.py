@@ -15,6 +15,9 @@ by one anchored RE2 regex per hot "msg" (hotshapes.json_shapes: the keys in the 
 and 1.19-1.21 printf text in "msg" by the printf shapes; the Event is ``structured_event`` of the values
 json.loads would give (or the printf one), and ``take_hot`` keeps the counters as ``_json_record`` does.
 
+For the assembler (``runs=True``: ``pipeline.read_input``, the part workers) a run of hot rows comes as one
+EventRun, which ``Assembler.feed_run`` applies in bulk; every other consumer gets the Events one by one.
+
 ``SCHEDLOG_PARSER=line`` (or ``set_enabled(False)``) keeps the per-line fast path without columns;
 ``SCHEDLOG_PARSER=lark`` turns the regex fast paths off altogether, and with them this module.
 """

@@ -381,3 +381,27 @@ def test_a_cache_dump_and_pod_stories_in_the_middle_of_a_split_file_equal_one_pa
     assert _json(split) == _json(one), why
     assert build_stories(split) == build_stories(one)
     assert len(split.cache.dumps) == 1 and split.story == one.story
+
+
+def test_node_lines_are_found_across_block_ends(tmp_path):
+    """The planner reads the file once in blocks and searches every node marker there: a marker cut by a
+    block's end, or a line that starts in the block before its marker, is found all the same."""
+    from analyzer.parts.plan import _FileBytes, _node_lines
+
+    block, body = _FileBytes.BLOCK, bytearray()
+    for i, marker in enumerate(NODE_MARKERS * 3):
+        pad = (i + 1) * block - (i % len(marker) + 1) - len(body) - 7  # the marker straddles the block's end
+        body += b"x" * (pad - 1) + b"\nline: " + marker.encode() + b" node-%d\n" % i
+        body += b"I1203 Update event for node n\n"  # names a node event no marker stands for
+    path = tmp_path / "straddle.log"
+    path.write_bytes(bytes(body))
+    expected, offset = [], 0
+    for line in bytes(body).split(b"\n"):
+        if any(m.encode() in line for m in NODE_MARKERS):
+            expected.append((offset, line))
+        offset += len(line) + 1
+    with open(path, "rb") as fh:
+        data = _FileBytes(fh.fileno(), len(body))
+        assert _node_lines(data, len(body)) == expected and len(expected) == 3 * len(NODE_MARKERS)
+        half = len(body) // 2
+        assert _node_lines(data, half) == [(o, line) for o, line in expected if o + len(line) <= half]

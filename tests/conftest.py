@@ -108,6 +108,9 @@ class DoneHere:
     def cancel(self) -> None:
         pass
 
+    def done(self) -> bool:
+        return True
+
 
 @pytest.fixture
 def reads(monkeypatch) -> Counter:

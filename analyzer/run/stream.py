@@ -72,7 +72,7 @@ class AttemptStream:
             by_input.setdefault(unit.index, []).append(unit)
         workers = self.jobs - 1 if self.bounded else self.jobs - any(unit.here for unit in units)
         with WorkerPool(workers, self.engine, self.scheduler) as pool:
-            queue = _UnitQueue(self, pool, units, ahead=workers + 1 if self.bounded else None)
+            queue = _UnitQueue(self, pool, units, ahead=self.jobs + 1 if self.bounded else None)
             for index, path in enumerate(self.paths):
                 mine = by_input[index]
                 if mine[0].chunk is not None:

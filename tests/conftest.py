@@ -108,9 +108,6 @@ class DoneHere:
     def cancel(self) -> None:
         pass
 
-    def done(self) -> bool:
-        return True
-
 
 @pytest.fixture
 def reads(monkeypatch) -> Counter:

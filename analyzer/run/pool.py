@@ -64,11 +64,6 @@ class WorkerPool:
         return handle.result() if self.engine is Engine.dask else unpacked(handle)
 
     @staticmethod
-    def done(handle: Any) -> bool:
-        """Whether submitted work has finished (its result would not keep the caller waiting)."""
-        return handle.done()
-
-    @staticmethod
     def cancel(handle: Any) -> None:
         handle.cancel()
 

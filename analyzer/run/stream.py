@@ -190,28 +190,17 @@ def whole_input(path: str, index: int, context: ScoringContext | None = None) ->
 class _UnitQueue:
     """The units in order: those read here are read by the caller, the others by the pool, which keeps
     up to ``ahead`` of them in flight (all of them when None). While streaming (``bounded``) it only
-    runs ahead within the input being read, whose plan for reconciling is known.
-
-    A part (streaming) goes to whichever is free first: the pool is kept ``ahead`` parts busy, and the
-    caller, rather than wait for the pool's part it needs next, reads the next part nobody has taken
-    yet itself and holds its result (at most ``HOLD`` of them). So neither core waits on the other while
-    there are parts left, whatever each part costs and whatever else the caller does (merging, handing on).
-    """
-
-    HOLD = 2  # parts the caller reads ahead of its turn and holds (each one's attempts stay in memory)
+    runs ahead within the input being read, whose plan for reconciling is known."""
 
     def __init__(self, stream: AttemptStream, pool: WorkerPool, units: list[Unit], ahead: int | None) -> None:
         self.stream, self.pool, self.units, self.ahead = stream, pool, units, ahead
         self.handles: dict[int, Any] = {}  # unit position -> submitted work
-        self.held: dict[int, Any] = {}  # unit position -> result read here ahead of its turn
         self._next = 0  # the next unit to consider submitting
         self._input = 0  # the input being read
 
     def reached(self, unit: Unit) -> None:
         """The caller is at ``unit``: start the pool's work up to ``ahead`` units past it."""
         self._input = unit.index
-        if self._next == unit.position and self._shared(unit):
-            self._next += 1  # the caller's turn came before the pool's: it reads the part itself
         while self._next < len(self.units) and (self.ahead is None or len(self.handles) < self.ahead):
             later = self.units[self._next]
             if self.stream.bounded and later.index > self._input:
@@ -221,35 +210,19 @@ class _UnitQueue:
                 self.handles[self._next - 1] = self.pool.submit(*self._work(later))
 
     def take(self, unit: Unit) -> Any:
-        """The unit's result: read here now, or the pool's (waiting for it, or reading later parts here)."""
+        """The unit's result: read here now, or the pool's (waiting for it)."""
         self.reached(unit)
-        if unit.position in self.held:
-            return self.held.pop(unit.position)
-        if unit.here or unit.position not in self.handles:
+        if unit.here:
             run, *args = self._work(unit)
             return run(*args)
-        handle = self.handles.pop(unit.position)
-        while not self.pool.done(handle) and len(self.held) < self.HOLD and self._next < len(self.units):
-            later = self.units[self._next]
-            if not self._shared(later) or later.index != unit.index:
-                break
-            self._next += 1
-            run, *args = self._work(later)
-            self.held[later.position] = run(*args)
-        return self.pool.result(handle)
+        return self.pool.result(self.handles.pop(unit.position))
 
     def drop(self, index: int) -> None:
         """Cancel the work on input ``index`` (it is read again in one pass)."""
         for position in [p for p in self.handles if self.units[p].index == index]:
             self.pool.cancel(self.handles.pop(position))
-        for position in [p for p in self.held if self.units[p].index == index]:
-            del self.held[position]
         while self._next < len(self.units) and self.units[self._next].index == index:
             self._next += 1
-
-    def _shared(self, unit: Unit) -> bool:
-        """Whether the unit goes to whichever of the caller and the pool is free first (a streamed part)."""
-        return self.stream.bounded and unit.chunk is not None and not unit.here
 
     def _work(self, unit: Unit) -> tuple:
         context = self.stream.context

@@ -26,9 +26,8 @@ def plan_units(paths: Sequence[str], jobs: int, max_bytes: int | None, bounded: 
                engine: Engine = Engine.local) -> list[Unit]:
     """The run's units in order. With one job everything is read here, whole. Locally a large plain file
     is cut into parts (at most ``max_bytes`` each, when given). Streaming (``bounded``) reads whole inputs
-    here, and each part here or in the pool, whichever is free first (``stream._UnitQueue``); a batch run
-    reads the first unit here only when there are no more units than jobs (so no worker waits on this
-    process), and nothing here on Dask."""
+    and every ``jobs``-th part here; a batch run reads the first unit here only when there are no more
+    units than jobs (so no worker waits on this process), and nothing here on Dask."""
     if engine is Engine.local and (jobs <= 1 or ("-" in paths and not bounded)):
         return [Unit(i, i, path, None, True) for i, path in enumerate(paths)]
     pieces: list[tuple[int, str, Chunk | None]] = []
@@ -37,6 +36,9 @@ def plan_units(paths: Sequence[str], jobs: int, max_bytes: int | None, bounded: 
         pieces += [(index, path, chunk) for chunk in chunks] if chunks else [(index, path, None)]
     units = []
     for position, (index, path, chunk) in enumerate(pieces):
-        here = chunk is None if bounded else engine is Engine.local and position == 0 and len(pieces) <= jobs
+        if bounded:
+            here = chunk is None or chunk.index % jobs == 0
+        else:
+            here = engine is Engine.local and position == 0 and len(pieces) <= jobs
         units.append(Unit(position, index, path, chunk, here))
     return units

@@ -28,8 +28,8 @@ from analyzer.synth import write_log
 
 pytestmark = needs_shared
 
-# lab logs that split cleanly; 1.19 JSON loses the pod of its bind lines, so it is read whole
-SPLITTABLE = [str(framework_log(r)) for r in FRAMEWORK_RUNS if r != "v1.19.1-three-nodes-json"] + \
+# lab logs that split cleanly (1.19 JSON too, though its bind lines lost their pod)
+SPLITTABLE = [str(framework_log(r)) for r in FRAMEWORK_RUNS] + \
     [str(legacy_log("a-tutorial-3nodes")), str(legacy_log("b-heterogeneous-5nodes"))]
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -100,11 +100,55 @@ def test_a_cycle_start_lands_on_a_boundary_and_later_lines_are_claimed():
         assert any(m in lines[part.chunk.first_line - 1] for m in CYCLE_MARKERS)
 
 
-def test_1_19_json_bind_lines_without_pod_fall_back_to_one_pass(monkeypatch):
-    path = str(LAB / "v1.19.1-three-nodes-json" / "v1.19.1-three-nodes-json.log")
-    result, why, _ = chunked(path, 4, 500)
-    assert result is None and "without its pod" in why
-    monkeypatch.setenv("SCHEDLOG_MIN_CHUNK_BYTES", "500")
+PODLESS_BIND = '"msg":"Successfully bound pod to node"'
+
+
+def _generated_1_19_json(path: Path, delay: int = 0) -> str:
+    """A generated 1.19 JSON log; with ``delay``, each bind line without its pod moved ``delay`` lines later
+    (as when binding runs while the next cycles are logged), so it crosses the parts' ends."""
+    with open(path, "w", encoding="utf-8") as fh:
+        write_log(fh, "1.19", 30, pods=40, fmt="json", seed=7)
+    if delay:
+        lines, moved = path.read_text(encoding="utf-8").splitlines(keepends=True), []
+        out: list[str] = []
+        for line in lines:
+            if PODLESS_BIND in line:
+                moved.append([delay, line])
+                continue
+            out.append(line)
+            for late in moved:
+                late[0] -= 1
+            while moved and moved[0][0] <= 0:
+                out.append(moved.pop(0)[1])
+        path.write_text("".join(out + [late[1] for late in moved]), encoding="utf-8")
+    return str(path)
+
+
+def test_1_19_json_bind_lines_without_pod_are_split(tmp_path):
+    """1.19 JSON bind lines name no pod (one pass gives each to the oldest attempt waiting for its bind):
+    the file is still read in parts, each part following those lines past its end, as one pass reads it."""
+    path = _generated_1_19_json(tmp_path / "synth-1.19-json.log")
+    result, why, parts = chunked(path, 6, 20_000)
+    assert why is None and len(parts) >= 3
+    assert all(any(target is not None for _, target in part.podless_binds) for part in parts)
+    assert _json(result) == _json(analyze_paths([path]))
+
+
+@pytest.mark.parametrize("delay", [5, 60, 400])
+def test_1_19_json_late_bind_lines_give_what_one_pass_gives(tmp_path, monkeypatch, delay):
+    """Bind lines without their pod logged after later cycles started: a part that follows one past its
+    end claims it, and the next part must not give it to one of its own attempts; when a part sent one
+    elsewhere than one pass would, the file is read in one pass. Either way the JSON is one pass's."""
+    path = _generated_1_19_json(tmp_path / f"late-{delay}.log", delay)
+    one_pass = _json(analyze_paths([path]))
+    result, why, parts = chunked(path, 6, 20_000)
+    assert len(parts) >= 3
+    if delay < 100:  # past the part's end, but before the attempts of two parts on are waiting for theirs
+        assert why is None and _json(result) == one_pass
+        assert any(line in part.claims for part in parts for line, _ in part.podless_binds)
+    else:  # a bind line many cycles late: the parts cannot tell which attempt one pass gives it to
+        assert result is None and "without its pod" in why
+    monkeypatch.setenv("SCHEDLOG_MIN_CHUNK_BYTES", "20000")
     assert _json(analyze_many([path], jobs=3)) == _json(analyze_paths([path]))
 
 
@@ -337,3 +381,27 @@ def test_a_cache_dump_and_pod_stories_in_the_middle_of_a_split_file_equal_one_pa
     assert _json(split) == _json(one), why
     assert build_stories(split) == build_stories(one)
     assert len(split.cache.dumps) == 1 and split.story == one.story
+
+
+def test_node_lines_are_found_across_block_ends(tmp_path):
+    """The planner reads the file once in blocks and searches every node marker there: a marker cut by a
+    block's end, or a line that starts in the block before its marker, is found all the same."""
+    from analyzer.parts.plan import _FileBytes, _node_lines
+
+    block, body = _FileBytes.BLOCK, bytearray()
+    for i, marker in enumerate(NODE_MARKERS * 3):
+        pad = (i + 1) * block - (i % len(marker) + 1) - len(body) - 7  # the marker straddles the block's end
+        body += b"x" * (pad - 1) + b"\nline: " + marker.encode() + b" node-%d\n" % i
+        body += b"I1203 Update event for node n\n"  # names a node event no marker stands for
+    path = tmp_path / "straddle.log"
+    path.write_bytes(bytes(body))
+    expected, offset = [], 0
+    for line in bytes(body).split(b"\n"):
+        if any(m.encode() in line for m in NODE_MARKERS):
+            expected.append((offset, line))
+        offset += len(line) + 1
+    with open(path, "rb") as fh:
+        data = _FileBytes(fh.fileno(), len(body))
+        assert _node_lines(data, len(body)) == expected and len(expected) == 3 * len(NODE_MARKERS)
+        half = len(body) // 2
+        assert _node_lines(data, half) == [(o, line) for o, line in expected if o + len(line) <= half]

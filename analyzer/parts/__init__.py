@@ -10,8 +10,10 @@ its own attempts there are "claimed": the next part drops the drafts those lines
 starts inside this cycle" for a cycle that really started earlier). Attempt numbers are counted again
 over the merged parts.
 
+A bind line without its pod (1.19 JSON) goes to the oldest attempt waiting for its bind: parts follow
+those lines past their ends too, and the merger checks that each part sent each one where one pass does.
 When a part sees something this cannot reproduce exactly (several processes writing to one file, a
-pod renamed by a later line, a bind line without its pod, a wrapper), ``PartMerger.add`` says why and the
+pod renamed by a later line, a bind line sent elsewhere, a wrapper), ``PartMerger.add`` says why and the
 caller reads the file in one pass: the parts only ever give the result one pass gives.
 """
 

@@ -25,6 +25,10 @@ NODE_MARKERS = ("Add event for node", "add event for node", "Delete event for no
 # slightly larger share keeps it from waiting for the workers (those two steps cost ~5 % of a part).
 FIRST_SHARE = 1.08
 _COUNT_BLOCK = 16 * 1024 * 1024
+# the markers grouped by how they end, so a block is searched once per group: (ending, markers)
+_MARKER_TAILS = tuple((tail.encode(), tuple(m.encode() for m in NODE_MARKERS if m.endswith(tail)))
+                      for tail in ("event for node", "NodeTree"))
+_LINE_GUESS = 8192  # bytes read to find the end of a node line (a longer one is read in blocks)
 _NOT_SPLIT = (b"\x1f\x8b", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")  # gzip, UTF-8 / UTF-16 byte-order marks
 
 
@@ -99,18 +103,32 @@ def _chunks(data: _FileBytes, size: int, parts: int) -> list[Chunk] | None:
 
 
 def _node_lines(data: _FileBytes, end: int) -> list[tuple[int, bytes]]:
-    """Every line before ``end`` that may add or remove a node (a byte search: one pass per marker)."""
+    """Every line before ``end`` that may add or remove a node: one read of the file, every marker searched
+    in each block (a line is looked up in its block when it lies there, not by reading a block per line)."""
+    markers = [marker.encode() for marker in NODE_MARKERS]
+    overlap = max(map(len, markers)) - 1  # a marker across a block's end is found in the longer read
     starts: set[int] = set()
-    for marker in NODE_MARKERS:
-        needle, pos = marker.encode(), 0
-        while (hit := data.find(needle, pos, end)) >= 0:
-            starts.add(data.rfind(b"\n", 0, hit) + 1)
-            pos = hit + len(needle)
-    out = []
-    for start in sorted(starts):
-        stop = data.find(b"\n", start)
-        out.append((start, data[start:stop if stop >= 0 else len(data)]))
-    return out
+    for lo in range(0, end, data.BLOCK):
+        block = data[lo:min(lo + data.BLOCK + overlap, end)]
+        for tail, whole in _MARKER_TAILS:
+            hit = block.find(tail)
+            while hit >= 0:
+                at = next((at for m in whole if (at := hit + len(tail) - len(m)) >= 0 and block.startswith(m, at)), -1)
+                if at >= 0:
+                    newline = block.rfind(b"\n", 0, at)
+                    starts.add(lo + newline + 1 if newline >= 0 else data.rfind(b"\n", 0, lo + at) + 1)
+                hit = block.find(tail, hit + len(tail))
+    return [(start, _line_at(data, start)) for start in sorted(starts)]
+
+
+def _line_at(data: _FileBytes, start: int) -> bytes:
+    """The line that begins at ``start`` (without its newline)."""
+    head = data[start:start + _LINE_GUESS]
+    stop = head.find(b"\n")
+    if stop >= 0:
+        return head[:stop]
+    stop = data.find(b"\n", start)
+    return data[start:stop if stop >= 0 else len(data)]
 
 
 def _cycle_start_near(data: _FileBytes, target: int, floor: int) -> int | None:

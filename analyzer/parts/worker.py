@@ -21,6 +21,7 @@ from .reading import part_events
 if TYPE_CHECKING:
     from ..reconcile.scores import ScoringContext
 
+PODLESS_BIND = "Successfully bound pod to node"  # the message of a bind line, which 1.19 JSON logs without its pod
 PREAMBLE_LINES = 200_000  # the head read to plan the reconciliation stops here at the latest
 
 
@@ -38,6 +39,9 @@ class ChunkResult:
     claims: set[int] = field(default_factory=set)  # later parts' line numbers routed to this part's attempts
     inexact: list[str] = field(default_factory=list)  # why the parts would not add up to one pass
     overrun_lines: int = 0  # lines read past the part's end
+    # bind lines without their pod (1.19 JSON): (line, first line of the attempt it went to, or None), for
+    # those in the part and those past its end that went to its own attempts; the merger checks them
+    podless_binds: list[tuple[int, int | None]] = field(default_factory=list)
 
 
 def analyze_chunk(path: str, input_index: int, chunk: Chunk, context: ScoringContext | None = None
@@ -115,13 +119,14 @@ def _analyze_chunk(path: str, input_index: int, chunk: Chunk) -> ChunkResult:
 
 
 def _feed(assembler: Assembler, event: Event, result: ChunkResult, owned: int | None) -> None:
-    if event.kind == "bound" and event.pod is None and not result.inexact:
-        result.inexact.append("a bind line without its pod (1.19 JSON)")
     for draft in assembler.feed(event):
         _keep(assembler, draft, result, owned)
     last = assembler.last_draft
-    if owned is not None and last is not None and last.seq <= owned:
+    mine = last is not None and (owned is None or last.seq <= owned)
+    if owned is not None and mine:
         result.claims.add(event.line)
+    if event.kind == "bound" and event.pod is None and (owned is None or mine):
+        result.podless_binds.append((event.line, last.first_line if last is not None else None))
 
 
 def _feed_run(assembler: Assembler, run: EventRun, result: ChunkResult) -> None:
@@ -159,6 +164,11 @@ def _overrun(parser: LineParser, assembler: Assembler, first, lines, result: Chu
                 if verdict.event is not None:
                     _feed(assembler, verdict.event, result, owned)
             running, names = watch()
+        elif _podless_bind(text):  # goes to the oldest attempt waiting for its bind, maybe one of this part's
+            for verdict in parser.classify(logical):
+                if verdict.event is not None and verdict.event.kind == "bound" and verdict.event.pod is None:
+                    _feed(assembler, verdict.event, result, owned)
+            running, names = watch()
         else:
             parser.remember(logical)  # so a later repeat of it is told as one pass tells it
         result.overrun_lines += 1
@@ -167,6 +177,11 @@ def _overrun(parser: LineParser, assembler: Assembler, first, lines, result: Chu
             for draft in assembler.finish():
                 _keep(assembler, draft, result, owned)
             return
+
+
+def _podless_bind(text: str) -> bool:
+    """Whether the line may be a bind line that does not name its pod (1.19 JSON lost its key/values)."""
+    return PODLESS_BIND in text and '"pod"' not in text and "pod=" not in text
 
 
 def _prime_cluster(input_index: int, node_lines: tuple[bytes, ...], assembler: Assembler) -> None:

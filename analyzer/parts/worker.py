@@ -130,9 +130,12 @@ def _feed(assembler: Assembler, event: Event, result: ChunkResult, owned: int | 
 
 
 def _feed_run(assembler: Assembler, run: EventRun, result: ChunkResult) -> None:
-    """``_feed`` of each event of a run of hot rows (before the part's end: no line is claimed)."""
-    if not result.inexact and any(event.kind == "bound" and event.pod is None for event in run):
-        result.inexact.append("a bind line without its pod (1.19 JSON)")
+    """``_feed`` of each event of a run of hot rows (before the part's end: no line is claimed). A run with a
+    bind line that names no pod goes event by event, so that ``_feed`` notes where each such line went."""
+    if any(event.kind == "bound" and event.pod is None for event in run):
+        for event in run:
+            _feed(assembler, event, result, owned=None)
+        return
     for draft in assembler.feed_run(run):
         _keep(assembler, draft, result, owned=None)
 

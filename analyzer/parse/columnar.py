@@ -47,7 +47,7 @@ from .hotshapes import (
     JsonShape,
     PrintfShape,
     dispatched,
-    header_re2,
+    header_start_re2,
     hot_shapes,
     json_shapes,
     printf_shapes,
@@ -138,24 +138,44 @@ def _strings(array: pa.Array) -> list:
     return array.to_pylist()
 
 
-_INTEGERS = r"^-?[0-9]{1,18}$"  # fits int64, so Arrow's cast reads it as Python's int() does
-_INTEGER_ARRAYS = r"^\[-?[0-9]{1,18}(?:,-?[0-9]{1,18})*\]$"
+def _decoded(column: pa.Array, read: Callable[[str], object] | None = None) -> list:
+    """Each row's text (or ``read`` of it), worked out once per distinct text, the rows sharing one object each:
+    for columns that repeat a few names (pods, nodes, plugins, files), where it is cheaper than a str per row."""
+    encoded = pc.dictionary_encode(column)
+    values = np.empty(len(encoded.dictionary), dtype=object)
+    texts = _strings(encoded.dictionary)
+    values[:] = texts if read is None else [read(text) for text in texts]
+    indices = encoded.indices
+    return values[np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices),
+                                offset=indices.offset * 4)].tolist()
+
+
+def _unquoted(text: str) -> str:
+    return text[1:-1]
 
 
 def _values(column: pa.Array, form: str) -> list:
-    """A shape's value column as the per-line fast path's values (``fastpath.fast_split``)."""
+    """A shape's value column as the per-line fast path's values (``fastpath.fast_split``).
+
+    INT and ARRAY values are read by Arrow's cast to int64, which reads a ``-?[0-9]+`` text as ``int()`` does and
+    refuses the rest (too large, a fraction, an exponent, an empty array): then the column is read row by row."""
     if form == "STRING":  # rows with a backslash are left out, so the text between the quotes is the value
-        return _strings(pc.utf8_slice_codeunits(column, 1, -1))
+        return _decoded(column, _unquoted)
     if form == "INT":
-        if pc.all(pc.match_substring_regex(column, _INTEGERS)).as_py() is not False:
+        try:
             return _strings(pc.cast(column, pa.int64()))
-        return [_bare(text) for text in _strings(column)]
+        except pa.ArrowInvalid:
+            return [_bare(text) for text in _strings(column)]
     if form == "ARRAY":
-        if pc.all(pc.match_substring_regex(column, _INTEGER_ARRAYS)).as_py() is not False:
-            items = pc.split_pattern(pc.utf8_slice_codeunits(column, 1, -1), ",")
-            return _strings(pc.cast(items, pa.list_(pa.int64())))
-        return [fastpath.array_value(text, _number) for text in _strings(column)]
+        try:
+            return _strings(pc.cast(pc.split_pattern(pc.utf8_slice_codeunits(column, 1, -1), ","),
+                                    pa.list_(pa.int64())))
+        except pa.ArrowInvalid:
+            return [fastpath.array_value(text, _number) for text in _strings(column)]
     return _strings(column)
+
+
+_NUMBER_TERMINALS = frozenset({"INT", "SIGNED_INT"})  # printf tokens read as numbers (the others repeat a few names)
 
 
 def _printf_rows(msg: pa.Array) -> list[tuple[np.ndarray, PrintfShape, list[list[str]]]]:
@@ -177,8 +197,9 @@ def _printf_rows(msg: pa.Array) -> list[tuple[np.ndarray, PrintfShape, list[list
             candidates = msg.take(_arrow(where))
             ok, found = _extract(candidates, shape.regex)
             if len(ok):
-                out.append((rows[where[ok]], shape,
-                            [_strings(found[f"v{i}"]) for i in range(len(shape.compiled.shape.expects))]))
+                out.append((rows[where[ok]], shape, [_strings(found[f"v{i}"]) if terminal in _NUMBER_TERMINALS
+                                                     else _decoded(found[f"v{i}"])
+                                                     for i, terminal in enumerate(shape.compiled.shape.expects)]))
             if n < len(shapes):  # the next shape gets the rows the Python regex of this one cannot match
                 where = where[_nonzero(pc.invert(pc.match_substring_regex(candidates, shape.loose)))]
                 if not len(where):
@@ -372,14 +393,14 @@ def _klog_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
                                        & (last != ord(" ")))
     if not len(index_rows):
         return []
-    klog = _nonzero(pc.match_substring_regex(rows, header_re2()))
+    klog = _nonzero(pc.match_substring_regex(rows, header_start_re2()))  # (candidate rows end with their only LF)
     if not len(klog):
         return []
     index_rows, rows = index_rows[klog], rows.take(_arrow(klog))
     heads, rest = _halves(rows, "]")
     msg = pc.if_else(pc.starts_with(rest, " "), pc.utf8_slice_codeunits(rest, 1, -1),
                      pc.utf8_slice_codeunits(rest, 0, -1))
-    plain = pc.invert(pc.match_substring(msg, "\\"))
+    plain = _without_backslash(block, index_rows, msg)
     pids, file_line = _halves(pc.utf8_ltrim(pc.utf8_slice_codeunits(heads, 21), characters=" "), " ")
     files = _halves(file_line, ":")[0]
     single = pc.count_distinct(pids).as_py() == 1
@@ -396,7 +417,8 @@ def _klog_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
 
     groups = []
     for shape in hot_shapes():
-        where = _nonzero(pc.and_(plain, pc.starts_with(msg, shape.selector)))
+        where = _nonzero(pc.starts_with(msg, shape.selector))
+        where = where[plain[where]]
         if not len(where):
             continue
         ok, found = _extract(msg.take(_arrow(where)), shape.regex)
@@ -409,11 +431,31 @@ def _klog_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
     return groups
 
 
+_BACKSLASH = ord("\\")
+
+
+def _without_backslash(block: LineBlock, index_rows: np.ndarray, msg: pa.Array) -> np.ndarray:
+    """Whether each row's message holds no backslash (bool per row): rows without one anywhere in the block's bytes
+    are found by numpy; only the few others have their message searched."""
+    raw = np.frombuffer(block.data, dtype=np.uint8)
+    found = np.flatnonzero(raw == _BACKSLASH)
+    plain = np.ones(len(index_rows), dtype=bool)
+    if len(found):
+        rows_with = np.unique(np.searchsorted(block.starts, found, side="right") - 1)
+        suspects = np.flatnonzero(np.isin(index_rows, rows_with))
+        if len(suspects):
+            in_msg = pc.match_substring(msg.take(_arrow(suspects)), "\\")
+            plain[suspects[_nonzero(in_msg)]] = False
+    return plain
+
+
 def _file_names(files: pa.Array) -> list[str]:
     """Each row's file ('pkg/file.go') as FormatFeatures.files counts it ('file.go'), worked out once per name."""
-    encoded = pc.dictionary_encode(files)
-    names = np.array([name.rsplit("/", 1)[-1] for name in _strings(encoded.dictionary)], dtype=object)
-    return names[_strings(encoded.indices)].tolist()
+    return _decoded(files, _base_name)
+
+
+def _base_name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
 
 
 def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Group]:
@@ -548,13 +590,12 @@ def _json_values(texts: pa.Array, form: str) -> list:
     if form == "GOMAP":
         return [json.loads(text, object_pairs_hook=_dup_tolerant) for text in _strings(texts)]
     if form == "STRING":
-        return _strings(pc.utf8_slice_codeunits(texts, 1, -1))
-    encoded = pc.dictionary_encode(texts)  # KOBJ: a string or an object (one object per text, as json.loads reads it)
-    values = np.empty(len(encoded.dictionary), dtype=object)
-    values[:] = [_kobj(text) if text else _ABSENT for text in _strings(encoded.dictionary)]
-    indices = encoded.indices
-    return values[np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices),
-                                offset=indices.offset * 4)].tolist()
+        return _decoded(texts, _unquoted)
+    return _decoded(texts, _kobj_or_absent)  # KOBJ: a string or an object (one object per text, as json.loads reads it)
+
+
+def _kobj_or_absent(text: str) -> object:
+    return _kobj(text) if text else _ABSENT
 
 
 def _caller_files():

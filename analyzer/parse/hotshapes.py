@@ -120,6 +120,19 @@ def header_re2() -> str:
     return "^" + to_re2(pattern[: -len("\\Z")]) + "\n$"
 
 
+_MESSAGE_AFTER_HEADER = "\\] ?(?P<msg>.*)\\Z"
+
+
+@cache
+def header_start_re2() -> str:
+    """The klog header regex up to the ']' that ends it, for RE2: on a row whose only LF ends it, it matches where
+    ``header_re2`` does (the message may be anything but a LF), and RE2 stops reading the row at the ']'."""
+    pattern = KLOG_HEADER.pattern
+    if not pattern.endswith(_MESSAGE_AFTER_HEADER):
+        raise ValueError("klog.KLOG_HEADER no longer ends with '] ?' and the message: update header_start_re2")
+    return "^" + to_re2(pattern[: -len(_MESSAGE_AFTER_HEADER)]) + "\\]"
+
+
 # A hot printf shape (fastpath.PRINTF_SHAPES by name) and its text as logged, one '*' per captured
 # token: the template fixes the spaces between the grammar's tokens (lark's %ignore allows any), so
 # each token is followed by a literal it cannot contain and a token's lookahead by its literal text.

@@ -233,8 +233,8 @@ def _arrow_resource_map(subject: list[str], target: list[str], name: list[str], 
     """The Event fields of 'pod -> node: scorer, map of allocatable resources map[..], map of requested resources
     map[..] ,score n,' rows, as the printf Transformer's ``arrow(.., resource_map(..))`` builds them: each
     distinct map text is read once (a node's maps repeat on every pod's line), each row gets dicts of its own."""
-    from .printf import _gomap, _ints, _stripped
     from .printf import _forms as pod_forms
+    from .printf import _gomap, _ints, _stripped
 
     def maps(texts: list[str]) -> list[dict]:
         read = {text: _gomap(text) for text in set(texts)}

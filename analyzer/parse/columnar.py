@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, partial
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from operator import itemgetter
 
 import numpy as np
@@ -337,7 +337,7 @@ def _assemble(block: LineBlock, groups: list[_Group]) -> HotRows:
     pick = order.tolist()
 
     def joined(name: str) -> list:
-        return [item for g in groups for item in getattr(g, name)]
+        return list(chain.from_iterable(getattr(g, name) for g in groups))
 
     flags = {name: np.concatenate([np.full(len(g.rows), getattr(g, name)) for g in groups])[order].tolist()
              for name in ("printf", "json")}
@@ -396,7 +396,8 @@ def _klog_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
     klog = _nonzero(pc.match_substring_regex(rows, header_start_re2()))  # (candidate rows end with their only LF)
     if not len(klog):
         return []
-    index_rows, rows = index_rows[klog], rows.take(_arrow(klog))
+    if len(klog) < len(rows):
+        index_rows, rows = index_rows[klog], rows.take(_arrow(klog))
     heads, rest = _halves(rows, "]")
     msg = pc.if_else(pc.starts_with(rest, " "), pc.utf8_slice_codeunits(rest, 1, -1),
                      pc.utf8_slice_codeunits(rest, 0, -1))
@@ -465,21 +466,20 @@ def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
     if not len(index_rows):
         return []
     stream = streams(None)
-    files = _caller_files()
     groups = []
 
-    def group(where: np.ndarray, ts: list[str], callers: list[str], build: Callable[..., list[Event]]) -> None:
+    def group(where: np.ndarray, ts: list[str], files: list[str | None], build: Callable[..., list[Event]]) -> None:
         """The rows at ``where`` (of the JSON rows): their Events by ``build(input, lines, ts, streams)``; a row
         whose ts a datetime cannot hold goes per line."""
         times, stamps = _json_times(ts)
         keep = [k for k, stamp in enumerate(stamps) if stamp is not None]
         if len(keep) < len(stamps):
-            where, times, stamps, callers = where[keep], times[keep], _pick(stamps, keep), _pick(callers, keep)
+            where, times, stamps, files = where[keep], times[keep], _pick(stamps, keep), _pick(files, keep)
             build = partial(build, keep=keep)
         block_rows = index_rows[where]
         n = len(where)
         events = build(index, (block_rows + block.first_number).tolist(), stamps, repeat(stream, n))
-        groups.append(_Group(block_rows, events, times, [files(c) for c in callers], ["json"] * n, False, True))
+        groups.append(_Group(block_rows, events, times, files, ["json"] * n, False, True))
 
     # each row's "msg" (the first: a hot row's header values hold no quote), so each structured shape's regex runs
     # only on the rows with its message; the printf shape on the rows no structured shape took
@@ -494,13 +494,14 @@ def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
             continue
         where = pool[hit]
         rest[where] = False
-        ts, callers = _strings(found["v0"]), _strings(found[f"v{shape.roles.index(('caller', 'STRING'))}"])
+        ts = _strings(found["v0"])
+        files = _decoded(found[f"v{shape.roles.index(('caller', 'STRING'))}"], _caller_file)
         if shape.message is None:  # printf text: the printf shapes say which rows are hot
             for at, printf, columns in _printf_rows(found[f"v{shape.roles.index('msg')}"]):
-                group(where[at], _pick(ts, at.tolist()), _pick(callers, at.tolist()),
+                group(where[at], _pick(ts, at.tolist()), _pick(files, at.tolist()),
                       partial(_printf_events, printf, columns))
             continue
-        group(where, ts, callers, partial(_json_events, shape, found))
+        group(where, ts, files, partial(_json_events, shape, found))
     return groups
 
 
@@ -598,18 +599,10 @@ def _kobj_or_absent(text: str) -> object:
     return _kobj(text) if text else _ABSENT
 
 
-def _caller_files():
-    """caller ('pkg/file.go:NN') -> the file name ``_json_record`` counts, or None (no caller), cached."""
-    names: dict[str, str | None] = {}
-
-    def name(caller: str) -> str | None:
-        found = names.get(caller, _ABSENT)
-        if found is _ABSENT:
-            file = caller[1:-1].rsplit(":", 1)[0] if caller else ""
-            found = names[caller] = file.rsplit("/", 1)[-1] if file else None
-        return found
-
-    return name
+def _caller_file(caller: str) -> str | None:
+    """A caller's text ('"pkg/file.go:NN"', quoted; "": none) as the file name ``_json_record`` counts, or None."""
+    file = caller[1:-1].rsplit(":", 1)[0] if caller else ""
+    return file.rsplit("/", 1)[-1] if file else None
 
 
 def _halves(column: pa.Array, separator: str) -> tuple[pa.Array, pa.Array]:

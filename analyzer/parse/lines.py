@@ -14,6 +14,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import compress
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -96,8 +97,8 @@ def hot_tags(events: list[Event], texts: list[str], files: list[str | None], jso
     kinds = list(map(_KIND, events))
     marks: list[Any] = [None] * len(events)
     if _MARKED_KINDS.intersection(kinds):
-        marks = [event_mark(kind, e.data, text) if kind in _MARKED_KINDS else None
-                 for kind, e, text in zip(kinds, events, texts, strict=True)]
+        for i in compress(range(len(kinds)), map(_MARKED_KINDS.__contains__, kinds)):  # (in C to the marked rows)
+            marks[i] = event_mark(kinds[i], events[i].data, texts[i])
     structured = [not (is_json or is_printf) for is_json, is_printf in zip(json_records, printf, strict=True)]
     return list(zip(kinds, map(_POD_FORM, events), map(_STREAM, events), files, json_records, structured, marks,
                     strict=True))

@@ -43,12 +43,14 @@ from . import fastpath
 from .events import Event, build_events
 from .hotshapes import (
     HOT_PRINTF_RULES,
+    JSON_HEADER_ROLES,
     STRUCTURED_START,
     JsonShape,
     PrintfShape,
     dispatched,
     header_start_re2,
     hot_shapes,
+    json_header_re2,
     json_shapes,
     printf_shapes,
 )
@@ -481,13 +483,20 @@ def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
         events = build(index, (block_rows + block.first_number).tolist(), stamps, repeat(stream, n))
         groups.append(_Group(block_rows, events, times, files, ["json"] * n, False, True))
 
-    # each row's "msg" (the first: a hot row's header values hold no quote), so each structured shape's regex runs
-    # only on the rows with its message; the printf shape on the rows no structured shape took
-    messages = pc.extract_regex(rows, _JSON_MSG).field("m")
+    # each row's head and "msg" in one pass (json_header_re2), so each structured shape's layouts run only on the
+    # rows with its message and read only the rest; the printf shape on the rows no structured shape took
+    header = pc.extract_regex(rows, json_header_re2())
+    messages = header.field("m")
     rest = np.ones(len(rows), dtype=bool)
     for shape in json_shapes():
         pool = _nonzero(pc.equal(messages, shape.message)) if shape.message is not None else np.flatnonzero(rest)
         if not len(pool):
+            continue
+        if shape.variants:
+            for where, found in _json_layouts(rows, pool, shape, header):
+                rest[where] = False
+                group(where, _strings(found["v0"]), _decoded(found[f"v{shape.roles.index(_CALLER)}"], _caller_file),
+                      partial(_json_events, shape, found))
             continue
         hit, found = _extract(rows if len(pool) == len(rows) else rows.take(_arrow(pool)), shape.regex)
         if not len(hit):
@@ -505,7 +514,44 @@ def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
     return groups
 
 
-_JSON_MSG = r'"msg":"(?P<m>[^"\\]*)"'  # a JSON record's message (the first "msg" key), when it has no escape
+_CALLER = ("caller", "STRING")
+_LAYOUT_ORDER: dict[str, list[int]] = {}  # shape message -> its variants, the one that took most rows last first
+
+
+def _json_layouts(rows: pa.Array, pool: np.ndarray, shape: JsonShape, header: pa.StructArray
+                  ) -> Iterator[tuple[np.ndarray, dict[str, pa.Array]]]:
+    """The pool rows each layout of a structured shape matches (hotshapes.json_variants: they split the shape's
+    rows), with every group of the shape: the variant's own, the header pass's ("ts", "logger", "caller"), and
+    '' for a group the layout leaves out (a missing context pair, or a key's second value)."""
+    order = _LAYOUT_ORDER.setdefault(shape.message, list(range(len(shape.variants))))
+    taken = []
+    for k in list(order):
+        if not len(pool):
+            break
+        variant = shape.variants[k]
+        hit, found = _extract(rows if len(pool) == len(rows) else rows.take(_arrow(pool)), variant.regex)
+        taken.append((len(hit), k))
+        if not len(hit):
+            continue
+        where = pool[hit]
+        pool = np.delete(pool, hit)
+        heads = header.take(_arrow(where))
+        blank = _blank(len(where))
+        for i, role in enumerate(shape.roles):
+            if i not in variant.groups:
+                found[f"v{i}"] = heads.field(_HEADER_FIELDS[role]) if role in _HEADER_FIELDS else blank
+        yield where, found
+    if taken and max(taken)[1] != order[0]:
+        order.remove(max(taken)[1])
+        order.insert(0, max(taken)[1])
+
+
+_HEADER_FIELDS = dict(zip(JSON_HEADER_ROLES, ("ts", "logger", "caller"), strict=True))
+
+
+def _blank(n: int) -> pa.Array:
+    """``n`` empty strings (a group that took part in no row reads as '')."""
+    return pa.StringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, dtype=np.int32)), pa.py_buffer(b""))
 _YEARS_1000_TO_9999 = (-30610224000, 253402300800)  # epoch seconds: the years isoformat and strftime agree on
 
 

@@ -237,6 +237,16 @@ def test_json_layouts_split_each_shape(json_lines):
             layouts += 1
             kinds.add(variant.context)
     assert layouts > 1000
+    printf = next(shape for shape in hotshapes.json_shapes() if shape.message is None)
+    assert printf.roles == columnar._PRINTF_ROLES
+    matched = pc.match_substring_regex(rows, printf.regex).to_pylist()
+    texts = 0
+    for n, (line, got) in enumerate(zip(json_lines, pc.extract_regex(rows, printf.regex).to_pylist(), strict=True)):
+        assert matched[n] == (got is not None), line
+        if got is not None:  # columnar reads these rows' groups from the header pass
+            assert [got["v0"], got["v1"], got["v2"]] == [header[n]["ts"], header[n]["caller"], header[n]["m"]], line
+            texts += 1
+    assert texts > 100
     assert kinds == {frozenset(), frozenset({"pod"}), frozenset({"pod", "node"})}  # 1.21; 1.30; 1.30 resources
 
 

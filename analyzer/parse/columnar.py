@@ -492,29 +492,32 @@ def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
         pool = _nonzero(pc.equal(messages, shape.message)) if shape.message is not None else np.flatnonzero(rest)
         if not len(pool):
             continue
-        if shape.variants:
+        if shape.message is not None:
             for where, found in _json_layouts(rows, pool, shape, header):
                 rest[where] = False
                 group(where, _strings(found["v0"]), _decoded(found[f"v{shape.roles.index(_CALLER)}"], _caller_file),
                       partial(_json_events, shape, found))
             continue
-        hit, found = _extract(rows if len(pool) == len(rows) else rows.take(_arrow(pool)), shape.regex)
+        # printf text: its regex only says which rows are whole (the header pass read their ts, caller and text, as
+        # its groups would: _PRINTF_ROLES); the printf shapes say which rows are hot
+        if shape.roles != _PRINTF_ROLES:
+            raise ValueError(f"columnar: the JSON printf shape now reads {shape.roles}, not {_PRINTF_ROLES}")
+        hit = _nonzero(pc.match_substring_regex(rows if len(pool) == len(rows) else rows.take(_arrow(pool)),
+                                                shape.regex))
         if not len(hit):
             continue
         where = pool[hit]
         rest[where] = False
-        ts = _strings(found["v0"])
-        files = _decoded(found[f"v{shape.roles.index(('caller', 'STRING'))}"], _caller_file)
-        if shape.message is None:  # printf text: the printf shapes say which rows are hot
-            for at, printf, columns in _printf_rows(found[f"v{shape.roles.index('msg')}"]):
-                group(where[at], _pick(ts, at.tolist()), _pick(files, at.tolist()),
-                      partial(_printf_events, printf, columns))
-            continue
-        group(where, ts, files, partial(_json_events, shape, found))
+        heads = header.take(_arrow(where))
+        ts, files = _strings(heads.field("ts")), _decoded(heads.field("caller"), _caller_file)
+        for at, printf, columns in _printf_rows(heads.field("m")):
+            picked = at.tolist()
+            group(where[at], _pick(ts, picked), _pick(files, picked), partial(_printf_events, printf, columns))
     return groups
 
 
 _CALLER = ("caller", "STRING")
+_PRINTF_ROLES = ("ts", _CALLER, "msg")
 _LAYOUT_ORDER: dict[str, list[int]] = {}  # shape message -> its variants, the one that took most rows last first
 
 

@@ -410,6 +410,16 @@ def test_printf_shapes_agree_with_python(corpus_lines):
     assert set(taken) >= set(COLUMN_BUILDS) | set(columnar._COLUMN_BUILDS)
 
 
+def test_number_columns_read_as_python_does():
+    """INT and ARRAY columns: Arrow's cast where it reads every row, else each row as the per-line path reads it."""
+    big = "9223372036854775808"  # one more than int64 holds
+    assert columnar._values(pa.array(["12", "-0", "007"]), "INT") == [12, 0, 7]
+    assert columnar._values(pa.array(["12", big]), "INT") == [12, int(big)]
+    assert columnar._values(pa.array(["[1,-2]", "[3]"]), "ARRAY") == [[1, -2], [3]]
+    for odd in ("[]", "[1.5,2]", "[1e3]", f"[{big}]"):
+        assert columnar._values(pa.array(["[1]", odd]), "ARRAY") == [[1], fastpath.array_value(odd, _number)]
+
+
 def test_printf_templates_are_checked():
     compiled = next(c for items in fastpath.printf_matchers().values() for c in items if c.shape.name == "host")
     with pytest.raises(ValueError, match="lacks"):

@@ -160,7 +160,8 @@ def _values(column: pa.Array, form: str) -> list:
     """A shape's value column as the per-line fast path's values (``fastpath.fast_split``).
 
     INT and ARRAY values are read by Arrow's cast to int64, which reads a ``-?[0-9]+`` text as ``int()`` does and
-    refuses the rest (too large, a fraction, an exponent, an empty array): then the column is read row by row."""
+    refuses the rest (too large, a fraction, an exponent, an empty array): then the column is read row by row.
+    (The cast also reads '0x1f'; the forms' regexes let only digits, '-' and for ARRAY '.eE+' through.)"""
     if form == "STRING":  # rows with a backslash are left out, so the text between the quotes is the value
         return _decoded(column, _unquoted)
     if form == "INT":

@@ -203,8 +203,12 @@ def _printf_rows(msg: pa.Array) -> list[tuple[np.ndarray, PrintfShape, list[list
                 out.append((rows[where[ok]], shape, [_strings(found[f"v{i}"]) if terminal in _NUMBER_TERMINALS
                                                      else _decoded(found[f"v{i}"])
                                                      for i, terminal in enumerate(shape.compiled.shape.expects)]))
-            if n < len(shapes):  # the next shape gets the rows the Python regex of this one cannot match
-                where = where[_nonzero(pc.invert(pc.match_substring_regex(candidates, shape.loose)))]
+            if n < len(shapes):  # the next shape gets the rows the Python regex of this one cannot match, of those
+                left = np.setdiff1d(np.arange(len(where)), ok, assume_unique=True)  # its RE2 one did not take (the
+                if len(left):  # rows it took match its loose regex too)
+                    loose = pc.match_substring_regex(candidates.take(_arrow(left)), shape.loose)
+                    left = left[_nonzero(pc.invert(loose))]
+                where = where[left]
                 if not len(where):
                     break
     return out

@@ -11,10 +11,12 @@ here, loudly). tests/test_columnar.py compares them with Python's re on every co
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -308,14 +310,29 @@ def dispatched(msg: pa.Array, rule: str, tests: dict | None = None) -> pa.Array:
 
 
 def _route_test(msg: pa.Array, route) -> pa.Array:
+    """Where ``route.test`` passes: its prefix, then each substring and its ending, each looked for only in the
+    messages that passed the tests before (most messages fail the prefix)."""
     test = pc.starts_with(msg, route.prefix) if route.prefix is not None else None
     for part in route.contains:
-        found = pc.match_substring(msg, part)
-        test = found if test is None else pc.and_(test, found)
+        test = _and_then(msg, test, partial(pc.match_substring, pattern=part))
     if route.endswith is not None:
-        found = pc.ends_with(msg, route.endswith)
-        test = found if test is None else pc.and_(test, found)
+        test = _and_then(msg, test, partial(pc.ends_with, pattern=route.endswith))
     return test
+
+
+def _and_then(msg: pa.Array, test: pa.Array | None, check: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """``test AND check(msg)`` (``check(msg)`` when there is no test yet), ``check`` run only where ``test`` holds."""
+    if test is None:
+        return check(msg)
+    where = pc.indices_nonzero(test)
+    if len(where) == len(msg):
+        return check(msg)
+    passed = np.zeros(len(msg), dtype=bool)
+    if len(where):
+        kept = where.filter(check(msg.take(where)))  # (numpy reads Arrow's buffer: to_numpy would import pandas)
+        passed[np.frombuffer(kept.buffers()[1], dtype=np.uint64, count=len(kept), offset=kept.offset * 8)] = True
+    return pa.BooleanArray.from_buffers(pa.bool_(), len(msg), [None, pa.py_buffer(np.packbits(passed,
+                                                                                              bitorder="little"))])
 
 
 # -- JSON logging (--logging-format=json, 1.21+) ---------------------------------------------------

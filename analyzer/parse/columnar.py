@@ -523,7 +523,7 @@ def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
 
 _CALLER = ("caller", "STRING")
 _PRINTF_ROLES = ("ts", _CALLER, "msg")
-_LAYOUT_ORDER: dict[str, list[int]] = {}  # shape message -> its variants, the one that took most rows last first
+_LAYOUT_ORDER: dict[str, list[int]] = {}  # shape source -> its variants, the one that took most rows last first
 
 
 def _json_layouts(rows: pa.Array, pool: np.ndarray, shape: JsonShape, header: pa.StructArray
@@ -531,7 +531,7 @@ def _json_layouts(rows: pa.Array, pool: np.ndarray, shape: JsonShape, header: pa
     """The pool rows each layout of a structured shape matches (hotshapes.json_variants: they split the shape's
     rows), with every group of the shape: the variant's own, the header pass's ("ts", "logger", "caller"), and
     '' for a group the layout leaves out (a missing context pair, or a key's second value)."""
-    order = _LAYOUT_ORDER.setdefault(shape.message, list(range(len(shape.variants))))
+    order = _LAYOUT_ORDER.setdefault(shape.source, list(range(len(shape.variants))))
     taken = []
     for k in list(order):
         if not len(pool):

@@ -560,6 +560,8 @@ _HEADER_FIELDS = dict(zip(JSON_HEADER_ROLES, ("ts", "logger", "caller"), strict=
 def _blank(n: int) -> pa.Array:
     """``n`` empty strings (a group that took part in no row reads as '')."""
     return pa.StringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, dtype=np.int32)), pa.py_buffer(b""))
+
+
 _YEARS_1000_TO_9999 = (-30610224000, 253402300800)  # epoch seconds: the years isoformat and strftime agree on
 
 

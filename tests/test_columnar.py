@@ -280,6 +280,26 @@ def test_trailing_spaces_and_repeats_read_alike(tmp_path):
     _assert_same(str(path))
 
 
+def test_backslashes_read_alike(tmp_path):
+    """A backslash in a row's message sends the row the per-line way; one only in its header (the file name) or
+    on another row does not (columnar._without_backslash finds the rows by their bytes, then the messages)."""
+    buf = __import__("io").StringIO()
+    write_log(buf, "1.30", nodes=4, pods=30, seed=3)
+    lines = buf.getvalue().splitlines()
+    scored = [i for i, line in enumerate(lines) if '"Plugin scored node for pod"' in line][5:200:7]
+    for k, i in enumerate(scored):
+        if k % 2:
+            lines[i] = lines[i].replace('node="', 'node="x\\', 1)  # in the message
+        else:
+            lines[i] = re.sub(r" (\S+\.go:)", r" sub\\\1", lines[i], count=1)  # in the file name only
+    path = tmp_path / "backslashes.log"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    block = next(blocks.iter_blocks(str(path)))
+    hot = set(columnar.hot_rows(block).rows.tolist())
+    assert all((i in hot) == (k % 2 == 0) for k, i in enumerate(scored))
+    _assert_same(str(path))
+
+
 def test_over_long_line_reads_alike(tmp_path, monkeypatch):
     monkeypatch.setattr("analyzer.read.sources.MAX_LINE_BYTES", 3000)
     buf = __import__("io").StringIO()
@@ -322,6 +342,8 @@ def test_header_regex_agrees_with_python(corpus_lines):
             assert got == m.groupdict(), line
             agree += 1
     assert agree > 5000
+    starts = pc.match_substring_regex(rows, hotshapes.header_start_re2()).to_pylist()
+    assert starts == [got is not None for got in found]  # (the corpus lines hold no LF of their own)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::SyntaxWarning")  # _unquote on junk
@@ -385,7 +407,17 @@ def test_printf_shapes_agree_with_python(corpus_lines):
                                         [""] * len(rows)) if rows else []
         assert built == [shape.compiled.shape.build(methods, values) for values in rows]  # the columns' Events
     assert hits > 1000
-    assert set(taken) >= set(COLUMN_BUILDS)
+    assert set(taken) >= set(COLUMN_BUILDS) | set(columnar._COLUMN_BUILDS)
+
+
+def test_number_columns_read_as_python_does():
+    """INT and ARRAY columns: Arrow's cast where it reads every row, else each row as the per-line path reads it."""
+    big = "9223372036854775808"  # one more than int64 holds
+    assert columnar._values(pa.array(["12", "-0", "007"]), "INT") == [12, 0, 7]
+    assert columnar._values(pa.array(["12", big]), "INT") == [12, int(big)]
+    assert columnar._values(pa.array(["[1,-2]", "[3]"]), "ARRAY") == [[1, -2], [3]]
+    for odd in ("[]", "[1.5,2]", "[1e3]", f"[{big}]"):
+        assert columnar._values(pa.array(["[1]", odd]), "ARRAY") == [[1], fastpath.array_value(odd, _number)]
 
 
 def test_printf_templates_are_checked():

@@ -209,6 +209,47 @@ def test_json_shapes_agree_with_python(json_lines):
     assert hits > 1000
 
 
+def test_json_layouts_split_each_shape(json_lines):
+    """A structured shape's layouts (hotshapes.json_variants) split its rows: exactly one matches where the shape
+    does (Python re and RE2 alike), with the shape's values in the groups it keeps; the header pass reads the
+    shape's "ts", "logger" and "caller" groups on those rows."""
+    rows = pa.array([line + "\n" for line in json_lines], pa.string())
+    header = pc.extract_regex(rows, hotshapes.json_header_re2()).to_pylist()
+    names = dict(zip(hotshapes.JSON_HEADER_ROLES, ("ts", "logger", "caller"), strict=True))
+    layouts, kinds = 0, set()
+    for shape in hotshapes.json_shapes():
+        if shape.message is None:
+            continue
+        python = re.compile(shape.source)
+        variants = [(re.compile(v.source), pc.extract_regex(rows, v.regex).to_pylist(), v) for v in shape.variants]
+        for n, line in enumerate(json_lines):
+            m = python.match(line + "\n")
+            hits = [(vm, got[n], v) for vp, got, v in variants if (vm := vp.match(line + "\n")) or got[n]]
+            assert len(hits) == (m is not None), line
+            if m is None:
+                continue
+            vm, got, variant = hits[0]
+            assert vm is not None and got == {k: v or "" for k, v in vm.groupdict().items()}, line
+            assert {f"v{i}" for i in variant.groups} == set(got), line
+            assert all(m[name] == value for name, value in got.items()), line
+            assert all((m[f"v{i}"] or "") == header[n][names[role]] for i, role in enumerate(shape.roles)
+                       if role in names), line
+            layouts += 1
+            kinds.add(variant.context)
+    assert layouts > 1000
+    printf = next(shape for shape in hotshapes.json_shapes() if shape.message is None)
+    assert printf.roles == columnar._PRINTF_ROLES
+    matched = pc.match_substring_regex(rows, printf.regex).to_pylist()
+    texts = 0
+    for n, (line, got) in enumerate(zip(json_lines, pc.extract_regex(rows, printf.regex).to_pylist(), strict=True)):
+        assert matched[n] == (got is not None), line
+        if got is not None:  # columnar reads these rows' groups from the header pass
+            assert [got["v0"], got["v1"], got["v2"]] == [header[n]["ts"], header[n]["caller"], header[n]["m"]], line
+            texts += 1
+    assert texts > 100
+    assert kinds == {frozenset(), frozenset({"pod"}), frozenset({"pod", "node"})}  # 1.21; 1.30; 1.30 resources
+
+
 def test_json_events_are_json_loads_events(json_lines):
     """Where a structured JSON shape matches, its Event is the one structured_event builds from json.loads."""
     rows = pa.array([line + "\n" for line in json_lines], pa.string())

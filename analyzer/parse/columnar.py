@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, partial
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from operator import itemgetter
 
 import numpy as np
@@ -46,12 +46,14 @@ from . import fastpath
 from .events import Event, EventRun, build_events
 from .hotshapes import (
     HOT_PRINTF_RULES,
+    JSON_HEADER_ROLES,
     STRUCTURED_START,
     JsonShape,
     PrintfShape,
     dispatched,
-    header_re2,
+    header_start_re2,
     hot_shapes,
+    json_header_re2,
     json_shapes,
     printf_shapes,
 )
@@ -141,24 +143,45 @@ def _strings(array: pa.Array) -> list:
     return array.to_pylist()
 
 
-_INTEGERS = r"^-?[0-9]{1,18}$"  # fits int64, so Arrow's cast reads it as Python's int() does
-_INTEGER_ARRAYS = r"^\[-?[0-9]{1,18}(?:,-?[0-9]{1,18})*\]$"
+def _decoded(column: pa.Array, read: Callable[[str], object] | None = None) -> list:
+    """Each row's text (or ``read`` of it), worked out once per distinct text, the rows sharing one object each:
+    for columns that repeat a few names (pods, nodes, plugins, files), where it is cheaper than a str per row."""
+    encoded = pc.dictionary_encode(column)
+    values = np.empty(len(encoded.dictionary), dtype=object)
+    texts = _strings(encoded.dictionary)
+    values[:] = texts if read is None else [read(text) for text in texts]
+    indices = encoded.indices
+    return values[np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices),
+                                offset=indices.offset * 4)].tolist()
+
+
+def _unquoted(text: str) -> str:
+    return text[1:-1]
 
 
 def _values(column: pa.Array, form: str) -> list:
-    """A shape's value column as the per-line fast path's values (``fastpath.fast_split``)."""
+    """A shape's value column as the per-line fast path's values (``fastpath.fast_split``).
+
+    INT and ARRAY values are read by Arrow's cast to int64, which reads a ``-?[0-9]+`` text as ``int()`` does and
+    refuses the rest (too large, a fraction, an exponent, an empty array): then the column is read row by row.
+    (The cast also reads '0x1f'; the forms' regexes let only digits, '-' and for ARRAY '.eE+' through.)"""
     if form == "STRING":  # rows with a backslash are left out, so the text between the quotes is the value
-        return _strings(pc.utf8_slice_codeunits(column, 1, -1))
+        return _decoded(column, _unquoted)
     if form == "INT":
-        if pc.all(pc.match_substring_regex(column, _INTEGERS)).as_py() is not False:
+        try:
             return _strings(pc.cast(column, pa.int64()))
-        return [_bare(text) for text in _strings(column)]
+        except pa.ArrowInvalid:
+            return [_bare(text) for text in _strings(column)]
     if form == "ARRAY":
-        if pc.all(pc.match_substring_regex(column, _INTEGER_ARRAYS)).as_py() is not False:
-            items = pc.split_pattern(pc.utf8_slice_codeunits(column, 1, -1), ",")
-            return _strings(pc.cast(items, pa.list_(pa.int64())))
-        return [fastpath.array_value(text, _number) for text in _strings(column)]
+        try:
+            return _strings(pc.cast(pc.split_pattern(pc.utf8_slice_codeunits(column, 1, -1), ","),
+                                    pa.list_(pa.int64())))
+        except pa.ArrowInvalid:
+            return [fastpath.array_value(text, _number) for text in _strings(column)]
     return _strings(column)
+
+
+_NUMBER_TERMINALS = frozenset({"INT", "SIGNED_INT"})  # printf tokens read as numbers (the others repeat a few names)
 
 
 def _printf_rows(msg: pa.Array) -> list[tuple[np.ndarray, PrintfShape, list[list[str]]]]:
@@ -180,10 +203,15 @@ def _printf_rows(msg: pa.Array) -> list[tuple[np.ndarray, PrintfShape, list[list
             candidates = msg.take(_arrow(where))
             ok, found = _extract(candidates, shape.regex)
             if len(ok):
-                out.append((rows[where[ok]], shape,
-                            [_strings(found[f"v{i}"]) for i in range(len(shape.compiled.shape.expects))]))
-            if n < len(shapes):  # the next shape gets the rows the Python regex of this one cannot match
-                where = where[_nonzero(pc.invert(pc.match_substring_regex(candidates, shape.loose)))]
+                out.append((rows[where[ok]], shape, [_strings(found[f"v{i}"]) if terminal in _NUMBER_TERMINALS
+                                                     else _decoded(found[f"v{i}"])
+                                                     for i, terminal in enumerate(shape.compiled.shape.expects)]))
+            if n < len(shapes):  # the next shape gets the rows the Python regex of this one cannot match, of those
+                left = np.setdiff1d(np.arange(len(where)), ok, assume_unique=True)  # its RE2 one did not take (the
+                if len(left):  # rows it took match its loose regex too)
+                    loose = pc.match_substring_regex(candidates.take(_arrow(left)), shape.loose)
+                    left = left[_nonzero(pc.invert(loose))]
+                where = where[left]
                 if not len(where):
                     break
     return out
@@ -198,7 +226,7 @@ def _printf_events(shape: PrintfShape, columns: list[list[str]], input_index: in
     if keep is not None:
         columns = [_pick(column, keep) for column in columns]
     compiled = shape.compiled.shape
-    by_columns = COLUMN_BUILDS.get(compiled.name)
+    by_columns = COLUMN_BUILDS.get(compiled.name) or _COLUMN_BUILDS.get(compiled.name)
     if by_columns is not None:
         return build_events(len(lines), input_index=input_index, lines=lines, ts=ts, streams=streams,
                             **by_columns(*columns))
@@ -208,6 +236,29 @@ def _printf_events(shape: PrintfShape, columns: list[list[str]], input_index: in
     if stateful:
         raise ValueError(f"columnar shape {compiled.name}: gives {sorted(stateful)} events")
     return _stamp_events(events, input_index, lines, ts, streams)
+
+
+def _arrow_resource_map(subject: list[str], target: list[str], name: list[str], allocatable: list[str],
+                        requested: list[str], score: list[str]) -> dict:
+    """The Event fields of 'pod -> node: scorer, map of allocatable resources map[..], map of requested resources
+    map[..] ,score n,' rows, as the printf Transformer's ``arrow(.., resource_map(..))`` builds them: each
+    distinct map text is read once (a node's maps repeat on every pod's line), each row gets dicts of its own."""
+    from .printf import _forms as pod_forms
+    from .printf import _gomap, _ints, _stripped
+
+    def maps(texts: list[str]) -> list[dict]:
+        read = {text: _gomap(text) for text in set(texts)}
+        return list(map(dict, map(read.__getitem__, texts)))
+
+    data = [{"allocatableResource": a, "requestedResource": r, "line_style": "map"}
+            for a, r in zip(maps(allocatable), maps(requested), strict=True)]
+    return {"kind": "resource_score", "pod": subject, "node": target, "name": _stripped(name), "value": _ints(score),
+            "data": data, "pod_form": pod_forms(subject)}
+
+
+# fastpath.PRINTF_SHAPES name -> its rows' Event fields from its token columns, for shapes printf.COLUMN_BUILDS lacks
+# (tests/test_columnar.py test_printf_shapes_agree_with_python compares them with the row-by-row build)
+_COLUMN_BUILDS: dict[str, Callable[..., dict]] = {"arrow-resource-map": _arrow_resource_map}
 
 
 def _stamp_events(events: list[Event], input_index: int, lines: list[int], ts: list[str],
@@ -296,7 +347,7 @@ def _assemble(block: LineBlock, groups: list[_Group]) -> HotRows:
     pick = order.tolist()
 
     def joined(name: str) -> list:
-        return [item for g in groups for item in getattr(g, name)]
+        return list(chain.from_iterable(getattr(g, name) for g in groups))
 
     flags = {name: np.concatenate([np.full(len(g.rows), getattr(g, name)) for g in groups])[order].tolist()
              for name in ("printf", "json")}
@@ -352,14 +403,15 @@ def _klog_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
                                        & (last != ord(" ")))
     if not len(index_rows):
         return []
-    klog = _nonzero(pc.match_substring_regex(rows, header_re2()))
+    klog = _nonzero(pc.match_substring_regex(rows, header_start_re2()))  # (candidate rows end with their only LF)
     if not len(klog):
         return []
-    index_rows, rows = index_rows[klog], rows.take(_arrow(klog))
+    if len(klog) < len(rows):
+        index_rows, rows = index_rows[klog], rows.take(_arrow(klog))
     heads, rest = _halves(rows, "]")
     msg = pc.if_else(pc.starts_with(rest, " "), pc.utf8_slice_codeunits(rest, 1, -1),
                      pc.utf8_slice_codeunits(rest, 0, -1))
-    plain = pc.invert(pc.match_substring(msg, "\\"))
+    plain = _without_backslash(block, index_rows, msg)
     pids, file_line = _halves(pc.utf8_ltrim(pc.utf8_slice_codeunits(heads, 21), characters=" "), " ")
     files = _halves(file_line, ":")[0]
     single = pc.count_distinct(pids).as_py() == 1
@@ -376,7 +428,8 @@ def _klog_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
 
     groups = []
     for shape in hot_shapes():
-        where = _nonzero(pc.and_(plain, pc.starts_with(msg, shape.selector)))
+        where = _nonzero(pc.starts_with(msg, shape.selector))
+        where = where[plain[where]]
         if not len(where):
             continue
         ok, found = _extract(msg.take(_arrow(where)), shape.regex)
@@ -389,11 +442,31 @@ def _klog_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
     return groups
 
 
+_BACKSLASH = ord("\\")
+
+
+def _without_backslash(block: LineBlock, index_rows: np.ndarray, msg: pa.Array) -> np.ndarray:
+    """Whether each row's message holds no backslash (bool per row): rows without one anywhere in the block's bytes
+    are found by numpy; only the few others have their message searched."""
+    raw = np.frombuffer(block.data, dtype=np.uint8)
+    found = np.flatnonzero(raw == _BACKSLASH)
+    plain = np.ones(len(index_rows), dtype=bool)
+    if len(found):
+        rows_with = np.unique(np.searchsorted(block.starts, found, side="right") - 1)
+        suspects = np.flatnonzero(np.isin(index_rows, rows_with))
+        if len(suspects):
+            in_msg = pc.match_substring(msg.take(_arrow(suspects)), "\\")
+            plain[suspects[_nonzero(in_msg)]] = False
+    return plain
+
+
 def _file_names(files: pa.Array) -> list[str]:
     """Each row's file ('pkg/file.go') as FormatFeatures.files counts it ('file.go'), worked out once per name."""
-    encoded = pc.dictionary_encode(files)
-    names = np.array([name.rsplit("/", 1)[-1] for name in _strings(encoded.dictionary)], dtype=object)
-    return names[_strings(encoded.indices)].tolist()
+    return _decoded(files, _base_name)
+
+
+def _base_name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
 
 
 def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Group]:
@@ -403,46 +476,95 @@ def _json_groups(block: LineBlock, index: int, streams: StreamNames) -> list[_Gr
     if not len(index_rows):
         return []
     stream = streams(None)
-    files = _caller_files()
     groups = []
 
-    def group(where: np.ndarray, ts: list[str], callers: list[str], build: Callable[..., list[Event]]) -> None:
+    def group(where: np.ndarray, ts: list[str], files: list[str | None], build: Callable[..., list[Event]]) -> None:
         """The rows at ``where`` (of the JSON rows): their Events by ``build(input, lines, ts, streams)``; a row
         whose ts a datetime cannot hold goes per line."""
         times, stamps = _json_times(ts)
         keep = [k for k, stamp in enumerate(stamps) if stamp is not None]
         if len(keep) < len(stamps):
-            where, times, stamps, callers = where[keep], times[keep], _pick(stamps, keep), _pick(callers, keep)
+            where, times, stamps, files = where[keep], times[keep], _pick(stamps, keep), _pick(files, keep)
             build = partial(build, keep=keep)
         block_rows = index_rows[where]
         n = len(where)
         events = build(index, (block_rows + block.first_number).tolist(), stamps, repeat(stream, n))
-        groups.append(_Group(block_rows, events, times, [files(c) for c in callers], ["json"] * n, False, True))
+        groups.append(_Group(block_rows, events, times, files, ["json"] * n, False, True))
 
-    # each row's "msg" (the first: a hot row's header values hold no quote), so each structured shape's regex runs
-    # only on the rows with its message; the printf shape on the rows no structured shape took
-    messages = pc.extract_regex(rows, _JSON_MSG).field("m")
+    # each row's head and "msg" in one pass (json_header_re2), so each structured shape's layouts run only on the
+    # rows with its message and read only the rest; the printf shape on the rows no structured shape took
+    header = pc.extract_regex(rows, json_header_re2())
+    messages = header.field("m")
     rest = np.ones(len(rows), dtype=bool)
     for shape in json_shapes():
         pool = _nonzero(pc.equal(messages, shape.message)) if shape.message is not None else np.flatnonzero(rest)
         if not len(pool):
             continue
-        hit, found = _extract(rows if len(pool) == len(rows) else rows.take(_arrow(pool)), shape.regex)
+        if shape.message is not None:
+            for where, found in _json_layouts(rows, pool, shape, header):
+                rest[where] = False
+                group(where, _strings(found["v0"]), _decoded(found[f"v{shape.roles.index(_CALLER)}"], _caller_file),
+                      partial(_json_events, shape, found))
+            continue
+        # printf text: its regex only says which rows are whole (the header pass read their ts, caller and text, as
+        # its groups would: _PRINTF_ROLES); the printf shapes say which rows are hot
+        if shape.roles != _PRINTF_ROLES:
+            raise ValueError(f"columnar: the JSON printf shape now reads {shape.roles}, not {_PRINTF_ROLES}")
+        hit = _nonzero(pc.match_substring_regex(rows if len(pool) == len(rows) else rows.take(_arrow(pool)),
+                                                shape.regex))
         if not len(hit):
             continue
         where = pool[hit]
         rest[where] = False
-        ts, callers = _strings(found["v0"]), _strings(found[f"v{shape.roles.index(('caller', 'STRING'))}"])
-        if shape.message is None:  # printf text: the printf shapes say which rows are hot
-            for at, printf, columns in _printf_rows(found[f"v{shape.roles.index('msg')}"]):
-                group(where[at], _pick(ts, at.tolist()), _pick(callers, at.tolist()),
-                      partial(_printf_events, printf, columns))
-            continue
-        group(where, ts, callers, partial(_json_events, shape, found))
+        heads = header.take(_arrow(where))
+        ts, files = _strings(heads.field("ts")), _decoded(heads.field("caller"), _caller_file)
+        for at, printf, columns in _printf_rows(heads.field("m")):
+            picked = at.tolist()
+            group(where[at], _pick(ts, picked), _pick(files, picked), partial(_printf_events, printf, columns))
     return groups
 
 
-_JSON_MSG = r'"msg":"(?P<m>[^"\\]*)"'  # a JSON record's message (the first "msg" key), when it has no escape
+_CALLER = ("caller", "STRING")
+_PRINTF_ROLES = ("ts", _CALLER, "msg")
+_LAYOUT_ORDER: dict[str, list[int]] = {}  # shape source -> its variants, the one that took most rows last first
+
+
+def _json_layouts(rows: pa.Array, pool: np.ndarray, shape: JsonShape, header: pa.StructArray
+                  ) -> Iterator[tuple[np.ndarray, dict[str, pa.Array]]]:
+    """The pool rows each layout of a structured shape matches (hotshapes.json_variants: they split the shape's
+    rows), with every group of the shape: the variant's own, the header pass's ("ts", "logger", "caller"), and
+    '' for a group the layout leaves out (a missing context pair, or a key's second value)."""
+    order = _LAYOUT_ORDER.setdefault(shape.source, list(range(len(shape.variants))))
+    taken = []
+    for k in list(order):
+        if not len(pool):
+            break
+        variant = shape.variants[k]
+        hit, found = _extract(rows if len(pool) == len(rows) else rows.take(_arrow(pool)), variant.regex)
+        taken.append((len(hit), k))
+        if not len(hit):
+            continue
+        where = pool[hit]
+        pool = np.delete(pool, hit)
+        heads = header.take(_arrow(where))
+        blank = _blank(len(where))
+        for i, role in enumerate(shape.roles):
+            if i not in variant.groups:
+                found[f"v{i}"] = heads.field(_HEADER_FIELDS[role]) if role in _HEADER_FIELDS else blank
+        yield where, found
+    if taken and max(taken)[1] != order[0]:
+        order.remove(max(taken)[1])
+        order.insert(0, max(taken)[1])
+
+
+_HEADER_FIELDS = dict(zip(JSON_HEADER_ROLES, ("ts", "logger", "caller"), strict=True))
+
+
+def _blank(n: int) -> pa.Array:
+    """``n`` empty strings (a group that took part in no row reads as '')."""
+    return pa.StringArray.from_buffers(n, pa.py_buffer(np.zeros(n + 1, dtype=np.int32)), pa.py_buffer(b""))
+
+
 _YEARS_1000_TO_9999 = (-30610224000, 253402300800)  # epoch seconds: the years isoformat and strftime agree on
 
 
@@ -528,27 +650,18 @@ def _json_values(texts: pa.Array, form: str) -> list:
     if form == "GOMAP":
         return [json.loads(text, object_pairs_hook=_dup_tolerant) for text in _strings(texts)]
     if form == "STRING":
-        return _strings(pc.utf8_slice_codeunits(texts, 1, -1))
-    encoded = pc.dictionary_encode(texts)  # KOBJ: a string or an object (one object per text, as json.loads reads it)
-    values = np.empty(len(encoded.dictionary), dtype=object)
-    values[:] = [_kobj(text) if text else _ABSENT for text in _strings(encoded.dictionary)]
-    indices = encoded.indices
-    return values[np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices),
-                                offset=indices.offset * 4)].tolist()
+        return _decoded(texts, _unquoted)
+    return _decoded(texts, _kobj_or_absent)  # KOBJ: a string or an object (one object per text, as json.loads reads it)
 
 
-def _caller_files():
-    """caller ('pkg/file.go:NN') -> the file name ``_json_record`` counts, or None (no caller), cached."""
-    names: dict[str, str | None] = {}
+def _kobj_or_absent(text: str) -> object:
+    return _kobj(text) if text else _ABSENT
 
-    def name(caller: str) -> str | None:
-        found = names.get(caller, _ABSENT)
-        if found is _ABSENT:
-            file = caller[1:-1].rsplit(":", 1)[0] if caller else ""
-            found = names[caller] = file.rsplit("/", 1)[-1] if file else None
-        return found
 
-    return name
+def _caller_file(caller: str) -> str | None:
+    """A caller's text ('"pkg/file.go:NN"', quoted; "": none) as the file name ``_json_record`` counts, or None."""
+    file = caller[1:-1].rsplit(":", 1)[0] if caller else ""
+    return file.rsplit("/", 1)[-1] if file else None
 
 
 def _halves(column: pa.Array, separator: str) -> tuple[pa.Array, pa.Array]:

@@ -11,10 +11,12 @@ here, loudly). tests/test_columnar.py compares them with Python's re on every co
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -118,6 +120,19 @@ def header_re2() -> str:
     if not pattern.endswith("(?P<msg>.*)\\Z"):
         raise ValueError("klog.KLOG_HEADER no longer ends with the message: update header_re2")
     return "^" + to_re2(pattern[: -len("\\Z")]) + "\n$"
+
+
+_MESSAGE_AFTER_HEADER = "\\] ?(?P<msg>.*)\\Z"
+
+
+@cache
+def header_start_re2() -> str:
+    """The klog header regex up to the ']' that ends it, for RE2: on a row whose only LF ends it, it matches where
+    ``header_re2`` does (the message may be anything but a LF), and RE2 stops reading the row at the ']'."""
+    pattern = KLOG_HEADER.pattern
+    if not pattern.endswith(_MESSAGE_AFTER_HEADER):
+        raise ValueError("klog.KLOG_HEADER no longer ends with '] ?' and the message: update header_start_re2")
+    return "^" + to_re2(pattern[: -len(_MESSAGE_AFTER_HEADER)]) + "\\]"
 
 
 # A hot printf shape (fastpath.PRINTF_SHAPES by name) and its text as logged, one '*' per captured
@@ -295,14 +310,29 @@ def dispatched(msg: pa.Array, rule: str, tests: dict | None = None) -> pa.Array:
 
 
 def _route_test(msg: pa.Array, route) -> pa.Array:
+    """Where ``route.test`` passes: its prefix, then each substring and its ending, each looked for only in the
+    messages that passed the tests before (most messages fail the prefix)."""
     test = pc.starts_with(msg, route.prefix) if route.prefix is not None else None
     for part in route.contains:
-        found = pc.match_substring(msg, part)
-        test = found if test is None else pc.and_(test, found)
+        test = _and_then(msg, test, partial(pc.match_substring, pattern=part))
     if route.endswith is not None:
-        found = pc.ends_with(msg, route.endswith)
-        test = found if test is None else pc.and_(test, found)
+        test = _and_then(msg, test, partial(pc.ends_with, pattern=route.endswith))
     return test
+
+
+def _and_then(msg: pa.Array, test: pa.Array | None, check: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """``test AND check(msg)`` (``check(msg)`` when there is no test yet), ``check`` run only where ``test`` holds."""
+    if test is None:
+        return check(msg)
+    where = pc.indices_nonzero(test)
+    if len(where) == len(msg):
+        return check(msg)
+    passed = np.zeros(len(msg), dtype=bool)
+    if len(where):
+        kept = where.filter(check(msg.take(where)))  # (numpy reads Arrow's buffer: to_numpy would import pandas)
+        passed[np.frombuffer(kept.buffers()[1], dtype=np.uint64, count=len(kept), offset=kept.offset * 8)] = True
+    return pa.BooleanArray.from_buffers(pa.bool_(), len(msg), [None, pa.py_buffer(np.packbits(passed,
+                                                                                              bitorder="little"))])
 
 
 # -- JSON logging (--logging-format=json, 1.21+) ---------------------------------------------------
@@ -335,6 +365,21 @@ class JsonShape:
     regex: str
     roles: tuple[Any, ...]
     source: str  # the regex in Python syntax, before the RE2 translation (tests compare the two)
+    variants: tuple[JsonVariant, ...] = ()  # a structured shape's layouts (json_variants), none for the printf one
+
+
+@dataclass(frozen=True)
+class JsonVariant:
+    """One layout of a structured JSON shape: the context keys (JSON_CONTEXT_KEYS with a group) its rows have.
+
+    The variants of a shape split its rows between them (each optional context pair is there or not). A variant's
+    regex captures, under the shape's group names, only what the header pass (json_header_re2) does not read and
+    not a key's second value (a key given twice keeps its first), so RE2 reads most shapes in one pass."""
+
+    context: frozenset[str]
+    regex: str  # RE2
+    source: str  # Python
+    groups: tuple[int, ...]  # the roles it captures (group v<i> for role i)
 
 
 def _json_head(roles: list[Any], wanted: frozenset[str]) -> str:
@@ -375,11 +420,60 @@ def json_shapes() -> tuple[JsonShape, ...]:
         regex += "".join(_json_pair(key, form, roles, wanted) for key, form in keys if key not in JSON_HEADER_KEYS)
         regex += r"\}\n\Z"
         if all(shape.source != regex for shape in out):  # (a logger key is a header key in JSON)
-            out.append(JsonShape(message, f'"msg":{quoted},', to_re2(regex), tuple(roles), regex))
+            out.append(JsonShape(message, f'"msg":{quoted},', to_re2(regex), tuple(roles), regex,
+                                 json_variants(regex, tuple(roles))))
     # 1.19-1.21 printf lines through JSON: klog.Infof's text with its newline, then "v"; the message text
     # is then matched by the printf shapes (columnar._printf_events), as parse_printf would read it
     roles = []
     regex = _json_head(roles, frozenset()) + rf'"(?P<v{len(roles)}>[^"\\]*)\\n",' + f'"v":{JSON_INT}' + r"\}\n\Z"
     roles.append("msg")
     out.append(JsonShape(None, '\\n","v":', to_re2(regex), tuple(roles), regex))
+    return tuple(out)
+
+
+JSON_HEADER_ROLES = ("ts", ("logger", "STRING"), ("caller", "STRING"))  # what the header pass reads for every shape
+
+
+@cache
+def json_header_re2() -> str:
+    """The head every JSON shape starts with (_json_head: "ts", "logger", "caller"), then the "msg" text, for RE2:
+    groups ts, logger, caller ('' when absent) and m (the message; a printf message without its closing \\n)."""
+    roles: list[Any] = []
+    head = _json_head(roles, frozenset({"logger"}))
+    if tuple(roles) != JSON_HEADER_ROLES:
+        raise ValueError(f"hotshapes: the JSON head now reads {roles}: update JSON_HEADER_ROLES")
+    for i, name in enumerate(("ts", "logger", "caller")):
+        head = head.replace(f"(?P<v{i}>", f"(?P<{name}>", 1)
+    return to_re2(head + r'"(?P<m>[^"\\]*)(?:\\n)?"')
+
+
+def json_variants(source: str, roles: tuple[Any, ...]) -> tuple[JsonVariant, ...]:
+    """The layouts of one structured shape (its Python ``source`` and ``roles``): one per set of the context pairs
+    that have a group, each regex with that set's pairs required and the others left out."""
+    kobj = JSON_FORMS["KOBJ"]
+    context = []  # (key, its context role, its call role)
+    for i, role in enumerate(roles):
+        if isinstance(role, tuple) and role[0] in JSON_CONTEXT_KEYS and role not in [roles[c] for _k, c, _j in context]:
+            later = [j for j in range(i + 1, len(roles)) if roles[j] == role]
+            piece = f'(?:{role[0]}":(?P<v{i}>{kobj}),")?'
+            if len(later) != 1 or source.count(piece) != 1:
+                raise ValueError(f"hotshapes: JSON shape {source!r} has no context pair {piece!r} and one call pair")
+            context.append((role[0], i, later[0]))
+    out = []
+    for n in range(2 ** len(context)):
+        regex, present = source, set()
+        skipped = [roles.index(role) for role in JSON_HEADER_ROLES if role in roles]
+        for bit, (key, i, j) in enumerate(context):
+            piece = f'(?:{key}":(?P<v{i}>{kobj}),")?'
+            if n >> bit & 1:
+                present.add(key)
+                regex = regex.replace(piece, piece[3:-2])
+                skipped.append(j)  # the first value is the context one
+            else:
+                regex = regex.replace(piece, "")
+                skipped.append(i)
+        for i in skipped:
+            regex = regex.replace(f"(?P<v{i}>", "(?:")
+        groups = tuple(int(g) for g in re.findall(r"\(\?P<v(\d+)>", regex))
+        out.append(JsonVariant(frozenset(present), to_re2(regex), regex, groups))
     return tuple(out)

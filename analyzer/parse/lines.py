@@ -14,6 +14,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import compress
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -90,17 +91,20 @@ ALONE_KINDS = frozenset({"dequeue", "attempt_start"})
 def hot_tags(events: list[Event], texts: list[str], files: list[str | None], json_records: list[bool],
              printf: list[bool]) -> list[tuple]:
     """What ``LineParser._count_hot`` counts for each hot row (parse/columnar.py HotRows): its kind, pod form,
-    stream, file, whether it is a JSON record or structured klog text, and its ``event_mark``."""
-    fields = list(map(_TAGGED_FIELDS, events))
-    marks = [None] * len(events)
-    if _MARKED_KINDS.intersection(kind for kind, _form, _stream in set(fields)):
-        marks = [event_mark(e.kind, e.data, text) if e.kind in _MARKED_KINDS else None
-                 for e, text in zip(events, texts, strict=True)]
-    return [(*tagged, file, is_json, not (is_json or is_printf), mark) for tagged, file, is_json, is_printf, mark
-            in zip(fields, files, json_records, printf, marks, strict=True)]
+    stream, file, whether it is a JSON record or structured klog text, and its ``event_mark``.
+
+    The tuples are made by ``zip`` (in C): this runs on every hot row."""
+    kinds = list(map(_KIND, events))
+    marks: list[Any] = [None] * len(events)
+    if _MARKED_KINDS.intersection(kinds):
+        for i in compress(range(len(kinds)), map(_MARKED_KINDS.__contains__, kinds)):  # (in C to the marked rows)
+            marks[i] = event_mark(kinds[i], events[i].data, texts[i])
+    structured = [not (is_json or is_printf) for is_json, is_printf in zip(json_records, printf, strict=True)]
+    return list(zip(kinds, map(_POD_FORM, events), map(_STREAM, events), files, json_records, structured, marks,
+                    strict=True))
 
 
-_TAGGED_FIELDS = attrgetter("kind", "pod_form", "stream")
+_KIND, _POD_FORM, _STREAM = attrgetter("kind"), attrgetter("pod_form"), attrgetter("stream")
 
 
 def record_key(wrapper_ts: str | None, source: str | None, body: str) -> Any:

@@ -11,6 +11,7 @@ import ast
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from itertools import repeat
 from typing import Any
 
@@ -254,7 +255,7 @@ def structured_events(message: str, columns: dict[str, list], input_index: int, 
     if statement.kind == "resource_score":
         keys.append("line_style")
         data_columns.append(repeat("listed" if message.startswith("Listed") else "listing", n))
-    data = [dict(zip(keys, row, strict=True)) for row in zip(*data_columns, strict=True)] if keys else None
+    data = list(map(dict, map(partial(zip, keys), zip(*data_columns, strict=True)))) if keys else None
     return build_events(n, statement.kind, input_index, lines, ts, streams, pods,
                         _column(columns, statement.node, str, _node_text, n),
                         _column(columns, statement.name, str, _name_text, n),
@@ -284,7 +285,8 @@ def _pod_column(column: list | None, n: int) -> tuple[Any, Any]:
     if column is None:
         return None, "ns/name"
     if set(map(type, column)) <= {str}:
-        return column, ["ns/name" if "/" in pod else "name" for pod in column]
+        forms = {pod: "ns/name" if "/" in pod else "name" for pod in set(column)}  # (pods repeat, one object each)
+        return column, list(map(forms.__getitem__, column))
     texts: dict[int, tuple[str | None, str]] = {}  # id -> _pod_text: a JSON pod object is one object per text
     pairs = [texts.get(id(value)) or texts.setdefault(id(value), _pod_text(value)) for value in column]
     return [pod for pod, _ in pairs], [form for _, form in pairs]

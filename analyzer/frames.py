@@ -204,7 +204,8 @@ def to_frames(result: AnalysisResult) -> dict[str, pd.DataFrame]:
 
 
 class TableWriter:
-    """Appends chunks of one table to one file: CSV, Parquet (pyarrow) or JSON Lines."""
+    """Appends chunks of one table to one file: CSV, Parquet (pyarrow) or JSON Lines. export writes Parquet so;
+    its CSV and JSON Lines come from tablefiles.TextTable, which must give the bytes written here."""
 
     def __init__(self, path: Path, fmt: str, table: str | None = None) -> None:
         self.path, self.fmt, self.table = path, fmt, table

@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .model import AnalysisResult, Attempt, NodeResult, Score
 from .report.explain import contribution
 from .report.ranking import ranks
 from .times import FullTimes
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where frames are made: export's CSV and JSON Lines never need it (34 MB)
 
 TABLES = ("attempts", "nodes", "scores", "discrepancies")
 CHUNK = 2000  # attempts per chunk when tables are built (and exported) incrementally
@@ -138,12 +140,16 @@ ROW_BUILDERS: dict[str, Callable[[int, Attempt, FullTimes], list[dict[str, Any]]
 
 def frame(table: str, rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """A DataFrame with exactly the table's columns, in order, with its dtypes (also when empty)."""
+    import pandas as pd
+
     schema = SCHEMAS[table]
     data = {name: _column([row.get(name) for row in rows], dtype) for name, dtype in schema}
     return pd.DataFrame(data, columns=[name for name, _ in schema])
 
 
 def _column(values: list[Any], dtype: str) -> Any:
+    import pandas as pd
+
     if dtype != "object":
         return pd.array(values, dtype=dtype)
     cells = np.empty(len(values), dtype=object)  # lists as cells: pd.array would read them as rows
@@ -163,6 +169,12 @@ def iter_attempt_frames(attempts: Iterable[Attempt], chunk: int = CHUNK, times: 
     ``times`` gives full start times (without it, only where the log shows the year).
     """
     times = times or FullTimes(())
+    for part in _parts(attempts, chunk):
+        yield _chunk_frames(part, times)
+
+
+def _parts(attempts: Iterable[Attempt], chunk: int) -> Iterator[list[tuple[int, Attempt]]]:
+    """The numbered attempts in chunks of ``chunk`` attempts or CHUNK_NODES nodes (at least one, maybe empty)."""
     part: list[tuple[int, Attempt]] = []
     emitted = False
     nodes = 0
@@ -170,10 +182,10 @@ def iter_attempt_frames(attempts: Iterable[Attempt], chunk: int = CHUNK, times: 
         part.append((seq, attempt))
         nodes += len(attempt.nodes)
         if len(part) == chunk or nodes >= CHUNK_NODES:
-            yield _chunk_frames(part, times)
+            yield part
             part, emitted, nodes = [], True, 0
     if part or not emitted:
-        yield _chunk_frames(part, times)
+        yield part
 
 
 def _chunk_frames(part: Sequence[tuple[int, Attempt]], times: FullTimes) -> dict[str, pd.DataFrame]:
@@ -183,6 +195,8 @@ def _chunk_frames(part: Sequence[tuple[int, Attempt]], times: FullTimes) -> dict
 
 def to_frames(result: AnalysisResult) -> dict[str, pd.DataFrame]:
     """The four tidy tables of the whole analysis: attempts, nodes, scores, discrepancies."""
+    import pandas as pd
+
     chunks = list(iter_frames(result))
     if len(chunks) == 1:
         return chunks[0]
@@ -190,7 +204,8 @@ def to_frames(result: AnalysisResult) -> dict[str, pd.DataFrame]:
 
 
 class TableWriter:
-    """Appends chunks of one table to one file: CSV, Parquet (pyarrow) or JSON Lines."""
+    """Appends chunks of one table to one file: CSV, Parquet (pyarrow) or JSON Lines. export writes Parquet so;
+    its CSV and JSON Lines come from tablefiles.TextTable, which must give the bytes written here."""
 
     def __init__(self, path: Path, fmt: str, table: str | None = None) -> None:
         self.path, self.fmt, self.table = path, fmt, table
@@ -266,11 +281,21 @@ def export_attempts(attempts: Iterable[Attempt], directory: Path, fmt: str, chun
     ``times`` gives full start times (FullTimes(paths, year) for a stream; see analyzer.times).
     """
     paths = [directory / f"{table}.{EXPORT_EXTENSIONS[fmt]}" for table in TABLES]
-    writers = dict(zip(TABLES, (TableWriter(p, fmt, t) for p, t in zip(paths, TABLES, strict=True)), strict=True))
+    if fmt == "parquet":
+        writers: dict[str, Any] = {t: TableWriter(p, fmt, t) for p, t in zip(paths, TABLES, strict=True)}
+    else:  # CSV and JSON Lines a row at a time, without pandas (the same bytes)
+        from .tablefiles import TextTable
+
+        writers = {t: TextTable(p, fmt, SCHEMAS[t]) for p, t in zip(paths, TABLES, strict=True)}
+    times = times or FullTimes(())
     try:
-        for frames in iter_attempt_frames(attempts, chunk, times):
-            for table, df in frames.items():
-                writers[table].write(df)
+        for part in _parts(attempts, chunk):
+            if fmt == "parquet":
+                for table, df in _chunk_frames(part, times).items():
+                    writers[table].write(df)
+                continue
+            for table, build in ROW_BUILDERS.items():
+                writers[table].write(row for seq, a in part for row in build(seq, a, times))
     finally:
         for writer in writers.values():
             writer.close()

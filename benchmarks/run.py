@@ -101,6 +101,10 @@ def work_extract(era: str, fmt: str, path: str) -> dict:
 def work_parse(path: str) -> dict:
     """The parse stage alone: every event of the file read, classified and counted, none assembled (the
     columnar parser on a plain file; SCHEDLOG_PARSER=line for the per-line fast path, =lark for lark)."""
+    import numpy  # noqa: F401  (imported here, before the clock: ~0.3 s that is no part of the parse)
+    import pyarrow  # noqa: F401
+    import pyarrow.compute  # noqa: F401
+
     from analyzer.gctuning import fewer_collections
     from analyzer.parse import columnar
     from analyzer.parse.lines import FormatFeatures

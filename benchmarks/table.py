@@ -32,8 +32,23 @@ def rows(measurements: list[dict]) -> list[str]:
     return out
 
 
+def load(path: str) -> list[dict]:
+    """The measurements of one ``run.py --json`` file; a missing or unreadable file exits 2 with one line."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        problem = exc.strerror or str(exc)
+    except ValueError as exc:
+        problem = f"not JSON ({exc})"
+    print(f"table.py: {path}: {problem}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def main(paths: list[str]) -> int:
-    measurements = [m for path in paths for m in json.loads(Path(path).read_text())]
+    if not paths:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    measurements = [m for path in paths for m in load(path)]
     print("| " + " | ".join(COLUMNS) + " |")
     print("|" + "---|" * len(COLUMNS))
     for row in rows(measurements):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from rich.console import Console
 
@@ -70,3 +71,43 @@ def test_an_error_while_the_report_renders_starts_on_a_clean_line(monkeypatch, c
     err = capsys.readouterr().err
     assert err == common.ERASE_LINE + "rendering the report: 3/10 attempts" + common.ERASE_LINE
     assert common.ProgressLine.active is None
+
+
+def test_the_reading_line_of_report_counts_the_png_files_drawn_so_far(tmp_path, monkeypatch, capsys):
+    """report draws each attempt's PNG while the log is read: the progress line says how many are written."""
+    import sys
+
+    from analyzer.cli import common
+    from analyzer.cli.report import report
+    from analyzer.synth import write_log
+
+    path = tmp_path / "pngs.log"
+    with open(path, "w", encoding="utf-8") as fh:
+        write_log(fh, "1.30", 3, pods=4, seed=2)
+    with open(path, "a", encoding="utf-8") as fh:  # quiet lines after the attempts: a progress call at 50,000
+        fh.writelines(HEAD.format(t=f"59:59.{n:06d}", file="reflector.go:243", msg="Listing and watching *v1.Node")
+                      for n in range(60_000))
+    line = io.StringIO()
+    monkeypatch.setattr(common, "stderr", Console(file=line, width=300))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    report([str(path)], out=tmp_path / "r.html", png_dir=tmp_path / "png", quiet=False)
+    pngs = sorted(p.name for p in (tmp_path / "png").iterdir())
+    drawn = len([p for p in pngs if "-attempt" in p])
+    shown = re.search(r"lines/s, 4 cycles, (\d+) PNG files\r", line.getvalue())
+    assert shown and 1 <= int(shown[1]) <= drawn == 4, line.getvalue()  # the last attempt ends with the log
+    assert f"wrote {tmp_path / 'r.html'} and {len(pngs)} PNG files" in capsys.readouterr().err
+    assert common.ProgressLine.active is None
+
+
+def test_the_reading_line_has_no_png_count_without_png_dir(tmp_path, monkeypatch):
+    from analyzer.cli import common
+    from analyzer.cli.report import png_note
+
+    assert png_note([])() == ""
+    out = io.StringIO()
+    monkeypatch.setattr(common, "stderr", Console(file=out, width=200))
+    monkeypatch.setattr(common.sys.stderr, "isatty", lambda: True, raising=False)
+    line = common.progress_for(["x.log"], quiet=False)
+    line(Progress(0, 50_000, 2_000_000, 7))
+    line.clear()
+    assert out.getvalue().endswith("7 cycles" + common.ERASE_LINE)

@@ -169,3 +169,36 @@ def test_an_html_path_that_is_a_directory_fails_before_any_png_is_written(tmp_pa
     assert done.exit_code == 2
     assert "is a directory; give the HTML file name" in done.stderr
     assert not pngs.exists() or not any(pngs.iterdir())
+
+
+def test_a_timeline_keeps_five_of_a_preemptions_candidates_and_tells_the_same_story(tmp_path: Path):
+    """An unschedulable attempt whose preemption weighed 1,000 candidates: its StoryAttempt keeps 5 names and
+    the count, its failure's message and reasons, and the pod's story is the one the attempt itself gives."""
+    from analyzer.model import Failure, Outcome, Preemption
+    from analyzer.timeline.build import story_of
+
+    log = str(generated_log(tmp_path, nodes=1000, pods=2, seed=3))
+    attempt = analyze_reconciled([log])[0].attempts[0]
+    candidates = tuple(f"worker-{i:04d}" for i in range(1000))
+    preempted = replace(attempt, outcome=Outcome.UNSCHEDULABLE, failure=Failure(
+        "0/1000 nodes are available: 1000 Insufficient cpu.", {"Insufficient cpu": 1000}, total_nodes=1000,
+        preemption_message="0/1000 nodes are available: 1000 No preemption victims found for incoming pod.",
+        preemption_reasons={"No preemption victims found for incoming pod": 1000}),
+        preemption=Preemption(ran=True, status="no candidate", potential_nodes=candidates))
+    names: dict[str, str] = {}
+    kept = StoryAttempt(preempted, names)
+    assert story_of(attempt.pod, [kept], [], None) == story_of(attempt.pod, [preempted], [], None)
+    entry = story_of(attempt.pod, [kept], [], None).entries[-1]
+    assert entry.kind == "preemption" and entry.details["candidates"] == 1000
+    assert entry.details["candidate_sample"] == list(candidates[:5])
+    tracemalloc.start()
+    try:
+        many = []
+        for _ in range(200):  # each attempt with its own candidates, dropped once its record is made
+            many.append(StoryAttempt(replace(preempted, preemption=replace(
+                preempted.preemption, potential_nodes=tuple(list(candidates)))), names))
+        size = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(many[0].preemption.potential_nodes) == 1000
+    assert size / len(many) < 900, size / len(many)  # the tuple of candidates alone is 8 kB

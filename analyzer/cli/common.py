@@ -126,8 +126,9 @@ class ProgressLine:
 
     active: ProgressLine | None = None
 
-    def __init__(self, paths: list[str]) -> None:
+    def __init__(self, paths: list[str], note: Callable[[], str] | None = None) -> None:
         self.paths, self.started, self.shown = paths, time.monotonic(), False
+        self.note = note  # more to say at the end of the line (report: the PNG files written so far)
         self.sizes = [os.path.getsize(p) if p != "-" and os.path.isfile(p) else 0 for p in paths]
 
     def __call__(self, at: Progress) -> None:
@@ -137,9 +138,11 @@ class ProgressLine:
         share = f"{at.chars / 1e6:,.0f}/{size / 1e6:,.0f} MB" if size and not path.endswith(".gz") \
             else f"{at.chars / 1e6:,.0f} MB"
         room = max(stderr.width - 1, 20)  # the line never wraps, so \r reaches its start
-        text = f"{path}: {share}, {at.lines:,} lines, {rate:,.0f} lines/s, {at.cycles:,} cycles"
+        numbers = f"{share}, {at.lines:,} lines, {rate:,.0f} lines/s, {at.cycles:,} cycles"
+        numbers += self.note() if self.note else ""
+        text = f"{path}: {numbers}"
         if len(text) > room:  # a long path gives way to the numbers
-            text = f"{os.path.basename(path)}: {share}, {at.lines:,} lines, {rate:,.0f} lines/s, {at.cycles:,} cycles"
+            text = f"{os.path.basename(path)}: {numbers}"
         self._put(ERASE_LINE + text[:room])
         self.shown = True
         ProgressLine.active = self
@@ -163,11 +166,11 @@ class ProgressLine:
         stderr.file.flush()
 
 
-def progress_for(paths: list[str], quiet: bool) -> ProgressLine | None:
+def progress_for(paths: list[str], quiet: bool, note: Callable[[], str] | None = None) -> ProgressLine | None:
     """A progress line on stderr for long runs; None when quiet or stderr is not a terminal."""
     if quiet or not sys.stderr.isatty():
         return None
-    return ProgressLine(paths)
+    return ProgressLine(paths, note)
 
 
 def load(paths: list[str], quiet: bool = False, *, reconcile: bool = False, k8s_version: str | None = None,
@@ -226,17 +229,19 @@ def _reconciling(work):
 
 
 def fold_with_weights(paths: list[str], quiet: bool, k8s_version: str | None, config: str | None,
-                      make: Callable[[str | None], C], replays: bool = True) -> Folded[C]:
+                      make: Callable[[str | None], C], replays: bool = True,
+                      note: Callable[[], str] | None = None) -> Folded[C]:
     """Analyze and reconcile, feeding the attempts to a consumer made by ``make(version)`` (flat memory); or exit 2.
 
     ``replays``: keep the attempts after a cache dump for its replays (``Folded.result``); snapshot shows none.
+    ``note``: more for the progress line (ProgressLine).
     """
     from ..run.fold import fold_reconciled
 
     require_config(config)
     folded = _run(paths, quiet, _reconciling(lambda progress: fold_reconciled(
         paths, make, jobs=RUN.jobs, engine=RUN.engine, scheduler=RUN.scheduler, progress=progress,
-        k8s_version=k8s_version, config=config, replays=replays)))
+        k8s_version=k8s_version, config=config, replays=replays)), note)
     require_log_lines(folded.header, paths)
     if folded.collected is None:
         folded.header = with_pod_requests(with_year(folded.header))
@@ -247,9 +252,9 @@ def fold_with_weights(paths: list[str], quiet: bool, k8s_version: str | None, co
     return folded
 
 
-def _run(paths: list[str], quiet: bool, work):
-    """Run ``work(progress)``; bad inputs and engine trouble exit 2 with one line."""
-    progress = progress_for(paths, quiet)
+def _run(paths: list[str], quiet: bool, work, note: Callable[[], str] | None = None):
+    """Run ``work(progress)``; bad inputs and engine trouble exit 2 with one line. ``note``: see ProgressLine."""
+    progress = progress_for(paths, quiet, note)
     try:
         return work(progress)
     except InputError as exc:

@@ -25,7 +25,10 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..report.html import ReportPage
+    from ..report.png import PngFiles
     from ..run.fold import Folded
 
 
@@ -79,6 +82,11 @@ def render_progress(quiet: bool, what: str) -> RenderProgress | None:
     return RenderProgress(what)
 
 
+def png_note(drawing: list[PngFiles], how: str = "") -> Callable[[], str]:
+    """The PNG files written so far, for the reading progress line (PNG files are drawn while the log is read)."""
+    return lambda: f", {drawing[0].written:,} PNG files{' ' + how if how else ''}" if drawing else ""
+
+
 def report(logs: LogsArg,
            out: Annotated[Path | None, typer.Option("--out", metavar="FILE",
                                                     help="The HTML file to write [default: report.html].")]
@@ -95,13 +103,16 @@ def report(logs: LogsArg,
 
     out = Path(resolve_out(out, output, REPORT_FORMATS, "--out") or "report.html")
 
+    drawing: list[PngFiles] = []  # the page's PNG files, for the progress line
+
     def page(_version: str | None) -> ReportPage:  # the attempts' PNG files are written as they come
         pngs = PngFiles(png_dir, pod, prepare=_writable_dir) if png_dir is not None else None
+        drawing[:] = [pngs] if pngs is not None else []
         return ReportPage(pod, pngs=pngs)
 
     if out.is_dir():  # before the log is read: PNG files are written while it is
         fail(f"{out}: is a directory; give the HTML file name")
-    folded = fold_with_weights(logs, quiet, None, None, page, replays=False)
+    folded = fold_with_weights(logs, quiet, None, None, page, replays=False, note=png_note(drawing))
     shown = folded.consumer
     if pod is not None and not shown.across.count:
         fail(f"no attempt for pod {pod}")
@@ -142,7 +153,13 @@ def _finish_pngs(folded: Folded[ReportPage], logs: list[str], quiet: bool) -> in
             for attempt in folded.collected.attempts:
                 redraw.add(attempt)
         else:
-            fold_with_weights(logs, quiet, None, None, again, replays=False)
+            drawing: list[PngFiles] = []
+
+            def redrawn(version: str | None) -> PngFiles:
+                drawing[:] = [again(version)]
+                return drawing[0]
+
+            fold_with_weights(logs, quiet, None, None, redrawn, replays=False, note=png_note(drawing, "drawn again"))
     return pngs.count + len(pngs.finish(page.across))
 
 

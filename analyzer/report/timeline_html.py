@@ -4,7 +4,7 @@ collapsed section per pod with its timeline. Plain SVG and HTML, no script (the 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from markupsafe import Markup, escape
@@ -38,10 +38,49 @@ class Lines(NamedTuple):
     last_line: int
 
 
+CANDIDATE_SAMPLE = 5  # a preemption entry names this many of its candidate nodes (timeline.build._preemption_entry)
+
+
+class Sample:
+    """The first CANDIDATE_SAMPLE items of a sequence and its length, as a preemption entry reads its candidates
+    (``len`` and ``[:5]``): a preemption among 5,000 nodes keeps 5 names, not 5,000."""
+
+    __slots__ = ("first", "count")
+
+    def __init__(self, items: tuple[str, ...]) -> None:
+        self.first, self.count = items[:CANDIDATE_SAMPLE], len(items)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: slice) -> tuple[str, ...]:
+        if index.start or index.step or index.stop is None or index.stop > CANDIDATE_SAMPLE:
+            raise IndexError(f"only the first {CANDIDATE_SAMPLE} candidates are kept, not {index}")
+        return self.first[index]
+
+
+class StoryPreemption(NamedTuple):
+    """What a pod's timeline reads of a ``Preemption`` that ran (its candidates as a ``Sample``)."""
+
+    ran: bool
+    status: str | None
+    potential_nodes: Sample
+    victims: tuple[tuple[str, str], ...]
+    nominated_node: str | None
+
+
+class StoryFailure(NamedTuple):
+    """What a pod's timeline reads of a ``Failure``: the message and the reason counts."""
+
+    message: str
+    reasons: Mapping[str, int]
+
+
 class StoryAttempt:
     """What a pod's timeline reads of an attempt (``timeline.story_of``, ``FullTimes.of``), without its nodes:
-    of those only the winner and the best other logged total are kept, which give the same margin.
-    ``names`` keeps one copy of each pod and node name (shared by the records of a log)."""
+    of those only the winner and the best other logged total are kept, which give the same margin; of its
+    failure the message and reasons, of its preemption (when it ran) 5 candidates and their count.
+    ``names`` keeps one copy of each pod and node name and failure message (shared by the records of a log)."""
 
     __slots__ = ("pod", "attempt", "started_at", "outcome", "winner", "evaluated_nodes", "feasible_nodes",
                  "failure", "preemption", "complete", "incomplete_reason", "span", "nodes")
@@ -50,7 +89,10 @@ class StoryAttempt:
         self.pod, self.attempt, self.started_at = _one(names, attempt.pod), attempt.attempt, attempt.started_at
         self.outcome, self.winner = attempt.outcome, _one(names, attempt.winner)
         self.evaluated_nodes, self.feasible_nodes = attempt.evaluated_nodes, attempt.feasible_nodes
-        self.failure, self.preemption = attempt.failure, attempt.preemption
+        failure, pre = attempt.failure, attempt.preemption
+        self.failure = None if failure is None else StoryFailure(_one(names, failure.message), failure.reasons)
+        self.preemption = None if pre is None or not pre.ran else StoryPreemption(
+            pre.ran, pre.status, Sample(pre.potential_nodes), pre.victims, _one(names, pre.nominated_node))
         self.complete, self.incomplete_reason = attempt.complete, attempt.incomplete_reason
         span = attempt.span
         self.span = Lines(span.input, span.first_line, span.last_line) if span is not None else None

@@ -8,8 +8,9 @@ before v1.3's PR #27237. A gap these explain exactly is reported as explained; w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from operator import attrgetter
+from operator import add, attrgetter
 from typing import NamedTuple
 
 from ..model import NodeResult, Provenance, Score, evolve, frozen_map
@@ -170,15 +171,15 @@ class Decomposer:
 
 
 def with_hidden_scores(node: NodeResult, scores: tuple[Score, ...], visible: int | None, split: Split | None,
-                       decomposer: Decomposer) -> NodeResult:
+                       decomposer: Decomposer, join: Callable[[tuple, tuple], tuple] = add) -> NodeResult:
     """The node with its completed ``scores`` (``visible``: their sum), one hidden Score per recognised part
-    and total_recomputed = visible + parts."""
+    and total_recomputed = visible + parts. ``join`` puts the scores and the hidden ones in one tuple."""
     if split is None:
         if visible is None:
             return node if scores is node.scores else evolve(node, scores=scores)
         return evolve(node, scores=scores, total_recomputed=visible)
     d = decomposer.of(split.gap)
-    return evolve(node, scores=scores + d.extra if d.extra else scores, total_recomputed=split.visible + d.amount)
+    return evolve(node, scores=join(scores, d.extra) if d.extra else scores, total_recomputed=split.visible + d.amount)
 
 
 @lru_cache(maxsize=256, typed=True)  # typed: 1, 1.0 and True never share a Score
@@ -292,7 +293,7 @@ def reconcile_hidden(profile: str | None, nodes: list[NodeResult], done: list[No
     if binary and not any(s and s.parts and AVOID_MARK in s.parts[0].name for s, _ in raw):
         decomposer = memo.decomposer((tuple(comps), False, max_score), lambda: Decomposer(comps, False, max_score))
         raw = [_settled(n, d, decomposer) for n, d in zip(nodes, done, strict=True)]
-    reconciled = tuple(_reconciled(n, d, entry, decomposer) for n, d, entry in zip(nodes, done, raw, strict=True))
+    reconciled = tuple(_reconciled(n, d, entry, decomposer, memo) for n, d, entry in zip(nodes, done, raw, strict=True))
     splits = [s for s, _ in raw if s is not None]
     return reconciled, hidden_discrepancies(profile, shown, splits, ctx, comps)
 
@@ -305,8 +306,8 @@ def _settled(node: NodeResult, done: NodeDone, decomposer: Decomposer) -> list:
     return entry
 
 
-def _reconciled(node: NodeResult, done: NodeDone, entry: list, decomposer: Decomposer) -> NodeResult:
+def _reconciled(node: NodeResult, done: NodeDone, entry: list, decomposer: Decomposer, memo: ScoreMemo) -> NodeResult:
     """The node reconciled (``entry``: its split under ``decomposer``, from ``_settled``), made once."""
     if entry[1] is None:
-        entry[1] = with_hidden_scores(node, done.scores, done.visible, entry[0], decomposer)
+        entry[1] = with_hidden_scores(node, done.scores, done.visible, entry[0], decomposer, memo.joined)
     return entry[1]

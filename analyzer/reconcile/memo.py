@@ -77,6 +77,7 @@ class ScoreMemo:
         self._nodes: dict[tuple, tuple[tuple[Score, ...], Completed]] = {}
         self._parsed: dict[int, tuple[Any, str | None, NodeDone]] = {}  # id -> (a parsed node, profile, its NodeDone)
         self._decomposers: dict[tuple, Any] = {}  # (components, binary applies) -> the one Decomposer
+        self._joined: dict[tuple[int, int], tuple] = {}  # (id of scores, id of hidden ones) -> (both, joined)
 
     def lookup(self, score: Score, profile: str | None) -> tuple[Score | None, tuple | None]:
         """(the completed score or None, the content key when it had to be built)."""
@@ -141,6 +142,21 @@ class ScoreMemo:
         if len(self._parsed) >= _LIMIT:
             self._parsed.clear()
         self._parsed[id(node)] = (node, profile, done)
+
+    def joined(self, scores: tuple[Score, ...], extra: tuple[Score, ...]) -> tuple[Score, ...]:
+        """``scores + extra`` (a node's completed scores and its hidden ones), one tuple for the same two tuples, so
+        nodes with equal scores and equal hidden parts share it as they share their scores."""
+        if not self.on:
+            return scores + extra
+        key = (id(scores), id(extra))
+        entry = self._joined.get(key)
+        if entry is not None and entry[0] is scores and entry[1] is extra:
+            return entry[2]
+        if len(self._joined) >= _LIMIT:
+            self._joined.clear()
+        joined = scores + extra
+        self._joined[key] = (scores, extra, joined)  # holds both, so neither id is reused while the entry lives
+        return joined
 
     def decomposer(self, key: tuple, make: Callable[[], Any]) -> Any:
         """The one decomposer of hidden parts for ``key`` (its components and whether binary ones apply), made by

@@ -13,14 +13,14 @@ from dataclasses import dataclass, replace
 from operator import is_
 
 from ..gctuning import fewer_collections
-from ..model import AnalysisResult, Attempt, FormatInfo, Score, evolve
+from ..model import AnalysisResult, Attempt, FormatInfo, NodeResult, Score, evolve
 from ..scoring.versions import canonical_plugin_name, profile_for
 from .checks import incomplete_check, ranking_checks
 from .discrepancy import KINDS, Discrepancy
 from .hidden import reconcile_hidden, visible_sum
-from .memo import memo_for
+from .memo import NodeDone, ScoreMemo, memo_for
 from .scores import ScoringContext, complete_scores
-from .undo import unreconciled
+from .undo import unreconciled, unreconciled_node
 from .version import SIGNATURE, VersionError, resolve_version
 from .weights import WeightSource, resolve_weights
 
@@ -33,24 +33,36 @@ def reconcile_attempt(attempt: Attempt, ctx: ScoringContext) -> Attempt:
     """One attempt with completed scores, recomputed totals and its discrepancies. An attempt reconciled
     before (under this or another plan) is first taken back to what was parsed (``undo``)."""
     found: list[Discrepancy] = []
-    per_node, visible = [], []
-    attempt = unreconciled(attempt)
+    parsed, done = [], []
     profile, memo = attempt.profile, memo_for(ctx)
     for node in attempt.nodes:
-        done = memo.completed_node(node.scores, profile)
-        if done is None:  # not the same scores completed before without findings
-            scores, issues = complete_scores(node.node, _registered_names(node.scores, ctx.version), profile, ctx)
-            done = (scores, visible_sum(scores))
-            if issues:
-                found += issues
-            else:
-                memo.remember_node(node.scores, profile, done)
-        per_node.append(done[0])
-        visible.append(done[1])
-    nodes, hidden = reconcile_hidden(attempt, per_node, visible, ctx)
+        entry = memo.parsed_node(node, profile)  # this very node reconciled before (the assembler shares nodes)
+        if entry is None:
+            as_parsed = unreconciled_node(node)
+            entry = _node_done(as_parsed, profile, ctx, memo)
+            if as_parsed is node:
+                memo.remember_parsed(node, profile, entry)
+            node = as_parsed
+        parsed.append(node)
+        done.append(entry)
+        if entry.issues:
+            found += entry.issues
+    nodes, hidden = reconcile_hidden(profile, parsed, done, ctx, memo)
     attempt = evolve(attempt, nodes=nodes)
     found += hidden + ranking_checks(attempt) + incomplete_check(attempt)
     return evolve(attempt, discrepancies=tuple(found))
+
+
+def _node_done(node: NodeResult, profile: str | None, ctx: ScoringContext, memo: ScoreMemo) -> NodeDone:
+    """A parsed node's scores completed, their visible sum and the findings on the way."""
+    done = memo.completed_node(node.scores, profile)
+    if done is not None:  # the same scores completed before without findings
+        return NodeDone(done[0], done[1], ())
+    scores, issues = complete_scores(node.node, _registered_names(node.scores, ctx.version), profile, ctx)
+    done = (scores, visible_sum(scores))
+    if not issues:
+        memo.remember_node(node.scores, profile, done)
+    return NodeDone(done[0], done[1], tuple(issues))
 
 
 def _registered_names(scores: tuple[Score, ...], version: str) -> tuple[Score, ...]:

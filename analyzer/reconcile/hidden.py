@@ -8,15 +8,18 @@ before v1.3's PR #27237. A gap these explain exactly is reported as explained; w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from operator import attrgetter
+from operator import add, attrgetter
 from typing import NamedTuple
 
-from ..model import Attempt, NodeResult, Provenance, Score, evolve, frozen_map
+from ..model import NodeResult, Provenance, Score, evolve, frozen_map
 from ..scoring.versions import HiddenComponent, canonical_plugin_name
 from .discrepancy import HIDDEN, Discrepancy
+from .memo import NodeDone, ScoreMemo
 from .scores import ScoringContext
 
+_GAPS_LIMIT = 4096  # distinct gaps a decomposer remembers before it starts over
 BALANCED_PLUGIN = "NodeResourcesBalancedAllocation"  # skipped without a line for best-effort pods from 1.33
 AVOID_MARK = "PreferAvoid"  # binary components: full score, or 0 on a node that avoids the pod's controller
 
@@ -145,6 +148,8 @@ class Decomposer:
     def of(self, gap: int) -> Decomposition:
         found = self._gaps.get(gap)
         if found is None:
+            if len(self._gaps) >= _GAPS_LIMIT:  # a decomposer is kept for the whole run (reconcile/memo.py)
+                self._gaps.clear()
             found = self._gaps[gap] = self._decompose(gap)
         return found
 
@@ -166,15 +171,15 @@ class Decomposer:
 
 
 def with_hidden_scores(node: NodeResult, scores: tuple[Score, ...], visible: int | None, split: Split | None,
-                       decomposer: Decomposer) -> NodeResult:
+                       decomposer: Decomposer, join: Callable[[tuple, tuple], tuple] = add) -> NodeResult:
     """The node with its completed ``scores`` (``visible``: their sum), one hidden Score per recognised part
-    and total_recomputed = visible + parts."""
+    and total_recomputed = visible + parts. ``join`` puts the scores and the hidden ones in one tuple."""
     if split is None:
         if visible is None:
             return node if scores is node.scores else evolve(node, scores=scores)
         return evolve(node, scores=scores, total_recomputed=visible)
     d = decomposer.of(split.gap)
-    return evolve(node, scores=scores + d.extra if d.extra else scores, total_recomputed=split.visible + d.amount)
+    return evolve(node, scores=join(scores, d.extra) if d.extra else scores, total_recomputed=split.visible + d.amount)
 
 
 @lru_cache(maxsize=256, typed=True)  # typed: 1, 1.0 and True never share a Score
@@ -272,22 +277,37 @@ def _groups(splits: list[Split], key) -> dict:
     return out
 
 
-def reconcile_hidden(attempt: Attempt, per_node: list[tuple[Score, ...]], visible: list[int | None],
-                     ctx: ScoringContext) -> tuple[tuple[NodeResult, ...], list[Discrepancy]]:
-    """The attempt's nodes with their completed scores (``per_node``, in node order; ``visible``: the sum of
-    each, ``visible_sum``), hidden scores and recomputed totals filled in, and the attempt's hidden-component
-    records."""
-    shown = shown_names(per_node, ctx.version)
-    comps = candidates(attempt.profile, shown, ctx)
-    decomposer = Decomposer(comps, True, ctx.profile.max_score)
-    raw = [decomposer.split(n, v) for n, v in zip(attempt.nodes, visible, strict=True)]
+def reconcile_hidden(profile: str | None, nodes: list[NodeResult], done: list[NodeDone], ctx: ScoringContext,
+                     memo: ScoreMemo) -> tuple[tuple[NodeResult, ...], list[Discrepancy]]:
+    """An attempt's parsed ``nodes`` with their completed scores (``done``, in node order), hidden scores and
+    recomputed totals filled in, and the attempt's hidden-component records. ``memo`` keeps the decomposers
+    and, in each NodeDone, the node's split and reconciled node per decomposer."""
+    shown = shown_names([d.scores for d in done], ctx.version)
+    comps = candidates(profile, shown, ctx)
+    max_score = ctx.profile.max_score
+    decomposer = memo.decomposer((tuple(comps), True, max_score), lambda: Decomposer(comps, True, max_score))
+    raw = [_settled(n, d, decomposer) for n, d in zip(nodes, done, strict=True)]
     # A binary component counts only when some node carries it; otherwise the version guess is the
     # likelier thing to be wrong, and the nodes are decomposed without it (the same split when there is none).
     binary = any(AVOID_MARK in c.name for c in comps)
-    if binary and not any(s and s.parts and AVOID_MARK in s.parts[0].name for s in raw):
-        decomposer = Decomposer(comps, False, ctx.profile.max_score)
-        raw = [decomposer.split(n, v) for n, v in zip(attempt.nodes, visible, strict=True)]
-    nodes = tuple(with_hidden_scores(n, s, v, split, decomposer)
-                  for n, s, v, split in zip(attempt.nodes, per_node, visible, raw, strict=True))
-    splits = [s for s in raw if s is not None]
-    return nodes, hidden_discrepancies(attempt.profile, shown, splits, ctx, comps)
+    if binary and not any(s and s.parts and AVOID_MARK in s.parts[0].name for s, _ in raw):
+        decomposer = memo.decomposer((tuple(comps), False, max_score), lambda: Decomposer(comps, False, max_score))
+        raw = [_settled(n, d, decomposer) for n, d in zip(nodes, done, strict=True)]
+    reconciled = tuple(_reconciled(n, d, entry, decomposer, memo) for n, d, entry in zip(nodes, done, raw, strict=True))
+    splits = [s for s, _ in raw if s is not None]
+    return reconciled, hidden_discrepancies(profile, shown, splits, ctx, comps)
+
+
+def _settled(node: NodeResult, done: NodeDone, decomposer: Decomposer) -> list:
+    """[the node's split under ``decomposer``, its reconciled node or None until asked], kept in ``done``."""
+    entry = done.settled.get(decomposer)
+    if entry is None:
+        entry = done.settled[decomposer] = [decomposer.split(node, done.visible), None]
+    return entry
+
+
+def _reconciled(node: NodeResult, done: NodeDone, entry: list, decomposer: Decomposer, memo: ScoreMemo) -> NodeResult:
+    """The node reconciled (``entry``: its split under ``decomposer``, from ``_settled``), made once."""
+    if entry[1] is None:
+        entry[1] = with_hidden_scores(node, done.scores, done.visible, entry[0], decomposer, memo.joined)
+    return entry[1]

@@ -108,37 +108,56 @@ class WeightEvidence:
         return _legacy(self)
 
     def _add_legacy(self, attempt: Attempt) -> None:
-        applied = self.applied
+        seen: dict[int, tuple | None] = {}  # id of a scores tuple -> its features, for this attempt's nodes only
         for n in _visible(attempt):
-            feats = {}
-            for s in n.scores:
-                if s.hidden:
-                    continue
-                v = _feature(s, self.scale)
-                if v is None:
-                    break
-                feats[s.plugin] = v
-                applied.setdefault(s.plugin, 1 if s.plugin.startswith(EXTENDER_PREFIX) else s.weight)
-            else:
-                self.equations[(tuple(feats.items()), n.total_logged)] += 1
+            key = id(n.scores)  # the attempt holds its nodes' tuples while this runs: no id is reused
+            feats = seen[key] if key in seen else seen.setdefault(key, self._legacy_features(n.scores))
+            if feats is not None:
+                self.equations[(feats, n.total_logged)] += 1
+
+    def _legacy_features(self, scores: tuple[Score, ...]) -> tuple | None:
+        """(plugin, feature) of a node's printed scores (noting each plugin's applied weight); None when one is
+        unknown."""
+        applied = self.applied
+        feats = {}
+        for s in scores:
+            if s.hidden:
+                continue
+            v = _feature(s, self.scale)
+            if v is None:
+                return None
+            feats[s.plugin] = v
+            applied.setdefault(s.plugin, 1 if s.plugin.startswith(EXTENDER_PREFIX) else s.weight)
+        return tuple(feats.items())
 
     def _add_framework(self, attempt: Attempt) -> None:
+        seen: dict[int, int | None] = {}  # id of a scores tuple -> its weighted sum, for this attempt's nodes only
         for n in attempt.nodes:
-            shown = [s for s in n.scores if not s.hidden]
-            for s in shown:
-                if s.weighted is None:
-                    continue
-                found = self.divisors.get(s.plugin)
-                if found is None:
-                    self.divisors[s.plugin] = [abs(s.weighted), s.weighted]
-                else:
-                    found[0], found[1] = gcd(found[0], abs(s.weighted)), max(found[1], s.weighted)
-                self.applied.setdefault(s.plugin, s.weight)
-                if s.raw:
-                    self.ratios.setdefault(s.plugin, set()).add(s.weighted // s.raw if s.weighted % s.raw == 0 else -1)
-            if n.total_logged is not None and shown and all(s.weighted is not None for s in shown):
+            key = id(n.scores)  # nodes often share a tuple; adding one again changes no gcd, largest value,
+            # first applied weight nor ratio set, so it is noted once (the attempt holds it: no id is reused)
+            total = seen[key] if key in seen else seen.setdefault(key, self._framework_sum(n.scores))
+            if n.total_logged is not None and total is not None:
                 self.rows += 1
-                self.remainders[n.total_logged - sum(s.weighted for s in shown)] += 1
+                self.remainders[n.total_logged - total] += 1
+
+    def _framework_sum(self, scores: tuple[Score, ...]) -> int | None:
+        """Note a node's weighted scores (gcd, largest, applied weight, raw ratio per plugin); their sum, None when
+        none is printed or one is unknown."""
+        shown = [s for s in scores if not s.hidden]
+        for s in shown:
+            if s.weighted is None:
+                continue
+            found = self.divisors.get(s.plugin)
+            if found is None:
+                self.divisors[s.plugin] = [abs(s.weighted), s.weighted]
+            else:
+                found[0], found[1] = gcd(found[0], abs(s.weighted)), max(found[1], s.weighted)
+            self.applied.setdefault(s.plugin, s.weight)
+            if s.raw:
+                self.ratios.setdefault(s.plugin, set()).add(s.weighted // s.raw if s.weighted % s.raw == 0 else -1)
+        if shown and all(s.weighted is not None for s in shown):
+            return sum(s.weighted for s in shown)
+        return None
 
 
 def _weighted_counts(values: np.ndarray, counts: np.ndarray) -> Counter:

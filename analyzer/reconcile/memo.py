@@ -18,6 +18,7 @@ Why this is safe:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
@@ -25,6 +26,17 @@ from .. import memo_switch
 from ..model import Score
 
 Completed = tuple[tuple[Score, ...], int | None]  # a node's completed scores and their visible sum
+
+
+class NodeDone:
+    """What reconciling one parsed node gives before its hidden split (its completed scores, their visible sum and
+    the findings on the way), and, per hidden-part decomposer, its split and the reconciled node (made when asked)."""
+
+    __slots__ = ("scores", "visible", "issues", "settled")
+
+    def __init__(self, scores: tuple[Score, ...], visible: int | None, issues: tuple) -> None:
+        self.scores, self.visible, self.issues = scores, visible, issues
+        self.settled: dict[Any, list] = {}  # decomposer -> [split, reconciled node or None]
 _LIMIT = 1 << 14  # entries kept before the memo starts over (bounds the memory it holds)
 
 
@@ -63,6 +75,9 @@ class ScoreMemo:
         self._by_content: dict[tuple, Score] = {}
         # a node's parsed scores (their ids, and the profile) -> (those scores, (completed scores, their sum))
         self._nodes: dict[tuple, tuple[tuple[Score, ...], Completed]] = {}
+        self._parsed: dict[int, tuple[Any, str | None, NodeDone]] = {}  # id -> (a parsed node, profile, its NodeDone)
+        self._decomposers: dict[tuple, Any] = {}  # (components, binary applies) -> the one Decomposer
+        self._joined: dict[tuple[int, int], tuple] = {}  # (id of scores, id of hidden ones) -> (both, joined)
 
     def lookup(self, score: Score, profile: str | None) -> tuple[Score | None, tuple | None]:
         """(the completed score or None, the content key when it had to be built)."""
@@ -106,6 +121,54 @@ class ScoreMemo:
         if len(self._nodes) >= _LIMIT:
             self._nodes.clear()
         self._nodes[(profile, *map(id, scores))] = (scores, done)
+
+
+    def parsed_node(self, node: Any, profile: str | None) -> NodeDone | None:
+        """What reconciling this very NodeResult (a parsed one, under this profile) gave before; else None. The
+        assembler hands out one object for equal nodes (``reconstruct/shared.py``), so a node repeated across
+        attempts is reconciled once: everything in a NodeDone is a function of the node, the profile and the
+        context (findings name the node, which is the same node)."""
+        if not self.on:
+            return None
+        entry = self._parsed.get(id(node))
+        if entry is not None and entry[0] is node and entry[1] == profile:
+            return entry[2]
+        return None
+
+    def remember_parsed(self, node: Any, profile: str | None, done: NodeDone) -> None:
+        """Keep a parsed node's NodeDone (the entry holds the node, so no other object takes its id)."""
+        if not self.on:
+            return
+        if len(self._parsed) >= _LIMIT:
+            self._parsed.clear()
+        self._parsed[id(node)] = (node, profile, done)
+
+    def joined(self, scores: tuple[Score, ...], extra: tuple[Score, ...]) -> tuple[Score, ...]:
+        """``scores + extra`` (a node's completed scores and its hidden ones), one tuple for the same two tuples, so
+        nodes with equal scores and equal hidden parts share it as they share their scores."""
+        if not self.on:
+            return scores + extra
+        key = (id(scores), id(extra))
+        entry = self._joined.get(key)
+        if entry is not None and entry[0] is scores and entry[1] is extra:
+            return entry[2]
+        if len(self._joined) >= _LIMIT:
+            self._joined.clear()
+        joined = scores + extra
+        self._joined[key] = (scores, extra, joined)  # holds both, so neither id is reused while the entry lives
+        return joined
+
+    def decomposer(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """The one decomposer of hidden parts for ``key`` (its components and whether binary ones apply), made by
+        ``make`` the first time; a new one each time with the memos off."""
+        if not self.on:
+            return make()
+        found = self._decomposers.get(key)
+        if found is None:
+            if len(self._decomposers) >= _LIMIT:
+                self._decomposers.clear()
+            found = self._decomposers[key] = make()
+        return found
 
 
 _current = ScoreMemo()

@@ -17,7 +17,6 @@ from typing import Any
 from ..model import (
     Attempt,
     FilterVerdict,
-    NodeResult,
     Outcome,
     Preemption,
     Provenance,
@@ -862,12 +861,9 @@ def freeze(draft: _AttemptDraft, cluster: Iterable[str] = (), shared: SharedPart
     """The immutable Attempt for a finished draft (``cluster``: the stream's known nodes; ``shared``: the
     assembler's table of scores, so equal scores become one object)."""
     _infer_filter_verdicts(draft, cluster)
-    make_score = (shared or SharedParts()).score
-    nodes = []
-    for nd in draft.nodes.values():
-        scores = tuple([make_score(sd.plugin, sd.logged_as, sd.fields, sd.inputs) for sd in nd.scores.values()])
-        nodes.append(NodeResult(node=nd.node, filter=nd.filter, filter_provenance=nd.filter_provenance,
-                                total_logged=nd.total_logged, scores=scores, filter_reasons=nd.reasons))
+    make_node = (shared or SharedParts()).node
+    nodes = [make_node(nd.node, nd.filter, nd.filter_provenance, nd.total_logged, nd.reasons, nd.scores.values())
+             for nd in draft.nodes.values()]
     complete, reason = True, None
     if draft.cut_reason and draft.outcome is Outcome.UNKNOWN:
         complete, reason = False, draft.cut_reason

@@ -15,16 +15,19 @@ Why this is safe:
   when each is a plain int, so 1 and True or 1.0 never share; every one is observed, so they also give
   the provenance), and the identity of its ResourceInputs, which the remembered Score itself holds (so
   that id is not reused while the entry lives);
+- a node's key holds every field of the NodeResult it gets (name, verdict and its provenance, logged total,
+  filter reasons: the assembler writes these as enum members, ints and strings) and each score's key as above,
+  so equal keys give equal nodes; its scores hold the ResourceInputs whose ids the key names;
 - keys that cannot be hashed (a list inside a list) are simply not shared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import memo_switch
-from ..model import Provenance, ResourceInputs, Score, frozen_map
+from ..model import NodeResult, Provenance, ResourceInputs, Score, frozen_map
 
 _OBSERVED = Provenance.OBSERVED.value
 _LIMIT = 1 << 15  # entries per table before it starts over (bounds memory when following a log for days)
@@ -44,11 +47,12 @@ def _raw_key(value: Any) -> Any:
 
 
 class SharedParts:
-    """The tables of one assembler: resource inputs and frozen scores by content."""
+    """The tables of one assembler: resource inputs, frozen scores and frozen nodes by content."""
 
     def __init__(self) -> None:
         self._inputs: dict[tuple, ResourceInputs] = {}
         self._scores: dict[tuple, Score] = {}
+        self._nodes: dict[tuple, NodeResult] = {}
         self.on = memo_switch.enabled()  # off: a new object for every line and score (the reference)
 
     def resource_inputs(self, scorer: str, printed: Any, line_style: str, allocatable: Any, requested: Any,
@@ -83,6 +87,39 @@ class SharedParts:
                       weight=fields.get("weight"), weighted=fields.get("weighted"),
                       provenance=frozen_map(dict.fromkeys(fields, _OBSERVED)), inputs=inputs)
         _keep(self._scores, key, found)
+        return found
+
+
+    def node(self, name: str, verdict: Any, verdict_provenance: Any, total: int | None, reasons: tuple[str, ...],
+             drafts: Iterable[Any]) -> NodeResult:
+        """The frozen NodeResult of a node draft (``drafts``: its score drafts, each with plugin, logged_as, fields
+        and inputs): one object for equal nodes, within an attempt's scores and across attempts.
+
+        The key holds every NodeResult field the draft gives and, per score, what ``score``'s key holds, flat
+        (a fields item is a tuple, so it never reads as the next score's plugin); shared only when every number
+        is a plain int or None.
+        """
+        key: list | None = None
+        if self.on:
+            key = [name, verdict, verdict_provenance, total, reasons]
+            plain = total is None or type(total) is int
+            for sd in drafts:
+                fields = sd.fields
+                key += (sd.plugin, sd.logged_as, id(sd.inputs), *fields.items())
+                for v in fields.values():
+                    if type(v) is not int:
+                        plain = False
+            if plain:
+                found = self._nodes.get(key := tuple(key))
+                if found is not None:
+                    return found
+            else:
+                key = None
+        make = self.score
+        found = NodeResult(node=name, filter=verdict, filter_provenance=verdict_provenance, total_logged=total,
+                           scores=tuple([make(sd.plugin, sd.logged_as, sd.fields, sd.inputs) for sd in drafts]),
+                           filter_reasons=reasons)
+        _keep(self._nodes, key, found)
         return found
 
 

@@ -50,11 +50,19 @@ class Explained:
 
 def plugin_kind(plugin: str) -> str:
     """'least' | 'most' | 'balanced' | 'rtcr' for any current or legacy name; ScoreInputError otherwise."""
+    kind = _KIND_OF.get(plugin)  # reconcile asks for the same few names once per recomputed line
+    if kind is not None:
+        return kind
     kind = _NAMES.get(plugin.strip().strip('"').lower().replace(" ", ""))
     if kind is None:
         names = ", ".join(PLUGIN_NAMES.values())
         raise ScoreInputError(f"unknown plugin {plugin!r}: use one of {names} (or a legacy priority name)")
+    if len(_KIND_OF) < 1024:
+        _KIND_OF[plugin] = kind
     return kind
+
+
+_KIND_OF: dict[str, str] = {}  # a name as given -> its kind (only names that have one)
 
 
 def score(
@@ -98,6 +106,15 @@ def _profile(version: str | tuple[int, ...] | V.VersionProfile) -> V.VersionProf
 
 
 def _amounts(what: str, values: Mapping[str, int] | None) -> dict[str, int]:
+    """A copy of the amounts, checked: whole numbers >= 0 (ScoreInputError names the first that is not)."""
+    out = dict(values or {})
+    for v in out.values():  # the common case, plain ints, checked in one pass
+        if type(v) is not int or v < 0:
+            return _amounts_checked(what, out)
+    return out
+
+
+def _amounts_checked(what: str, values: Mapping[str, int]) -> dict[str, int]:
     out: dict[str, int] = {}
     for name, v in (values or {}).items():
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:

@@ -3,9 +3,12 @@ outcomes, the pods still waiting with their reason, and the counts so far; the c
 
 from __future__ import annotations
 
+import fcntl
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -84,7 +87,8 @@ def test_ctrl_c_ends_the_watch_with_the_summary() -> None:
     try:
         proc.stdin.write(FIVE_NODES.read_text())
         proc.stdin.flush()  # stdin stays open: only Ctrl-C ends the run
-        time.sleep(3)
+        _wait_until_read(proc.stdin.fileno())  # a fixed pause lost the race on a loaded machine (slow start)
+        time.sleep(1)  # the follower parses what it read, and its quiet period (0.3 s) passes
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=TIMEOUT)
     finally:
@@ -94,3 +98,10 @@ def test_ctrl_c_ends_the_watch_with_the_summary() -> None:
     assert proc.returncode == 0 and "Traceback" not in err
     assert err.strip().endswith("9 attempts: 8 bound, 1 unschedulable; leader 0:12473 (inferred)")
     assert "default/huge-cpu #1" in out
+
+
+def _wait_until_read(fd: int) -> None:
+    """Wait until the reader has taken every byte written to this pipe (FIONREAD: the bytes still in it)."""
+    deadline = time.monotonic() + TIMEOUT
+    while struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0] and time.monotonic() < deadline:
+        time.sleep(0.05)

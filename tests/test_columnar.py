@@ -280,6 +280,7 @@ def test_trailing_spaces_and_repeats_read_alike(tmp_path):
     _assert_same(str(path))
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::SyntaxWarning")  # _unquote on "x\\worker"
 def test_backslashes_read_alike(tmp_path):
     """A backslash in a row's message sends the row the per-line way; one only in its header (the file name) or
     on another row does not (columnar._without_backslash finds the rows by their bytes, then the messages)."""

@@ -23,7 +23,7 @@ Why this is safe:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from .. import memo_switch
@@ -31,6 +31,9 @@ from ..model import NodeResult, Provenance, ResourceInputs, Score, frozen_map
 
 _OBSERVED = Provenance.OBSERVED.value
 _LIMIT = 1 << 15  # entries per table before it starts over (bounds memory when following a log for days)
+# A node's key holds every score's fields (~2 kB with 8 plugins): fewer of them. Equal nodes come in nearby
+# attempts, so a smaller table keeps most hits (on 5,000-node logs nodes rarely repeat at all).
+_NODE_LIMIT = 1 << 12
 
 Amounts = Callable[[Any, tuple[str, ...]], dict[str, int]]
 
@@ -89,15 +92,14 @@ class SharedParts:
         _keep(self._scores, key, found)
         return found
 
-
     def node(self, name: str, verdict: Any, verdict_provenance: Any, total: int | None, reasons: tuple[str, ...],
-             drafts: Iterable[Any]) -> NodeResult:
+             drafts: Collection[Any]) -> NodeResult:
         """The frozen NodeResult of a node draft (``drafts``: its score drafts, each with plugin, logged_as, fields
         and inputs): one object for equal nodes, within an attempt's scores and across attempts.
 
         The key holds every NodeResult field the draft gives and, per score, what ``score``'s key holds, flat
         (a fields item is a tuple, so it never reads as the next score's plugin); shared only when every number
-        is a plain int or None.
+        is a plain int (the total may be None; a None or float score field makes the node unshared).
         """
         key: list | None = None
         if self.on:
@@ -119,14 +121,14 @@ class SharedParts:
         found = NodeResult(node=name, filter=verdict, filter_provenance=verdict_provenance, total_logged=total,
                            scores=tuple([make(sd.plugin, sd.logged_as, sd.fields, sd.inputs) for sd in drafts]),
                            filter_reasons=reasons)
-        _keep(self._nodes, key, found)
+        _keep(self._nodes, key, found, _NODE_LIMIT)
         return found
 
 
-def _keep(table: dict, key: tuple | None, value: Any) -> None:
+def _keep(table: dict, key: tuple | None, value: Any, limit: int = _LIMIT) -> None:
     """Remember ``value`` under ``key`` (None: not shareable); a full table starts over."""
     if key is None:
         return
-    if len(table) >= _LIMIT:
+    if len(table) >= limit:
         table.clear()
     table[key] = value

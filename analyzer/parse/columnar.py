@@ -753,7 +753,7 @@ def columnar_events(path: str, index: int, parser, tally, progress=None, part: B
                 try:
                     if runs:
                         tally.total += b - a
-                        yield EventRun(hot.events[a:b])
+                        yield EventRun(islice(hot.events, a, b))
                     else:
                         for event in hot.events[a:b]:
                             tally.total += 1

@@ -53,7 +53,8 @@ def build_events(n: int, kind: Any, input_index: int, lines: Iterable[int], ts: 
 
 class EventRun(list):
     """The Events of consecutive hot rows (parse/columnar.py), handed on together so that the assembler can apply
-    them in bulk (``Assembler.feed_run``); ``expand`` gives them one by one to every other consumer."""
+    them in bulk (``Assembler.feed_run``). Only callers that ask for runs (``runs=True``: ``pipeline.read_input``
+    and the part workers) get them; ``expand`` turns such a stream back into single Events."""
 
     __slots__ = ()
 

@@ -28,6 +28,9 @@ _COUNT_BLOCK = 16 * 1024 * 1024
 # the markers grouped by how they end, so a block is searched once per group: (ending, markers)
 _MARKER_TAILS = tuple((tail.encode(), tuple(m.encode() for m in NODE_MARKERS if m.endswith(tail)))
                       for tail in ("event for node", "NodeTree"))
+if sum(len(whole) for _, whole in _MARKER_TAILS) != len(NODE_MARKERS):  # a new marker must end like one of these
+    raise AssertionError("parts/plan.py: a NODE_MARKERS entry has no ending in _MARKER_TAILS")
+_MARKER_OVERLAP = max(map(len, NODE_MARKERS)) - 1  # a marker across a block's end is found in the longer read
 _LINE_GUESS = 8192  # bytes read to find the end of a node line (a longer one is read in blocks)
 _NOT_SPLIT = (b"\x1f\x8b", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")  # gzip, UTF-8 / UTF-16 byte-order marks
 
@@ -105,11 +108,9 @@ def _chunks(data: _FileBytes, size: int, parts: int) -> list[Chunk] | None:
 def _node_lines(data: _FileBytes, end: int) -> list[tuple[int, bytes]]:
     """Every line before ``end`` that may add or remove a node: one read of the file, every marker searched
     in each block (a line is looked up in its block when it lies there, not by reading a block per line)."""
-    markers = [marker.encode() for marker in NODE_MARKERS]
-    overlap = max(map(len, markers)) - 1  # a marker across a block's end is found in the longer read
     starts: set[int] = set()
     for lo in range(0, end, data.BLOCK):
-        block = data[lo:min(lo + data.BLOCK + overlap, end)]
+        block = data[lo:min(lo + data.BLOCK + _MARKER_OVERLAP, end)]
         for tail, whole in _MARKER_TAILS:
             hit = block.find(tail)
             while hit >= 0:

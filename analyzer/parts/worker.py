@@ -149,7 +149,8 @@ def _overrun(parser: LineParser, assembler: Assembler, first, lines, result: Chu
     """Past the part's end: follow the lines that can still change this part's open attempts.
 
     While a stream's running cycle is this part's, every line is parsed (``Host X => Score N`` names
-    no pod); after that only lines naming an open attempt's pod, cycle starts and node lines.
+    no pod); after that only lines naming an open attempt's pod, cycle starts, node lines and bind lines that name
+    no pod (1.19 JSON: they go to the oldest attempt waiting for its bind, maybe one of this part's).
     """
     owned = assembler.started_count
     parser.features = FormatFeatures()  # the next part counts these lines

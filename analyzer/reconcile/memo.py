@@ -13,7 +13,11 @@ Why this is safe:
 - the memo belongs to one ScoringContext object (held, and compared by identity), so other versions,
   weights or version sources never share it;
 - a Score found by identity is the very object remembered (the memo holds it, so its id is not reused);
-- Scores are frozen: sharing one Score object between nodes or attempts changes nothing.
+- Scores are frozen: sharing one Score object between nodes or attempts changes nothing;
+- a parsed node (``parsed_node``) is the one object ``reconstruct/shared.py`` hands out for equal node drafts,
+  so what reconciling it gave (its completed scores, findings, hidden split and reconciled node) is a function
+  of that object, the profile and the context, and is looked up by identity while the entry holds the node;
+  the decomposer and joined-tuple tables share objects the same way (keyed by content, or by held ids).
 """
 
 from __future__ import annotations
@@ -37,7 +41,11 @@ class NodeDone:
     def __init__(self, scores: tuple[Score, ...], visible: int | None, issues: tuple) -> None:
         self.scores, self.visible, self.issues = scores, visible, issues
         self.settled: dict[Any, list] = {}  # decomposer -> [split, reconciled node or None]
+
 _LIMIT = 1 << 14  # entries kept before the memo starts over (bounds the memory it holds)
+# parsed nodes repeat only while reconstruct/shared.py still hands out the same object (its node table holds
+# 4096), and each entry keeps a node and its reconciled forms alive: the same bound
+_PARSED_LIMIT = 1 << 12
 
 
 def score_key(score: Score) -> tuple | None:
@@ -122,7 +130,6 @@ class ScoreMemo:
             self._nodes.clear()
         self._nodes[(profile, *map(id, scores))] = (scores, done)
 
-
     def parsed_node(self, node: Any, profile: str | None) -> NodeDone | None:
         """What reconciling this very NodeResult (a parsed one, under this profile) gave before; else None. The
         assembler hands out one object for equal nodes (``reconstruct/shared.py``), so a node repeated across
@@ -139,7 +146,7 @@ class ScoreMemo:
         """Keep a parsed node's NodeDone (the entry holds the node, so no other object takes its id)."""
         if not self.on:
             return
-        if len(self._parsed) >= _LIMIT:
+        if len(self._parsed) >= _PARSED_LIMIT:
             self._parsed.clear()
         self._parsed[id(node)] = (node, profile, done)
 

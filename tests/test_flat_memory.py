@@ -123,14 +123,19 @@ def _peak_while_checking(path: Path) -> int:
         tracemalloc.stop()
 
 
+def bound_tables(monkeypatch, limit: int = 256) -> None:
+    """Bound every memo and sharing table low, so that two logs of different sizes both fill them."""
+    for module, name in ((memo, "_LIMIT"), (memo, "_PARSED_LIMIT"), (shared, "_LIMIT"), (shared, "_NODE_LIMIT")):
+        monkeypatch.setattr(module, name, limit)
+
+
 def test_check_memory_does_not_grow_with_the_log(tmp_path: Path, monkeypatch):
     """A generated 50-node v1.30 log of 1.5 MB and one of 6 MB (80 attempts, a finding on none): the peak
     may not grow with the attempts (it did while the assembler kept every handed-on attempt's nodes).
     The score memo and the shared inputs are bounded tables that fill as distinct scores come; here they
     are bounded low, so both logs fill them and what is left to compare is what grows without bound; and the
     columnar reader's blocks are made small, so both logs hold a whole block's hot rows at some point."""
-    monkeypatch.setattr(memo, "_LIMIT", 256)
-    monkeypatch.setattr(shared, "_LIMIT", 256)
+    bound_tables(monkeypatch)
     monkeypatch.setattr(blocks, "BLOCK_BYTES", 256 * 1024)
     sizes = {}
     for mb in (1.5, 6):

@@ -11,15 +11,13 @@ from pathlib import Path
 
 import pytest
 from conftest import LAB, generated_log, legacy_log, needs_shared
-from test_flat_memory import REAL_LOGS
+from test_flat_memory import REAL_LOGS, bound_tables
 from test_report_html import tiny
 from typer.testing import CliRunner
 
 from analyzer.cli import app
 from analyzer.model import NodeResult, Score
 from analyzer.read import blocks
-from analyzer.reconcile import memo
-from analyzer.reconstruct import shared
 from analyzer.report.charts import colors_for
 from analyzer.report.html import ReportPage, render_html
 from analyzer.report.png import PngFiles, unique_names, write_pngs
@@ -131,8 +129,7 @@ def _peak_while_reporting(path: Path) -> tuple[int, int]:
 def test_report_memory_does_not_grow_with_the_log(tmp_path: Path, monkeypatch):
     """As check's test (test_flat_memory): 1.5 and 6 MB generated 50-node logs, the page detailing 3 attempts;
     what is kept of each further attempt is a StoryAttempt."""
-    monkeypatch.setattr(memo, "_LIMIT", 256)
-    monkeypatch.setattr(shared, "_LIMIT", 256)
+    bound_tables(monkeypatch)
     monkeypatch.setattr(blocks, "BLOCK_BYTES", 256 * 1024)
     peaks, attempts = {}, {}
     for mb in (1.5, 6):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,12 @@ needs_shared = pytest.mark.skipif(
     reason=f"../shared is absent ({SHARED}): the real-log tests need the shared corpus beside the repo "
            "(CI has it; set SCHEDLOG_SHARED to point elsewhere)",
 )
+
+# The follow tests end `schedlog follow` with Ctrl-C (SIGINT). A test run started in the background by a
+# non-interactive shell ignores SIGINT, and the processes it starts would inherit that and never end:
+# they get Python's own handler back (a handler, unlike "ignored", is reset to the default by exec).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Without ../shared every real-log test skips; their skip lines fold into one (see the hook below).
 SHARED_SKIP_SIGNS = ("../shared", "shared corpus", str(SHARED), "got empty parameter set")

@@ -408,7 +408,7 @@ def test_printf_shapes_agree_with_python(corpus_lines):
                                         [""] * len(rows)) if rows else []
         assert built == [shape.compiled.shape.build(methods, values) for values in rows]  # the columns' Events
     assert hits > 1000
-    assert set(taken) >= set(COLUMN_BUILDS) | set(columnar._COLUMN_BUILDS)
+    assert set(taken) >= set(COLUMN_BUILDS)
 
 
 def test_number_columns_read_as_python_does():

@@ -226,7 +226,7 @@ def _printf_events(shape: PrintfShape, columns: list[list[str]], input_index: in
     if keep is not None:
         columns = [_pick(column, keep) for column in columns]
     compiled = shape.compiled.shape
-    by_columns = COLUMN_BUILDS.get(compiled.name) or _COLUMN_BUILDS.get(compiled.name)
+    by_columns = COLUMN_BUILDS.get(compiled.name)
     if by_columns is not None:
         return build_events(len(lines), input_index=input_index, lines=lines, ts=ts, streams=streams,
                             **by_columns(*columns))
@@ -236,29 +236,6 @@ def _printf_events(shape: PrintfShape, columns: list[list[str]], input_index: in
     if stateful:
         raise ValueError(f"columnar shape {compiled.name}: gives {sorted(stateful)} events")
     return _stamp_events(events, input_index, lines, ts, streams)
-
-
-def _arrow_resource_map(subject: list[str], target: list[str], name: list[str], allocatable: list[str],
-                        requested: list[str], score: list[str]) -> dict:
-    """The Event fields of 'pod -> node: scorer, map of allocatable resources map[..], map of requested resources
-    map[..] ,score n,' rows, as the printf Transformer's ``arrow(.., resource_map(..))`` builds them: each
-    distinct map text is read once (a node's maps repeat on every pod's line), each row gets dicts of its own."""
-    from .printf import _forms as pod_forms
-    from .printf import _gomap, _ints, _stripped
-
-    def maps(texts: list[str]) -> list[dict]:
-        read = {text: _gomap(text) for text in set(texts)}
-        return list(map(dict, map(read.__getitem__, texts)))
-
-    data = [{"allocatableResource": a, "requestedResource": r, "line_style": "map"}
-            for a, r in zip(maps(allocatable), maps(requested), strict=True)]
-    return {"kind": "resource_score", "pod": subject, "node": target, "name": _stripped(name), "value": _ints(score),
-            "data": data, "pod_form": pod_forms(subject)}
-
-
-# fastpath.PRINTF_SHAPES name -> its rows' Event fields from its token columns, for shapes printf.COLUMN_BUILDS lacks
-# (tests/test_columnar.py test_printf_shapes_agree_with_python compares them with the row-by-row build)
-_COLUMN_BUILDS: dict[str, Callable[..., dict]] = {"arrow-resource-map": _arrow_resource_map}
 
 
 def _stamp_events(events: list[Event], input_index: int, lines: list[int], ts: list[str],

@@ -396,6 +396,22 @@ def _arrow_capacity(subject: list[str], target: list[str], name: list[str], cpu:
             "data": list(map(_capacity_data, cpu, memory, req_cpu, req_memory)), "pod_form": _forms(subject)}
 
 
+def _arrow_resource_map(subject: list[str], target: list[str], name: list[str], allocatable: list[str],
+                        requested: list[str], score: list[str]) -> dict[str, Any]:
+    """'pod -> node: scorer, map of allocatable resources map[..], map of requested resources map[..] ,score n,'
+    rows: each distinct map text is read once (a node's maps repeat on every pod's line), each row gets dicts
+    of its own."""
+
+    def maps(texts: list[str]) -> list[dict]:
+        read = {text: _gomap(text) for text in set(texts)}
+        return list(map(dict, map(read.__getitem__, texts)))
+
+    data = [{"allocatableResource": a, "requestedResource": r, "line_style": "map"}
+            for a, r in zip(maps(allocatable), maps(requested), strict=True)]
+    return {"kind": "resource_score", "pod": subject, "node": target, "name": _stripped(name), "value": _ints(score),
+            "data": data, "pod_form": _forms(subject)}
+
+
 def _pod_only(kind: str) -> Callable[[list[str]], dict[str, Any]]:
     return lambda pod: {"kind": kind, "pod": pod, "pod_form": _forms(pod)}
 
@@ -405,6 +421,7 @@ def _pod_only(kind: str) -> Callable[[list[str]], dict[str, Any]]:
 COLUMN_BUILDS: dict[str, Callable[..., dict[str, Any]]] = {
     "arrow-score": _arrow_score,
     "arrow-resource-capacity": _arrow_capacity,
+    "arrow-resource-map": _arrow_resource_map,
     "host": lambda node, total: {"kind": "host_total", "node": node, "value": _ints(total)},
     "allowed": lambda pod, node, rest: {"kind": "filter_pass", "pod": pod, "node": node,
                                         "data": [{"detail": text.strip()} for text in rest]},
